@@ -1,0 +1,1 @@
+"""The checks: one pytest module per topic (``test_<topic>.py``), run by :mod:`grader.runner`."""

@@ -1,0 +1,199 @@
+"""Checks for the ``activations`` topic: every expected value comes from tf.nn on this machine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from grader.compare import assert_allclose, short
+
+# Tolerances: TF computes in the input's dtype (float32 mostly) while students may use
+# float64; rtol 1e-5 is ~80 float32 ulps, atol 1e-7 covers values that underflow to ~0.
+RTOL, ATOL = 1e-5, 1e-7
+
+# The course notes' nine digit scores (an input; TF supplies the expected output).
+SEED_SCORES = np.array([0.2, 0.02, 0.15, 1.3, 0.5, 0.06, 1.1, 0.05, 3.75], dtype=np.float32)
+LARGE = np.array([-1000.0, -700.0, -88.0, -20.0, -1.0, 0.0, 1.0, 20.0, 88.0, 700.0, 1000.0])
+
+
+def _inputs(rng, dtype):
+    """A batch of ordinary inputs, a batch of 1 and a 3-D array, in ``dtype``."""
+    return [
+        rng.normal(0, 3, size=(16, 10)).astype(dtype),
+        rng.normal(0, 3, size=(1, 7)).astype(dtype),
+        rng.uniform(-6, 6, size=(2, 3, 4)).astype(dtype),
+    ]
+
+
+def _tf_grad(tf, op, x):
+    xt = tf.Variable(x)
+    with tf.GradientTape() as tape:
+        y = op(xt)
+    return tape.gradient(y, xt).numpy()
+
+
+def _check_elementwise(student, name, tf_op, rng, dtype=np.float32, rtol=RTOL, atol=ATOL, **kw):
+    for x in _inputs(rng, dtype):
+        want = tf_op(x, **kw).numpy()
+        got = student.call_pure(name, x, **kw)
+        assert_allclose(got, want, rtol=rtol, atol=atol, name=f"{name}(x)", inputs=short(x))
+
+
+# ------------------------------------------------------------------------------- sigmoid
+
+
+@pytest.mark.about("sigmoid")
+@pytest.mark.points(2)
+@pytest.mark.hint("sigmoid(x) = 1 / (1 + exp(-x)).")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_matches_tf(student, tf, rng, dtype):
+    """sigmoid matches tf.nn.sigmoid on random batches"""
+    _check_elementwise(student, "sigmoid", tf.nn.sigmoid, rng, dtype)
+
+
+@pytest.mark.about("sigmoid")
+@pytest.mark.points(2)
+@pytest.mark.hint("exp(-x) overflows for x = -1000. For negative x use exp(x) / (1 + exp(x)), "
+                  "which only exponentiates numbers <= 0.")
+def test_sigmoid_is_stable_for_large_inputs(student, tf):
+    """sigmoid gives finite, correct values without overflow warnings for |x| up to 1000"""
+    x = LARGE.copy()
+    want = tf.nn.sigmoid(x).numpy()
+    got = student.call_pure("sigmoid", x)
+    assert_allclose(got, want, rtol=RTOL, atol=ATOL, name="sigmoid(x)", inputs=short(x))
+    overflow = [w for w in student.last_warnings if "overflow" in w.lower()]
+    assert not overflow, f"sigmoid(x) raised a warning for large |x|: {overflow[0]}"
+
+
+# ---------------------------------------------------------------------------------- tanh
+
+
+@pytest.mark.about("tanh")
+@pytest.mark.points(2)
+@pytest.mark.hint("tanh(x) = (exp(x) - exp(-x)) / (exp(x) + exp(-x)); np.tanh is allowed.")
+def test_tanh_matches_tf(student, tf, rng):
+    """tanh matches tf.nn.tanh on random batches and on inputs up to |x| = 1000"""
+    _check_elementwise(student, "tanh", tf.nn.tanh, rng, np.float32)
+    x = LARGE.copy()
+    assert_allclose(student.call_pure("tanh", x), tf.nn.tanh(x).numpy(), rtol=RTOL, atol=ATOL,
+                    name="tanh(x)", inputs=short(x))
+
+
+# ---------------------------------------------------------------------------------- relu
+
+
+@pytest.mark.about("relu")
+@pytest.mark.points(2)
+@pytest.mark.hint("relu(x) = max(x, 0) elementwise: np.maximum, not np.max.")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_matches_tf(student, tf, rng, dtype):
+    """relu matches tf.nn.relu on random batches"""
+    _check_elementwise(student, "relu", tf.nn.relu, rng, dtype)
+
+
+# ---------------------------------------------------------------------------- leaky_relu
+
+
+@pytest.mark.about("leaky_relu")
+@pytest.mark.points(2)
+@pytest.mark.hint("tf.nn.leaky_relu uses alpha=0.2 by default (the Keras LeakyReLU layer uses 0.3).")
+def test_leaky_relu_matches_tf_with_default_alpha(student, tf, rng):
+    """leaky_relu(x) with its default alpha matches tf.nn.leaky_relu(x)"""
+    _check_elementwise(student, "leaky_relu", tf.nn.leaky_relu, rng)
+
+
+@pytest.mark.about("leaky_relu")
+@pytest.mark.points(1)
+@pytest.mark.hint("Use the alpha argument for the slope of negative inputs.")
+@pytest.mark.parametrize("alpha", [0.01, 0.5])
+def test_leaky_relu_uses_alpha(student, tf, rng, alpha):
+    """leaky_relu(x, alpha) matches tf.nn.leaky_relu(x, alpha)"""
+    x = rng.normal(0, 3, size=(8, 5)).astype(np.float32)
+    want = tf.nn.leaky_relu(x, alpha=alpha).numpy()
+    got = student.call_pure("leaky_relu", x, alpha)
+    assert_allclose(got, want, rtol=RTOL, atol=ATOL, name=f"leaky_relu(x, {alpha})", inputs=short(x))
+
+
+# ------------------------------------------------------------------------------- softmax
+
+
+@pytest.mark.about("softmax")
+@pytest.mark.points(2)
+@pytest.mark.hint("softmax(x)_i = exp(x_i) / sum_j exp(x_j).")
+def test_softmax_matches_tf_on_course_scores(student, tf):
+    """softmax of the course notes' nine digit scores matches tf.nn.softmax"""
+    x = SEED_SCORES.copy()
+    want = tf.nn.softmax(x).numpy()
+    assert_allclose(student.call_pure("softmax", x), want, rtol=RTOL, atol=ATOL, name="softmax(x)",
+                    inputs=short(x))
+
+
+@pytest.mark.about("softmax")
+@pytest.mark.points(2)
+@pytest.mark.hint("Normalise each row separately: sum over `axis` with keepdims=True.")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_matches_tf_on_batches(student, tf, rng, dtype):
+    """softmax matches tf.nn.softmax row by row on random batches (including a batch of 1)"""
+    _check_elementwise(student, "softmax", tf.nn.softmax, rng, dtype)
+
+
+@pytest.mark.about("softmax")
+@pytest.mark.points(2)
+@pytest.mark.hint("exp(1000) overflows: subtract the maximum along `axis` before exponentiating "
+                  "(softmax(x) == softmax(x - c) for any constant c).")
+def test_softmax_matches_tf_on_large_inputs(student, tf):
+    """softmax is stable for scores like [1000, 1000, 999]"""
+    x = np.array([[1000.0, 1000.0, 999.0], [-1000.0, 0.0, 1000.0], [-1000.0, -1000.0, -999.0]],
+                 dtype=np.float32)
+    want = tf.nn.softmax(x).numpy()
+    assert_allclose(student.call_pure("softmax", x), want, rtol=RTOL, atol=ATOL, name="softmax(x)",
+                    inputs=short(x))
+
+
+@pytest.mark.about("softmax")
+@pytest.mark.points(1)
+@pytest.mark.hint("Respect the axis argument (np.max/np.sum with axis=axis, keepdims=True).")
+def test_softmax_respects_axis(student, tf, rng):
+    """softmax(x, axis=0) normalises columns like tf.nn.softmax(x, axis=0)"""
+    x = rng.normal(0, 2, size=(5, 4)).astype(np.float32)
+    want = tf.nn.softmax(x, axis=0).numpy()
+    assert_allclose(student.call_pure("softmax", x, axis=0), want, rtol=RTOL, atol=ATOL,
+                    name="softmax(x, axis=0)", inputs=short(x))
+
+
+# --------------------------------------------------------------------------- derivatives
+
+
+@pytest.mark.about("sigmoid_grad")
+@pytest.mark.points(2)
+@pytest.mark.hint("d/dx sigmoid(x) = sigmoid(x) * (1 - sigmoid(x)).")
+def test_sigmoid_grad_matches_gradient_tape(student, tf, rng):
+    """sigmoid_grad matches the gradient tf.GradientTape computes for tf.nn.sigmoid"""
+    for x in [*_inputs(rng, np.float32), LARGE.astype(np.float32)]:
+        want = _tf_grad(tf, tf.nn.sigmoid, x)
+        assert_allclose(student.call_pure("sigmoid_grad", x), want, rtol=1e-4, atol=1e-7,
+                        name="sigmoid_grad(x)", inputs=short(x))
+
+
+@pytest.mark.about("tanh_grad")
+@pytest.mark.points(2)
+@pytest.mark.hint("d/dx tanh(x) = 1 - tanh(x)**2.")
+def test_tanh_grad_matches_gradient_tape(student, tf, rng):
+    """tanh_grad matches the gradient tf.GradientTape computes for tf.nn.tanh"""
+    # rtol 1e-4: 1 - tanh^2 loses relative precision in float32 as tanh -> 1.
+    for x in _inputs(rng, np.float32):
+        want = _tf_grad(tf, tf.nn.tanh, x)
+        assert_allclose(student.call_pure("tanh_grad", x), want, rtol=1e-4, atol=1e-6,
+                        name="tanh_grad(x)", inputs=short(x))
+
+
+@pytest.mark.about("relu_grad")
+@pytest.mark.points(2)
+@pytest.mark.hint("The derivative is 1 for x > 0 and 0 otherwise, including at exactly x = 0.")
+def test_relu_grad_matches_gradient_tape_including_zero(student, tf, rng):
+    """relu_grad matches tf.GradientTape on tf.nn.relu, with relu'(0) = 0"""
+    xs = [*_inputs(rng, np.float32), np.array([-2.0, -0.0, 0.0, 1e-30, 3.0], dtype=np.float32)]
+    for x in xs:
+        want = _tf_grad(tf, tf.nn.relu, x)
+        assert_allclose(student.call_pure("relu_grad", x), want, rtol=0, atol=0,
+                        name="relu_grad(x)", inputs=short(x))

@@ -1,0 +1,179 @@
+"""The pytest plugin that turns check functions into scored results.
+
+Checks declare what they are worth with registered markers (read once at collection and
+kept in the item stash, as pytest's own ``skipping.py`` does); results are collected from
+structured reports in hooks (as ``junitxml.py`` does), never from printed output.
+"""
+
+from __future__ import annotations
+
+import traceback
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+
+from grader.errors import CheckFailed, StudentError
+from grader.results import CheckResult
+from grader.student import StudentModule, WorkerPool
+
+MARKERS = {
+    "about": "about(name): the student function or class a check is about",
+    "points": "points(n): what the check is worth",
+    "hint": "hint(text): shown to the student when the check does not pass",
+    "hidden": "hidden: counts in the score, but student reports show no inputs or values",
+}
+
+
+@dataclass(frozen=True)
+class CheckMeta:
+    topic: str
+    function: str
+    points: float
+    hint: str
+    title: str
+    hidden: bool
+
+
+meta_key = pytest.StashKey[CheckMeta]()
+
+
+def topic_of(module_name: str) -> str:
+    return module_name.rsplit(".", 1)[-1].removeprefix("test_")
+
+
+def _single_arg(item: pytest.Item, name: str) -> Any:
+    mark = item.get_closest_marker(name)
+    if mark is None:
+        return None
+    if len(mark.args) != 1:
+        raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.{name} takes exactly one argument")
+    return mark.args[0]
+
+
+def _title(item: pytest.Item) -> str:
+    doc = (getattr(item.obj, "__doc__", None) or "").strip().splitlines()
+    title = doc[0].strip() if doc else item.originalname.removeprefix("test_").replace("_", " ")
+    if "[" in item.name:
+        title += f" [{item.name.split('[', 1)[1]}"
+    return title
+
+
+class GraderPlugin:
+    def __init__(self, pool: WorkerPool | None, seed: int, settings: Any = None):
+        # Underscored: public names on a plugin object are scanned as fixtures by pytest.
+        self._pool = pool
+        self._seed = seed
+        self._settings = settings
+        self.results: dict[str, CheckResult] = {}
+        self.items: list[pytest.Item] = []
+        self._modules: dict[str, StudentModule] = {}
+
+    # -- configuration ------------------------------------------------------------------
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        for line in MARKERS.values():
+            config.addinivalue_line("markers", line)
+
+    def pytest_collection_modifyitems(self, session, config, items: list[pytest.Item]) -> None:
+        for item in items:
+            function, points = _single_arg(item, "about"), _single_arg(item, "points")
+            if function is None or points is None:
+                raise pytest.UsageError(f"{item.nodeid}: every check needs @pytest.mark.about and @pytest.mark.points")
+            item.stash[meta_key] = CheckMeta(
+                topic=topic_of(item.module.__name__),
+                function=str(function),
+                points=float(points),
+                hint=str(_single_arg(item, "hint") or ""),
+                title=_title(item),
+                hidden=item.get_closest_marker("hidden") is not None,
+            )
+        self.items = list(items)
+
+    # -- fixtures -----------------------------------------------------------------------
+
+    @pytest.fixture(scope="module")
+    def student(self, request) -> StudentModule:
+        topic = topic_of(request.module.__name__)
+        if topic not in self._modules:
+            self._modules[topic] = StudentModule(self._pool.get(topic))
+        return self._modules[topic]
+
+    @pytest.fixture
+    def rng(self, request) -> np.random.Generator:
+        """A generator seeded by the run's seed and the check's id: replayable with --seed."""
+        return np.random.default_rng([self._seed, zlib.crc32(request.node.nodeid.encode())])
+
+    @pytest.fixture(scope="session")
+    def seed(self) -> int:
+        return self._seed
+
+    @pytest.fixture(scope="session")
+    def tf(self):
+        import os
+
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        import tensorflow
+
+        return tensorflow
+
+    @pytest.fixture(scope="session")
+    def keras(self, tf):
+        import keras
+
+        return keras
+
+    @pytest.fixture(scope="session")
+    def grader_settings(self):
+        return self._settings
+
+    # -- results ------------------------------------------------------------------------
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        rep = yield
+        meta = item.stash.get(meta_key, None)
+        if meta is None:
+            return rep
+        if rep.when == "call" or (rep.when == "setup" and not rep.passed):
+            self.results[item.nodeid] = self._result(item, meta, call, rep)
+        return rep
+
+    def _result(self, item, meta: CheckMeta, call: pytest.CallInfo, rep) -> CheckResult:
+        status, message, details, internal = "passed", "", {}, False
+        exc = call.excinfo.value if call.excinfo is not None else None
+        if rep.skipped:
+            # A skipped check would hide a missing feature; it is a grader defect.
+            status, internal = "error", True
+            message = f"internal grader error: the check was skipped ({getattr(exc, 'msg', exc)})"
+        elif exc is None:
+            status = "passed"
+        elif isinstance(exc, StudentError):
+            status, message = exc.status, exc.message
+        elif isinstance(exc, CheckFailed):
+            status, message, details = "failed", exc.message, dict(exc.details)
+        elif isinstance(exc, AssertionError):
+            status, message = "failed", str(exc).split("\nassert ")[0].strip() or "wrong answer"
+        else:
+            status, internal = "error", True
+            tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-3))
+            message = f"internal grader error in this check ({type(exc).__name__}: {exc}); please report it\n{tb}"
+        pts = meta.points if status == "passed" else 0.0
+        return CheckResult(
+            id=f"{meta.topic}::{item.name}",
+            topic=meta.topic,
+            name=item.name,
+            function=meta.function,
+            title=meta.title,
+            status=status,
+            points=pts,
+            max_points=meta.points,
+            message=message,
+            hint=meta.hint if status != "passed" else "",
+            details=details,
+            internal_error=internal,
+            duration=round(rep.duration, 4),
+            hidden=meta.hidden,
+        )

@@ -1,0 +1,434 @@
+"""The one narrow boundary between checks and student code.
+
+Checks talk to a :class:`StudentModule` (the ``student`` fixture): ``student.softmax(x)``
+sends the call to a worker process, waits with a timeout, and returns plain data decoded by
+:mod:`grader.codec`. Anything the student's code does wrong comes back as a
+:class:`~grader.errors.StudentError` the plugin maps to a status. A worker that dies or
+hangs is killed and replaced, so the next check starts clean.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from grader import codec
+from grader.errors import (
+    NotAttempted,
+    PolicyViolation,
+    StudentCrashed,
+    StudentImportFailed,
+    StudentRaised,
+    StudentTimeout,
+)
+from grader.topics import BY_SLUG, FORBIDDEN_IN_NUMPY_ONLY
+
+_BOOT = (
+    "import sys; sys.path.append(sys.argv[2]); "
+    "from grader.worker import main; main(sys.argv)"
+)
+_GRADER_PARENT = str(Path(__file__).resolve().parent.parent)
+
+
+@dataclass(frozen=True)
+class Limits:
+    call_timeout: float = 20.0  # seconds for one call; generous for correct numpy code
+    import_timeout: float = 120.0  # importing the module (TF topics import TensorFlow)
+    memory_mb: int = 4096  # address-space cap for numpy-only workers
+    output_kb: int = 256  # captured stdout/stderr kept per worker
+
+
+class _OutputDrain(threading.Thread):
+    """Reads the worker's stdout/stderr so it never blocks, keeping only the first bytes."""
+
+    def __init__(self, stream, cap: int):
+        super().__init__(daemon=True)
+        self.stream, self.cap = stream, cap
+        self.kept = bytearray()
+        self.dropped = 0
+
+    def run(self) -> None:
+        while True:
+            chunk = self.stream.read1(65536) if hasattr(self.stream, "read1") else self.stream.read(65536)
+            if not chunk:
+                return
+            room = self.cap - len(self.kept)
+            if room > 0:
+                self.kept += chunk[:room]
+            self.dropped += max(0, len(chunk) - max(room, 0))
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is None:
+        return "the process stopped responding"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        if -code == signal.SIGKILL:
+            return f"the process was killed ({name}; often the memory limit)"
+        return f"the process was killed by {name}"
+    return f"the process exited with code {code}"
+
+
+class Worker:
+    """One worker process for one topic of one submission."""
+
+    def __init__(self, topic: str, root: Path, limits: Limits):
+        self.topic = BY_SLUG[topic]
+        self.root = root
+        self.limits = limits
+        self.proc: subprocess.Popen | None = None
+        self.resp_fd: int | None = None
+        self.drain: _OutputDrain | None = None
+        self.import_reply: dict | None = None
+        self._import_sent = False
+
+    # -- process management -------------------------------------------------------------
+
+    def _env(self) -> dict[str, str]:
+        keep = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "SYSTEMROOT", "TMPDIR")
+        env = {k: os.environ[k] for k in keep if k in os.environ}
+        env.update(
+            HOME=str(self.root),
+            TF_CPP_MIN_LOG_LEVEL="2",
+            PYTHONDONTWRITEBYTECODE="1",
+            # The worker computes single small calls; extra BLAS threads only fight the grader.
+            OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"),
+            OPENBLAS_NUM_THREADS=os.environ.get("OPENBLAS_NUM_THREADS", "1"),
+        )
+        for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+            if k in os.environ:  # needed for correct results on some CPUs (see env docs)
+                env[k] = os.environ[k]
+        return env
+
+    def _preexec(self):
+        mem = self.limits.memory_mb
+        numpy_only = self.topic.numpy_only
+
+        def setup() -> None:
+            os.setsid()
+            if mem and numpy_only:
+                import resource
+
+                cap = mem * 1024 * 1024
+                resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+        return setup
+
+    def start(self) -> None:
+        """Spawn the process and send the import request without waiting for it."""
+        if self.proc is not None:
+            return
+        r, w = os.pipe()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-c", _BOOT, str(w), _GRADER_PARENT],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            pass_fds=(w,),
+            cwd=self.root,
+            env=self._env(),
+            preexec_fn=self._preexec(),
+        )
+        os.close(w)
+        self.resp_fd = r
+        self.drain = _OutputDrain(self.proc.stdout, self.limits.output_kb * 1024)
+        self.drain.start()
+        self._import_sent = False
+        if (self.root / self.topic.module_file).exists():
+            self._send("import", self._import_payload())
+            self._import_sent = True
+
+    def _import_payload(self) -> dict:
+        blocked = {"solutions": "the reference solutions are not available to submissions"}
+        if self.topic.numpy_only:
+            for name in FORBIDDEN_IN_NUMPY_ONLY:
+                blocked[name] = (
+                    f"'{self.topic.slug}' is a numpy-only topic: importing {name} is not allowed; "
+                    "write the computation with NumPy"
+                )
+        return {
+            "root": str(self.root),
+            "filename": self.topic.module_file,
+            "module": self.topic.slug,
+            "blocked": blocked,
+            "preload_tensorflow": not self.topic.numpy_only,
+        }
+
+    def kill(self) -> None:
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.wait()
+        self._close()
+
+    def close(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            try:
+                self._send("exit", {})
+                self.proc.wait(timeout=2)
+            except (StudentCrashed, subprocess.TimeoutExpired, OSError):
+                pass
+        self.kill()
+
+    def _close(self) -> None:
+        if self.resp_fd is not None:
+            os.close(self.resp_fd)
+            self.resp_fd = None
+        if self.proc is not None and self.proc.stdin:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+        self.proc = None
+
+    @property
+    def output(self) -> str:
+        if self.drain is None:
+            return ""
+        text = self.drain.kept.decode("utf-8", "replace")
+        if self.drain.dropped:
+            text += f"\n[... {self.drain.dropped} more bytes of output were dropped]"
+        return text
+
+    # -- wire ---------------------------------------------------------------------------
+
+    def _send(self, op: str, payload: dict) -> None:
+        data = pickle.dumps((op, payload), protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            self.proc.stdin.write(struct.pack("<Q", len(data)) + data)
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            self._crashed("while receiving its inputs")
+
+    def _read(self, n: int, deadline: float, what: str) -> bytes:
+        chunks, left = [], n
+        while left:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.kill()
+                raise StudentTimeout(f"{what} took longer than {self._timeout_text} s and was stopped")
+            ready, _, _ = select.select([self.resp_fd], [], [], min(remaining, 1.0))
+            if not ready:
+                continue
+            b = os.read(self.resp_fd, min(left, 1 << 20))
+            if not b:
+                self._crashed(what)
+            chunks.append(b)
+            left -= len(b)
+        return b"".join(chunks)
+
+    def _crashed(self, what: str):
+        code = self.proc.wait() if self.proc is not None else None
+        output = self.output.strip()
+        self._close()
+        msg = f"{_describe_exit(code)} {what}"
+        if output:
+            msg += f"; last output: {output[-300:]}"
+        raise StudentCrashed(msg)
+
+    def _reply(self, timeout: float, what: str) -> dict:
+        self._timeout_text = f"{timeout:g}"
+        deadline = time.monotonic() + timeout
+        (n,) = struct.unpack("<Q", self._read(8, deadline, what))
+        data = self._read(n, deadline, what)
+        try:
+            reply = codec.decode(data)
+        except codec.DecodeError as exc:
+            self.kill()
+            raise StudentCrashed(f"the worker sent an unreadable reply ({exc})") from None
+        if type(reply) is not dict or type(reply.get("ok")) is not bool:
+            self.kill()
+            raise StudentCrashed("the worker sent a malformed reply")
+        return reply
+
+    # -- API ----------------------------------------------------------------------------
+
+    def ensure_imported(self) -> dict:
+        """Start (or restart) the process and return the import outcome, raising on failure."""
+        if self.import_reply is not None and not self.import_reply["ok"]:
+            return self.import_reply  # the same module fails the same way; don't retry
+        if self.proc is None or self.proc.poll() is not None:
+            if self.proc is not None:
+                self.kill()
+            self.start()
+            self.import_reply = None
+        if self.import_reply is None:
+            if not self._import_sent:
+                self.import_reply = {"ok": False, "kind": "missing_module"}
+            else:
+                try:
+                    self.import_reply = self._reply(self.limits.import_timeout, "while importing the module")
+                except StudentTimeout as exc:
+                    self.import_reply = {"ok": False, "kind": "timeout", "message": exc.message}
+                except StudentCrashed as exc:
+                    self.import_reply = {"ok": False, "kind": "crash", "message": exc.message}
+        return self.import_reply
+
+    def call(self, name: str, args: tuple, kwargs: dict, *, timeout: float | None = None,
+             describe: str | None = None, describe_kwargs: dict | None = None,
+             return_args: bool = False) -> dict:
+        imp = self.ensure_imported()
+        if not imp["ok"]:
+            raise import_error(self.topic.slug, imp)
+        payload = {"name": name, "args": args, "kwargs": kwargs, "describe": describe,
+                   "describe_kwargs": describe_kwargs or {}, "return_args": return_args}
+        self._send("call", payload)
+        what = f"during {name}()"
+        reply = self._reply(timeout or self.limits.call_timeout, what)
+        if reply["ok"]:
+            return reply
+        kind = reply.get("kind")
+        if kind == "missing":
+            raise NotAttempted(f"{name} is not defined in {self.topic.module_file}")
+        if kind == "not_implemented":
+            raise NotAttempted(f"{name} still raises NotImplementedError")
+        raise StudentRaised(_raised_text(name, reply))
+
+
+def _raised_text(name: str, reply: dict) -> str:
+    where = f" (at {reply['file']}, line {reply['line']})" if reply.get("file") else ""
+    if reply.get("kind") == "exit":
+        return f"{name}() {reply['message']}{where}"
+    if reply.get("kind") == "describe":
+        return f"the object returned by {name}() could not be inspected: {reply.get('type')}: {reply.get('message')}"
+    return f"{name}() raised {reply.get('type')}: {reply.get('message')}{where}"
+
+
+def import_error(topic: str, reply: dict) -> Exception:
+    """The StudentError a failed import means for every check of that topic."""
+    filename = BY_SLUG[topic].module_file
+    kind = reply.get("kind")
+    if kind == "missing_module":
+        return NotAttempted(f"{filename} is not in the submission")
+    if kind == "syntax":
+        return StudentImportFailed(
+            f"{reply.get('file') or filename}, line {reply.get('line')}: SyntaxError: {reply.get('message')}"
+            + (f"\n    {reply['text'].strip()}" if reply.get("text") else "")
+        )
+    if kind == "policy":
+        return PolicyViolation(reply.get("message", "policy violation"))
+    if kind in ("timeout", "crash"):
+        return StudentImportFailed(f"importing {filename}: {reply.get('message')}")
+    where = f" (at {reply['file']}, line {reply['line']})" if reply.get("file") else ""
+    return StudentImportFailed(
+        f"importing {filename} failed: {reply.get('type')}: {reply.get('message')}{where}"
+    )
+
+
+class StudentFunction:
+    def __init__(self, module: "StudentModule", name: str):
+        self._module, self._name = module, name
+
+    def __call__(self, *args, **kwargs):
+        return self._module.call(self._name, *args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<student function {self._module.topic}.{self._name}>"
+
+
+class StudentModule:
+    """What a check sees as ``student``: attribute access gives callables into the worker."""
+
+    def __init__(self, worker: Worker):
+        self._worker = worker
+        self.topic = worker.topic.slug
+        self.last_warnings: list[str] = []
+        self.last_args_after: list | None = None
+
+    def __getattr__(self, name: str) -> StudentFunction:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return StudentFunction(self, name)
+
+    def call(self, name: str, *args, **kwargs) -> Any:
+        """Call ``name(*args, **kwargs)`` in the worker; returns the decoded value."""
+        return self.call_full(name, args, kwargs)["value"]
+
+    def call_full(self, name: str, args: tuple = (), kwargs: dict | None = None, **options) -> dict:
+        """Like :meth:`call` but returns the whole reply (value, warnings, args_after)."""
+        reply = self._worker.call(name, tuple(args), dict(kwargs or {}), **options)
+        self.last_warnings = list(reply.get("warnings") or [])
+        self.last_args_after = reply.get("args_after")
+        return reply
+
+    def call_pure(self, name: str, *args, **kwargs) -> Any:
+        """Call ``name`` and fail the check if it modified any of its array arguments."""
+        import numpy as np
+
+        from grader.errors import CheckFailed
+
+        reply = self.call_full(name, args, kwargs, return_args=True)
+        after = reply.get("args_after") or []
+        for i, (before, now) in enumerate(zip(args, after)):
+            if isinstance(before, np.ndarray) and not (
+                isinstance(now, np.ndarray) and now.shape == before.shape
+                and np.array_equal(now, before, equal_nan=before.dtype.kind == "f")
+            ):
+                raise CheckFailed(
+                    f"{name}() modified its argument #{i + 1} in place; it must leave its inputs unchanged "
+                    "(work on a copy, e.g. x = x.copy() or use out-of-place operations)",
+                    {"kind": "mutation", "argument": i + 1},
+                )
+        return reply["value"]
+
+    def describe(self, name: str, describer: str, *args, timeout: float | None = None,
+                 describe_kwargs: dict | None = None, **kwargs) -> Any:
+        """Call ``name`` and describe its result in the worker (e.g. a Keras model)."""
+        return self.call_full(name, args, kwargs, describe=describer, timeout=timeout,
+                              describe_kwargs=describe_kwargs)["value"]
+
+    @property
+    def output(self) -> str:
+        return self._worker.output
+
+
+class SubmissionCopy:
+    """A private temporary copy of the submission: the worker runs there, never in the original."""
+
+    def __init__(self, source: Path):
+        self.source = source
+        self.tmp = Path(tempfile.mkdtemp(prefix="grader-sub-"))
+        self.root = self.tmp / "submission"
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "grader-report")
+        shutil.copytree(source, self.root, ignore=ignore, symlinks=False)
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class WorkerPool:
+    """One worker per topic, started up front so their start-up overlaps the grader's."""
+
+    def __init__(self, root: Path, topics: list[str], limits: Limits):
+        self.workers = {t: Worker(t, root, limits) for t in topics}
+
+    def start_all(self) -> None:
+        for w in self.workers.values():
+            w.start()
+
+    def get(self, topic: str) -> Worker:
+        return self.workers[topic]
+
+    def close(self) -> None:
+        for w in self.workers.values():
+            w.close()

@@ -1,0 +1,201 @@
+"""The worker process: the only place student code is imported and run.
+
+Started by :mod:`grader.student` as ``python -I -c BOOT RESP_FD GRADER_PATH`` with the
+submission's temporary copy as working directory. Requests arrive pickled on the original
+stdin (trusted: the grader wrote them); replies leave through the response pipe encoded with
+:mod:`grader.codec` (plain data only). The student's own stdin is /dev/null and their
+stdout/stderr go to a pipe the grader drains and caps.
+
+This module must stay light: numpy-only workers never import TensorFlow.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.util
+import os
+import pickle
+import struct
+import sys
+import traceback
+import warnings
+from typing import Any
+
+from grader.codec import encode
+
+_state: dict[str, Any] = {"module": None, "path": None}
+
+
+class _Blocker(importlib.abc.MetaPathFinder):
+    """Refuses imports the topic's policy forbids, naming the rule in the error."""
+
+    def __init__(self, blocked: dict[str, str]):
+        self.blocked = blocked
+
+    def find_spec(self, fullname, path=None, target=None):
+        top = fullname.partition(".")[0]
+        reason = self.blocked.get(top)
+        if reason is not None:
+            raise ImportError(f"POLICY: {reason}", name=fullname)
+        return None
+
+
+def _read_exact(fd: int, n: int) -> bytes:
+    chunks = []
+    while n:
+        b = os.read(fd, n)
+        if not b:
+            raise EOFError
+        chunks.append(b)
+        n -= len(b)
+    return b"".join(chunks)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def _student_traceback(exc: BaseException) -> tuple[str, int | None, str]:
+    """The traceback trimmed to frames inside the submission: what the student can act on."""
+    root = _state["path"] or ""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(root)]
+    text = "".join(traceback.format_list(frames[-5:])) if frames else ""
+    last = frames[-1] if frames else None
+    where = os.path.relpath(last.filename, root) if last else ""
+    return where, (last.lineno if last else None), text
+
+
+def _exc_payload(kind: str, exc: BaseException) -> dict:
+    where, line, text = _student_traceback(exc)
+    try:
+        message = str(exc)
+    except Exception:
+        message = "<exception message could not be printed>"
+    return {
+        "ok": False,
+        "kind": kind,
+        "type": type(exc).__name__,
+        "message": message[:2000],
+        "file": where,
+        "line": line,
+        "traceback": text[-4000:],
+    }
+
+
+def op_import(p: dict) -> dict:
+    root = p["root"]
+    _state["path"] = root
+    blocked = dict(p.get("blocked", {}))
+    sys.meta_path.insert(0, _Blocker(blocked))
+    if p.get("preload_tensorflow"):
+        # Keras topics: import TF before the student's module so its import cost is not
+        # charged to the student's import timeout and stderr noise is not theirs.
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        import tensorflow  # noqa: F401
+    sys.path.insert(0, root)
+    path = os.path.join(root, p["filename"])
+    name = p["module"]
+    try:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        return {
+            "ok": False,
+            "kind": "syntax",
+            "type": type(exc).__name__,
+            "message": str(exc.msg),
+            "file": os.path.basename(exc.filename or p["filename"]),
+            "line": exc.lineno,
+            "text": (exc.text or "").rstrip("\n")[:300],
+        }
+    except ImportError as exc:
+        if str(exc).startswith("POLICY: "):
+            out = _exc_payload("policy", exc)
+            out["message"] = str(exc)[len("POLICY: "):]
+            return out
+        return _exc_payload("import", exc)
+    except SystemExit as exc:
+        out = _exc_payload("exit", exc)
+        out["message"] = f"the module called sys.exit({exc.code!r}) while being imported"
+        return out
+    except BaseException as exc:  # noqa: BLE001 - anything the student's import does
+        return _exc_payload("import", exc)
+    _state["module"] = module
+    names = sorted(k for k, v in vars(module).items() if callable(v) and not k.startswith("_"))
+    return {"ok": True, "names": names}
+
+
+def op_call(p: dict) -> dict:
+    module = _state["module"]
+    fn = getattr(module, p["name"], None)
+    if fn is None:
+        return {"ok": False, "kind": "missing", "message": f"{p['name']} is not defined", "type": "AttributeError"}
+    args, kwargs = p.get("args", ()), p.get("kwargs", {})
+    caught: list[str] = []
+    try:
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always")
+            import numpy as np
+
+            with np.errstate(all="warn"):
+                value = fn(*args, **kwargs)
+            caught = [f"{w.category.__name__}: {w.message}" for w in rec][:20]
+    except NotImplementedError as exc:
+        return {"ok": False, "kind": "not_implemented", "message": str(exc)[:500], "type": "NotImplementedError"}
+    except SystemExit as exc:
+        out = _exc_payload("exit", exc)
+        out["message"] = f"called sys.exit({exc.code!r})"
+        return out
+    except RecursionError as exc:
+        return _exc_payload("raised", exc)
+    except BaseException as exc:  # noqa: BLE001
+        return _exc_payload("raised", exc)
+    describe = p.get("describe")
+    if describe:
+        # "package.module:function", chosen by the grader (trusted), run here on the value.
+        import importlib
+
+        mod_name, _, fn_name = describe.partition(":")
+        try:
+            describer = getattr(importlib.import_module(mod_name), fn_name)
+            value = describer(value, **p.get("describe_kwargs", {}))
+        except Exception as exc:  # noqa: BLE001 - a broken student object
+            return _exc_payload("describe", exc)
+    out = {"ok": True, "value": value, "warnings": caught}
+    if p.get("return_args"):
+        out["args_after"] = list(args)
+    return out
+
+
+OPS = {"import": op_import, "call": op_call}
+
+
+def main(argv: list[str]) -> None:
+    resp_fd = int(argv[1])
+    req_fd = os.dup(0)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    # Keep the response pipe away from student code that walks file descriptors.
+    os.set_inheritable(resp_fd, False)
+    while True:
+        try:
+            (n,) = struct.unpack("<Q", _read_exact(req_fd, 8))
+            op, payload = pickle.loads(_read_exact(req_fd, n))
+        except EOFError:
+            os._exit(0)
+        if op == "exit":
+            os._exit(0)
+        reply = OPS[op](payload)
+        try:
+            data = encode(reply)
+        except BaseException as exc:  # noqa: BLE001
+            data = encode({"ok": False, "kind": "encode", "type": type(exc).__name__,
+                           "message": f"the returned value could not be read: {exc}"[:500]})
+        sys.stdout.flush()
+        sys.stderr.flush()
+        _write_all(resp_fd, struct.pack("<Q", len(data)) + data)

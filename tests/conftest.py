@@ -1,0 +1,42 @@
+"""Shared helpers for the project's own tests."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+REPO = Path(__file__).resolve().parent.parent
+SOLUTIONS = REPO / "solutions"
+EXERCISES = REPO / "exercises"
+SHARED = REPO.parent / "shared"
+MNIST_NPZ = SHARED / "data" / "mnist.npz"
+
+
+def grade_dir(path: Path, topics: tuple[str, ...], seed: int = 20261127, **settings):
+    """Grade ``path`` in-process (the grader itself still isolates student code in workers)."""
+    from grader.config import Settings
+    from grader.runner import run
+
+    return run(Settings(submission=path, topics=topics, seed=seed, **settings))
+
+
+def grade_source(tmp_path: Path, topic: str, source: str, seed: int = 20261127, **settings):
+    """Write ``source`` as ``<topic>.py`` in a fresh folder and grade that one topic."""
+    sub = tmp_path / f"sub-{topic}"
+    sub.mkdir(parents=True, exist_ok=True)
+    (sub / f"{topic}.py").write_text(source, encoding="utf-8")
+    result = grade_dir(sub, (topic,), seed=seed, **settings)
+    (topic_result,) = result.topics
+    return topic_result
+
+
+@pytest.fixture
+def grade(tmp_path):
+    def _grade(topic: str, source: str, **kw):
+        return grade_source(tmp_path, topic, source, **kw)
+
+    return _grade

@@ -1,0 +1,76 @@
+"""Mutation suite: every check must fail realistic wrong implementations.
+
+For every student function: the untouched stub (NotImplementedError), a constant-returning
+body, ``return None`` and the catalogued classic mistakes (``tests/mutants/<topic>.py``)
+must each lose points on that function's checks.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import SOLUTIONS, grade_source
+from tests.mutants import Mutant, all_mutants
+
+CATALOGUE = all_mutants()
+
+def _functions(topic: str) -> list[str]:
+    src = (SOLUTIONS / f"{topic}.py").read_text()
+    # Top-level functions with a solution region (classes get catalogued mutants instead).
+    names = re.findall(r"^def (\w+)\(", src, re.M)
+    return [n for n in names if not n.startswith("_") and re.search(
+        rf"^def {n}\((?:(?!\ndef ).)*?# BEGIN SOLUTION", src, re.M | re.S)]
+
+
+def replace_body(source: str, function: str, body: str) -> str:
+    """Replace ``function``'s solution region with ``body`` (one line, indented for it)."""
+    pattern = re.compile(
+        rf"(def {function}\((?:(?!\ndef ).)*?\n)([ \t]+)# BEGIN SOLUTION\n.*?# END SOLUTION\n", re.S
+    )
+    new, n = pattern.subn(lambda m: f"{m.group(1)}{m.group(2)}{body}\n", source, count=1)
+    assert n == 1, f"no solution region for {function}"
+    return new
+
+
+GENERIC = {
+    "stub": 'raise NotImplementedError("{f}")',
+    "constant": "return 0.5",
+    "none": "return None",
+}
+
+
+def _cases():
+    for topic, mutants in sorted(CATALOGUE.items()):
+        for m in mutants:
+            yield pytest.param(topic, m, id=f"{topic}-{m.function}-{m.name}")
+        for f in _functions(topic):
+            for kind in GENERIC:
+                yield pytest.param(topic, Mutant(f, kind, "", ""), id=f"{topic}-{f}-{kind}")
+
+
+def _mutated_source(topic: str, m: Mutant) -> str:
+    src = (SOLUTIONS / f"{topic}.py").read_text()
+    if m.name in GENERIC and not m.old:
+        return replace_body(src, m.function, GENERIC[m.name].format(f=m.function))
+    return m.apply(src)
+
+
+@pytest.mark.parametrize("topic,mutant", list(_cases()))
+def test_mutant_loses_points(tmp_path, topic, mutant):
+    result = grade_source(tmp_path, topic, _mutated_source(topic, mutant))
+    about = [c for c in result.checks if c.function == mutant.function]
+    assert about, f"no check is about {mutant.function}"
+    assert not any(c.internal_error for c in result.checks), [c.message for c in result.checks if c.internal_error]
+    failing = [c for c in about if c.status != "passed"]
+    assert failing, f"mutant {mutant.name!r} of {topic}.{mutant.function} passed every check"
+    if mutant.name == "stub":
+        assert all(c.status == "not_attempted" for c in about)
+
+
+@pytest.mark.parametrize("topic", sorted(CATALOGUE))
+def test_every_function_has_a_realistic_mutant(topic):
+    covered = {m.function for m in CATALOGUE[topic]}
+    missing = set(_functions(topic)) - covered
+    assert not missing, f"{topic}: no catalogued mistake for {sorted(missing)}"
