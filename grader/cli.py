@@ -39,7 +39,7 @@ def run(
     seed: Optional[int] = typer.Option(None, help="Seed for the random test inputs (recorded in the report; reuse it to replay a run)."),
     config: Optional[Path] = typer.Option(None, help="pyproject.toml with a [tool.grader] table (default: ./pyproject.toml)."),
     timeout: Optional[float] = typer.Option(None, help="Seconds one call of a student function may take."),
-    memory_mb: Optional[int] = typer.Option(None, "--memory-mb", help="Memory cap (MB) for a numpy-only topic's worker."),
+    memory_mb: Optional[int] = typer.Option(None, "--memory-mb", help="Memory cap (MB) for each worker process running student code."),
     mnist: Optional[str] = typer.Option(None, help="Path to mnist.npz (else GRADER_MNIST, then the Keras cache)."),
     audience: str = typer.Option("student", help="student: hidden checks show no details; instructor: everything."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the total."),
@@ -55,8 +55,11 @@ def run(
         table, submission=submission, topics=tuple(topics or ()), seed=seed, out=out_dir,
         call_timeout=timeout, memory_mb=memory_mb, mnist=mnist,
     )
-    with err.status("Grading… (importing TensorFlow and starting workers)", spinner="dots"):
-        result = runner.run(settings)
+    with err.status("Grading… (importing TensorFlow and starting workers)", spinner="dots") as status:
+        def progress(topic: str, event: dict) -> None:
+            status.update(f"{topic}: {escape(str(event.get('message', ''))[:200])}")
+
+        result = runner.run(settings, on_progress=progress)
     paths = report.write_reports(result, settings.out, audience)
     _print_summary(result, quiet)
     out.print(f"\nReports: {paths['html']}  {paths['md']}  {paths['json']}")
@@ -144,10 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     except (typer.Abort, KeyboardInterrupt):
         err.print("aborted")
         return EXIT_INTERNAL
-    except Exception as exc:  # click usage errors are handled below; everything else is a bug
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
+    except Exception as exc:  # usage errors are handled below; everything else is a bug
+        # Typer vendors Click; its ClickException is a base of typer.BadParameter.
+        click_exception = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+        if isinstance(exc, click_exception):
             exc.show()
             return EXIT_USAGE
         import traceback

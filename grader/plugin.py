@@ -38,6 +38,8 @@ class CheckMeta:
 
 
 meta_key = pytest.StashKey[CheckMeta]()
+# Filled through the ``check_details`` fixture: details kept whether the check passes or not.
+details_key = pytest.StashKey[dict]()
 
 
 def topic_of(module_name: str) -> str:
@@ -125,6 +127,13 @@ class GraderPlugin:
 
         return keras
 
+    @pytest.fixture
+    def check_details(self, request) -> dict:
+        """A dict the check fills with report data (a summary line, images) kept even when it passes."""
+        details: dict = {}
+        request.node.stash[details_key] = details
+        return details
+
     @pytest.fixture(scope="session")
     def grader_settings(self):
         return self._settings
@@ -160,6 +169,9 @@ class GraderPlugin:
             status, internal = "error", True
             tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-3))
             message = f"internal grader error in this check ({type(exc).__name__}: {exc}); please report it\n{tb}"
+        extra = item.stash.get(details_key, None)
+        if extra:
+            details = {**extra, **details}
         pts = meta.points if status == "passed" else 0.0
         return CheckResult(
             id=f"{meta.topic}::{item.name}",

@@ -9,7 +9,7 @@ import platform
 import secrets
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 
@@ -114,16 +114,40 @@ def check_submission(path: Path) -> Path:
     return path
 
 
-def run(settings: Settings) -> RunResult:
-    """Grade ``settings.submission``; always returns a complete result for every check."""
+def prepare_data(settings: Settings, topics: list[str], submission: Path) -> Settings:
+    """Resolve data sets the chosen topics need before grading starts.
+
+    MNIST: the explicit path, GRADER_MNIST, the Keras cache or a download (see
+    :mod:`grader.mnist_data`). Missing or invalid data stops the run with a UsageError
+    (exit 2) instead of charging every student with errors; a submission without mnist.py
+    needs no data (its checks are "not attempted").
+    """
+    if "mnist" in topics and (submission / BY_SLUG["mnist"].module_file).exists():
+        from dataclasses import replace
+
+        from grader.mnist_data import locate_mnist
+
+        settings = replace(settings, mnist=str(locate_mnist(settings.mnist)))
+    return settings
+
+
+def run(settings: Settings, on_progress: Callable[[str, dict], None] | None = None) -> RunResult:
+    """Grade ``settings.submission``; always returns a complete result for every check.
+
+    ``on_progress(topic, event)`` receives progress events from long student calls (training);
+    ``event["message"]`` is a one-line description.
+    """
     started = time.monotonic()
     started_at = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     topics = resolve_topics(settings.topics)
     submission = check_submission(settings.submission)
     seed = settings.seed if settings.seed is not None else secrets.randbelow(2**31)
+    settings = prepare_data(settings, topics, submission)
 
     copy = SubmissionCopy(submission)
     pool = WorkerPool(copy.root, topics, settings.limits)
+    for worker in pool.workers.values():
+        worker.on_progress = on_progress
     plugin = GraderPlugin(pool, seed, settings)
     try:
         pool.start_all()

@@ -46,7 +46,7 @@ _GRADER_PARENT = str(Path(__file__).resolve().parent.parent)
 class Limits:
     call_timeout: float = 20.0  # seconds for one call; generous for correct numpy code
     import_timeout: float = 120.0  # importing the module (TF topics import TensorFlow)
-    memory_mb: int = 4096  # address-space cap for numpy-only workers
+    memory_mb: int = 4096  # address-space cap per worker (TensorFlow trains MNIST well within it)
     output_kb: int = 256  # captured stdout/stderr kept per worker
 
 
@@ -96,6 +96,11 @@ class Worker:
         self.drain: _OutputDrain | None = None
         self.import_reply: dict | None = None
         self._import_sent = False
+        self.timed_out: set[str] = set()  # functions not run again after a timeout
+        # Called as on_progress(topic, event_dict) while a driver reports progress.
+        self.on_progress = None
+        self._progress_path: Path | None = None
+        self._progress_pos = 0
 
     # -- process management -------------------------------------------------------------
 
@@ -117,11 +122,10 @@ class Worker:
 
     def _preexec(self):
         mem = self.limits.memory_mb
-        numpy_only = self.topic.numpy_only
 
         def setup() -> None:
             os.setsid()
-            if mem and numpy_only:
+            if mem:
                 import resource
 
                 cap = mem * 1024 * 1024
@@ -163,6 +167,7 @@ class Worker:
                 )
         return {
             "root": str(self.root),
+            "protected": [str(Path(_GRADER_PARENT) / "solutions")],
             "filename": self.topic.module_file,
             "module": self.topic.slug,
             "blocked": blocked,
@@ -227,7 +232,8 @@ class Worker:
             if remaining <= 0:
                 self.kill()
                 raise StudentTimeout(f"{what} took longer than {self._timeout_text} s and was stopped")
-            ready, _, _ = select.select([self.resp_fd], [], [], min(remaining, 1.0))
+            ready, _, _ = select.select([self.resp_fd], [], [], min(remaining, 0.5))
+            self._poll_progress()
             if not ready:
                 continue
             b = os.read(self.resp_fd, min(left, 1 << 20))
@@ -236,6 +242,27 @@ class Worker:
             chunks.append(b)
             left -= len(b)
         return b"".join(chunks)
+
+    def _poll_progress(self) -> None:
+        path, callback = self._progress_path, self.on_progress
+        if path is None or callback is None or not path.exists():
+            return
+        import json
+
+        with open(path, "rb") as fh:
+            fh.seek(self._progress_pos)
+            data = fh.read(1 << 16)
+        end = data.rfind(b"\n")
+        if end < 0:
+            return
+        self._progress_pos += end + 1
+        for line in data[: end + 1].splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue  # the student's process wrote it; ignore what is not ours
+            if isinstance(event, dict):
+                callback(self.topic.slug, event)
 
     def _crashed(self, what: str):
         code = self.proc.wait() if self.proc is not None else None
@@ -290,11 +317,17 @@ class Worker:
         imp = self.ensure_imported()
         if not imp["ok"]:
             raise import_error(self.topic.slug, imp)
+        if name in self.timed_out:
+            raise StudentTimeout(f"{name}() timed out in an earlier check, so it was not run again")
         payload = {"name": name, "args": args, "kwargs": kwargs, "describe": describe,
                    "describe_kwargs": describe_kwargs or {}, "return_args": return_args}
         self._send("call", payload)
-        what = f"during {name}()"
-        reply = self._reply(timeout or self.limits.call_timeout, what)
+        what = f"{name}()"
+        try:
+            reply = self._reply(timeout or self.limits.call_timeout, what)
+        except StudentTimeout:
+            self.timed_out.add(name)
+            raise
         if reply["ok"]:
             return reply
         kind = reply.get("kind")
@@ -302,11 +335,37 @@ class Worker:
             raise NotAttempted(f"{name} is not defined in {self.topic.module_file}")
         if kind == "not_implemented":
             raise NotAttempted(f"{name} still raises NotImplementedError")
-        raise StudentRaised(_raised_text(name, reply))
+        raise StudentRaised(_raised_text(name, reply, self.limits))
 
 
-def _raised_text(name: str, reply: dict) -> str:
+    def drive(self, driver: str, kwargs: dict, *, timeout: float, what: str) -> dict:
+        """Run ``driver`` (module:function) on the student's module in the worker."""
+        imp = self.ensure_imported()
+        if not imp["ok"]:
+            raise import_error(self.topic.slug, imp)
+        fd, name = tempfile.mkstemp(prefix="progress-", suffix=".jsonl", dir=self.root.parent)
+        os.close(fd)
+        self._progress_path, self._progress_pos = Path(name), 0
+        try:
+            self._send("drive", {"driver": driver, "kwargs": kwargs, "progress": name})
+            reply = self._reply(timeout, what)
+            self._poll_progress()
+        finally:
+            self._progress_path = None
+            Path(name).unlink(missing_ok=True)
+        if reply["ok"]:
+            return reply
+        if reply.get("kind") == "not_implemented":
+            raise NotAttempted(f"{what}: a function still raises NotImplementedError ({reply.get('message')})")
+        raise StudentRaised(_raised_text(what, reply, self.limits))
+
+
+def _raised_text(name: str, reply: dict, limits: Limits) -> str:
     where = f" (at {reply['file']}, line {reply['line']})" if reply.get("file") else ""
+    if reply.get("type") == "MemoryError":
+        return f"{name} exceeded the {limits.memory_mb} MB memory limit (MemoryError){where}"
+    if reply.get("type") == "RecursionError":
+        return f"{name} recursed too deeply (RecursionError: unbounded recursion?){where}"
     if reply.get("kind") == "exit":
         return f"{name}() {reply['message']}{where}"
     if reply.get("kind") == "describe":
@@ -390,6 +449,10 @@ class StudentModule:
                     {"kind": "mutation", "argument": i + 1},
                 )
         return reply["value"]
+
+    def drive(self, driver: str, *, timeout: float, what: str, **kwargs) -> Any:
+        """Run a grader driver (``module:function``) over the student's module in the worker."""
+        return self._worker.drive(driver, kwargs, timeout=timeout, what=what)["value"]
 
     def describe(self, name: str, describer: str, *args, timeout: float | None = None,
                  describe_kwargs: dict | None = None, **kwargs) -> Any:

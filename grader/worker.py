@@ -85,16 +85,44 @@ def _exc_payload(kind: str, exc: BaseException) -> dict:
     }
 
 
+_SPAWN_EVENTS = ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
+                 "os.forkpty", "pty.spawn")
+
+
+def _install_audit_hook(protected: list[str]) -> None:
+    """Refuse reading the reference solutions and starting other programs.
+
+    Audit hooks cannot be removed once added, so student code cannot switch this off from
+    Python (native extensions could; see the README's security model).
+    """
+    roots = [os.path.realpath(p) for p in protected]
+
+    def hook(event: str, args: tuple) -> None:
+        if event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
+            try:
+                path = os.path.realpath(os.fsdecode(args[0]))
+            except (TypeError, ValueError):
+                return
+            for root in roots:
+                if path == root or path.startswith(root + os.sep):
+                    raise PermissionError(f"reading {path} is not allowed while grading")
+        elif event in _SPAWN_EVENTS:
+            raise PermissionError(f"starting other programs ({event}) is not allowed while grading")
+
+    sys.addaudithook(hook)
+
+
 def op_import(p: dict) -> dict:
     root = p["root"]
     _state["path"] = root
-    blocked = dict(p.get("blocked", {}))
-    sys.meta_path.insert(0, _Blocker(blocked))
     if p.get("preload_tensorflow"):
-        # Keras topics: import TF before the student's module so its import cost is not
-        # charged to the student's import timeout and stderr noise is not theirs.
+        # Keras topics: import TF (and Keras) before the student's module and before the
+        # hooks below, so TF's own start-up is neither blocked nor charged to the student.
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        import keras  # noqa: F401
         import tensorflow  # noqa: F401
+    sys.meta_path.insert(0, _Blocker(dict(p.get("blocked", {}))))
+    _install_audit_hook(list(p.get("protected", [])))
     sys.path.insert(0, root)
     path = os.path.join(root, p["filename"])
     name = p["module"]
@@ -172,7 +200,31 @@ def op_call(p: dict) -> dict:
     return out
 
 
-OPS = {"import": op_import, "call": op_call}
+def op_drive(p: dict) -> dict:
+    """Run a grader-side driver (``module:function``) on the student's module.
+
+    For multi-step exercises (MNIST: preprocess, build, train, save) the driver sequences
+    the student's functions in this process and returns plain data or files; the grader
+    verifies those itself. ``progress`` is a file the driver may append JSON lines to.
+    """
+    import importlib
+
+    mod_name, _, fn_name = p["driver"].partition(":")
+    driver = getattr(importlib.import_module(mod_name), fn_name)
+    try:
+        value = driver(_state["module"], progress=p.get("progress"), **p.get("kwargs", {}))
+    except NotImplementedError as exc:
+        return {"ok": False, "kind": "not_implemented", "message": str(exc)[:500], "type": "NotImplementedError"}
+    except SystemExit as exc:
+        out = _exc_payload("exit", exc)
+        out["message"] = f"called sys.exit({exc.code!r})"
+        return out
+    except BaseException as exc:  # noqa: BLE001
+        return _exc_payload("raised", exc)
+    return {"ok": True, "value": value, "warnings": []}
+
+
+OPS = {"import": op_import, "call": op_call, "drive": op_drive}
 
 
 def main(argv: list[str]) -> None:
