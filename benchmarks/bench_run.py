@@ -1,0 +1,94 @@
+"""Time `grader run --submission solutions` against a bare in-process baseline.
+
+A (the product): the `grader` command on the reference solutions, in a fresh process:
+TF import, one isolated worker per topic, pytest collection, checks, all three reports.
+
+B (the floor): one fresh plain Python process that imports TensorFlow and executes the very
+same check functions with the very same TF reference computations, calling the solution
+functions directly in-process (no pytest, no workers, no codec, no reports).
+
+A and B alternate, N rounds each; the script prints medians and the ratio A/B, plus where
+A's time goes (TF import alone, checks, report rendering).
+
+    python benchmarks/bench_run.py [--rounds 3] [--topics activations losses ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_TOPICS = ["activations", "initializers", "models", "losses", "backprop", "optimizers",
+                  "schedules", "regularization"]
+
+
+def _timed(cmd: list[str], env: dict) -> tuple[float, subprocess.CompletedProcess]:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
+    return time.perf_counter() - t0, proc
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--topics", nargs="*", default=DEFAULT_TOPICS)
+    args = ap.parse_args()
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    out = Path(tempfile.mkdtemp(prefix="bench-"))
+    grader_cmd = [sys.executable, "-m", "grader.cli", "run", *args.topics, "--submission", "solutions",
+                  "--out", str(out), "--seed", "1", "-q"]
+    base_cmd = [sys.executable, str(Path(__file__).with_name("baseline.py")), *args.topics, "--seed", "1"]
+    tf_cmd = [sys.executable, "-c", "import tensorflow, keras"]
+
+    a_times, b_times, tf_times, check_sums, render_times = [], [], [], [], []
+    for i in range(args.rounds):
+        ta, pa = _timed(grader_cmd, env)
+        if pa.returncode != 0:
+            print(pa.stdout[-2000:], pa.stderr[-2000:])
+            raise SystemExit(f"grader run failed with exit {pa.returncode}")
+        tb, pb = _timed(base_cmd, env)
+        if pb.returncode != 0:
+            print(pb.stdout[-2000:], pb.stderr[-2000:])
+            raise SystemExit(f"baseline failed with exit {pb.returncode}")
+        tt, _ = _timed(tf_cmd, env)
+        data = json.loads((out / "results.json").read_text())
+        check_sums.append(sum(c["duration"] for t in data["topics"] for c in t["checks"]))
+        render_times.append(_render_time(out))
+        a_times.append(ta)
+        b_times.append(tb)
+        tf_times.append(tt)
+        print(f"round {i + 1}: grader {ta:.2f} s   baseline {tb:.2f} s   import tensorflow {tt:.2f} s", flush=True)
+
+    ma, mb = statistics.median(a_times), statistics.median(b_times)
+    print()
+    print(f"topics: {' '.join(args.topics)}; rounds: {args.rounds}; TF {data['tensorflow_version']}")
+    print(f"median grader run          : {ma:.2f} s")
+    print(f"median in-process baseline : {mb:.2f} s")
+    print(f"ratio grader / baseline    : {ma / mb:.2f}")
+    print(f"where the grader's time goes (medians): import tensorflow {statistics.median(tf_times):.2f} s, "
+          f"checks (sum of pytest call durations) {statistics.median(check_sums):.2f} s, "
+          f"rendering the three reports {statistics.median(render_times) * 1000:.0f} ms, "
+          f"rest (start-up, workers, collection) {ma - statistics.median(tf_times) - statistics.median(check_sums):.2f} s")
+    return 0
+
+
+def _render_time(out: Path) -> float:
+    from grader.report import write_reports
+    from grader.results import RunResult
+
+    result = RunResult.from_dict(json.loads((out / "results.json").read_text()))
+    t0 = time.perf_counter()
+    write_reports(result, Path(tempfile.mkdtemp(prefix="render-")))
+    return time.perf_counter() - t0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
