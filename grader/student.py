@@ -153,7 +153,17 @@ class Worker:
         self.drain = _OutputDrain(self.proc.stdout, self.limits.output_kb * 1024)
         self.drain.start()
         self._import_sent = False
-        if (self.root / self.topic.module_file).exists():
+        path = self.root / self.topic.module_file
+        if path.exists():
+            banned = forbidden_imports(path) if self.topic.numpy_only else []
+            if banned:
+                # Refused before running anything: the module is never imported.
+                self.import_reply = {
+                    "ok": False, "kind": "policy",
+                    "message": f"'{self.topic.slug}' is a numpy-only topic, but {self.topic.module_file} uses "
+                               f"{', '.join(banned)}; write the computation with NumPy",
+                }
+                return
             self._send("import", self._import_payload())
             self._import_sent = True
 
@@ -297,8 +307,10 @@ class Worker:
         if self.proc is None or self.proc.poll() is not None:
             if self.proc is not None:
                 self.kill()
-            self.start()
             self.import_reply = None
+            self.start()
+            if self.import_reply is not None:
+                return self.import_reply
         if self.import_reply is None:
             if not self._import_sent:
                 self.import_reply = {"ok": False, "kind": "missing_module"}
@@ -358,6 +370,37 @@ class Worker:
         if reply.get("kind") == "not_implemented":
             raise NotAttempted(f"{what}: a function still raises NotImplementedError ({reply.get('message')})")
         raise StudentRaised(_raised_text(what, reply, self.limits))
+
+
+def forbidden_imports(path: Path) -> list[str]:
+    """Forbidden libraries a numpy-only module imports, found statically (before running it).
+
+    Sees ``import x``, ``from x import y`` and ``__import__("x")`` / ``importlib.import_module("x")``
+    with a literal name; anything more devious is still refused at import time by the worker.
+    """
+    import ast
+
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+    except (SyntaxError, ValueError):
+        return []  # the worker reports syntax errors with file and line
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
+                and isinstance(node.args[0].value, str):
+            fn = node.func
+            fname = fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else ""
+            if fname in ("__import__", "import_module"):
+                names = [node.args[0].value]
+        for n in names:
+            if n.partition(".")[0] in FORBIDDEN_IN_NUMPY_ONLY:
+                found.add(n.partition(".")[0])
+    return sorted(found)
 
 
 def _raised_text(name: str, reply: dict, limits: Limits) -> str:

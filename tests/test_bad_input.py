@@ -70,3 +70,12 @@ def test_tensorflow_in_numpy_only_topic_is_refused(tmp_path):
     t = _topic(grade_dir(tmp_path, ("activations",)), "activations")
     assert t.score == 0 and "numpy-only" in t.message
     assert {c.status for c in t.checks} == {"failed"}
+
+
+def test_forbidden_import_is_detected_before_running(tmp_path):
+    # The import sits in a function body that never runs at import time; the static scan sees it.
+    src = ACT.replace("    return np.tanh(x)", "    from tensorflow import nn\n    return nn.tanh(x)", 1)
+    (tmp_path / "activations.py").write_text("print('this line must never run')\n" + src)
+    t = _topic(grade_dir(tmp_path, ("activations",)), "activations")
+    assert t.status == "error" and "numpy-only" in t.message and "tensorflow" in t.message
+    assert t.score == 0 and {c.status for c in t.checks} == {"failed"}

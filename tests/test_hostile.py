@@ -92,7 +92,8 @@ FUNCTION_CASES = {
     "lying_subclass": ("relu", "class A(np.ndarray):\n    def __eq__(self, o): return np.ones(self.shape, bool)\n"
                        "    def __sub__(self, o): return np.zeros(self.shape)\nreturn np.full(np.shape(x), 7.0).view(A)",
                        "failed", "differ"),
-    "tf_tensor": ("relu", "import importlib\ntf = importlib.import_module('tensorflow')\nreturn tf.nn.relu(x)",
+    # The name is built at run time, so only the worker's import-time guard can catch it.
+    "tf_tensor": ("relu", "import importlib\ntf = importlib.import_module('tensor' + 'flow')\nreturn tf.nn.relu(x)",
                   "error", "numpy-only"),
 }
 
