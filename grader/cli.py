@@ -28,7 +28,8 @@ err = Console(stderr=True, highlight=False)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
-_STYLE = {"passed": "green", "failed": "red", "error": "yellow", "timeout": "yellow", "not_attempted": "dim"}
+_STYLE = {"passed": "green", "failed": "red", "error": "yellow", "timeout": "yellow", "not_attempted": "dim",
+          "graded": "green"}
 
 
 @app.command()
@@ -42,64 +43,40 @@ def run(
     memory_mb: Optional[int] = typer.Option(None, "--memory-mb", help="Memory cap (MB) for each worker process running student code."),
     mnist: Optional[str] = typer.Option(None, help="Path to mnist.npz (else GRADER_MNIST, then the Keras cache)."),
     audience: str = typer.Option("student", help="student: hidden checks show no details; instructor: everything."),
+    lang: Optional[str] = typer.Option(None, help="Language of messages and reports: en or zh (default: from the locale)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the total."),
 ) -> None:
     """Grade a submission and write results.json, report.html and report.md."""
     from grader import config as cfg
-    from grader import report, runner
+    from grader import i18n, report, runner
 
     if audience not in ("student", "instructor"):
         raise UsageError(f"--audience must be student or instructor, not {audience!r}")
     table = cfg.load_pyproject(config)
     settings = cfg.build_settings(
         table, submission=submission, topics=tuple(topics or ()), seed=seed, out=out_dir,
-        call_timeout=timeout, memory_mb=memory_mb, mnist=mnist,
+        call_timeout=timeout, memory_mb=memory_mb, mnist=mnist, lang=lang,
     )
-    with err.status("Grading… (importing TensorFlow and starting workers)", spinner="dots") as status:
+    i18n.set_lang(settings.lang or i18n.default_lang())
+    with err.status(i18n._("Grading… (importing TensorFlow and starting workers)"), spinner="dots") as status:
         def progress(topic: str, event: dict) -> None:
             status.update(f"{topic}: {escape(str(event.get('message', ''))[:200])}")
 
         result = runner.run(settings, on_progress=progress)
-    paths = report.write_reports(result, settings.out, audience)
-    _print_summary(result, quiet)
-    out.print(f"\nReports: {paths['html']}  {paths['md']}  {paths['json']}")
+    paths = report.write_reports(result, settings.out, audience, i18n.get_lang())
+    _print_summary(report.redact_hidden(result) if audience == "student" else result, quiet)
+    out.print("\n" + i18n.t("Reports: {html}  {md}  {json}", html=paths["html"], md=paths["md"], json=paths["json"]))
     if result.internal_errors:
-        err.print(f"[yellow]{len(result.internal_errors)} check(s) broke inside the grader; see the report.[/]")
+        err.print("[yellow]" + escape(i18n.t("{n} check(s) broke inside the grader; see the report.",
+                                             n=len(result.internal_errors))) + "[/]")
         raise typer.Exit(EXIT_INTERNAL)
     raise typer.Exit(EXIT_OK if result.all_passed else EXIT_FAILED)
 
 
 def _print_summary(result, quiet: bool) -> None:
-    if not quiet:
-        t = Table(title=f"TensorFlow {result.tensorflow_version} · seed {result.seed}", title_justify="left")
-        t.add_column("topic")
-        t.add_column("score", justify="right")
-        t.add_column("passed", justify="right")
-        t.add_column("status")
-        for tr in result.topics:
-            t.add_row(tr.topic, f"{tr.score:g} / {tr.max_score:g}", f"{tr.counts['passed']} / {len(tr.checks)}",
-                      tr.status.replace("_", " "))
-        out.print(t)
-        for tr in result.topics:
-            if tr.message:
-                out.print(f"[bold]{tr.topic}[/]: [yellow]{escape(tr.message)}[/]")
-            failing = [c for c in tr.checks if c.status != "passed"]
-            if tr.message and all(c.status == tr.checks[0].status for c in tr.checks):
-                continue  # one topic-wide line says it all
-            if failing and all(c.status == "not_attempted" for c in tr.checks):
-                out.print(f"[bold]{tr.topic}[/]: [dim]not attempted ({len(tr.checks)} checks)[/]")
-                continue
-            for c in failing:
-                style = _STYLE.get(c.status, "red")
-                out.print(f"  [{style}]{c.status.replace('_', ' ')}[/] {escape(c.id)}")
-                if c.hidden:
-                    out.print("      hidden check")
-                elif c.message and c.status != "not_attempted":
-                    first = c.message.splitlines()[0]
-                    out.print(f"      {escape(first[:400])}")
-                if c.hint and c.status != "not_attempted":
-                    out.print(f"      [dim]hint: {escape(c.hint)}[/]")
-    out.print(f"\n[bold]Total: {result.score:g} / {result.max_score:g}[/]")
+    from grader.report import render_summary
+
+    out.print(render_summary(result, quiet=quiet, style=_STYLE))
 
 
 @app.command("list")
@@ -138,10 +115,22 @@ def stubs(
 
 # ---- further commands live in their own modules and register here (one line each) ----
 # (keep this block: handouts, batch grading and other command groups add themselves below)
+from grader import cli_handout  # noqa: E402
+
+app.command("handout")(cli_handout.handout)
+app.command("release")(cli_handout.release)
+
+from grader import cli_batch  # noqa: E402
+
+app.command("batch")(cli_batch.batch)
+app.command("merge")(cli_batch.merge)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: the one place errors become messages and exit codes."""
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TF's C++ start-up chatter is not for students
     try:
         code = app(args=argv, standalone_mode=False)
     except typer.Exit as exc:

@@ -93,12 +93,13 @@ def _enc(obj: Any, buffers: list[bytes], depth: int) -> Any:
         arr = np.asarray(obj)
         if arr.dtype.kind not in _ALLOWED_KINDS or arr.dtype.fields is not None:
             return _opaque(obj)
+        shape = list(arr.shape)  # before ascontiguousarray, which turns 0-d arrays into shape (1,)
         arr = np.ascontiguousarray(arr)
         buffers.append(arr.tobytes())
         return {
             "__nd__": len(buffers) - 1,
             "dtype": arr.dtype.str,
-            "shape": list(arr.shape),
+            "shape": shape,
             "subclass": None if t is np.ndarray else _type_name(obj),
         }
     if isinstance(obj, np.generic):

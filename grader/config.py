@@ -28,11 +28,13 @@ class Settings:
     mnist_threshold: float = 0.97
     mnist_time_budget: float = 600.0  # seconds for the student's train() call
     mnist_epochs: int | None = None  # None: the student's default (the course uses 4)
+    lang: str | None = None  # en | zh; None: from the locale
+    mnist_unavailable: str | None = None  # why MNIST could not be found (set by the runner)
 
 
 # [tool.grader] keys and where they land.
 _LIMIT_KEYS = {f.name for f in fields(Limits)}
-_SETTING_KEYS = {"mnist", "mnist_threshold", "mnist_time_budget", "mnist_epochs", "seed"}
+_SETTING_KEYS = {"mnist", "mnist_threshold", "mnist_time_budget", "mnist_epochs", "seed", "lang"}
 
 
 def load_pyproject(path: Path | None) -> dict[str, Any]:

@@ -78,6 +78,12 @@ class PolicyViolation(StudentError):
     status = "failed"
 
 
+class DataUnavailable(StudentError):
+    """A data set a topic needs could not be found; the check cannot run (not the student's fault)."""
+
+    status = "error"
+
+
 class StudentTimeout(StudentError):
     status = "timeout"
 

@@ -16,6 +16,8 @@ import numpy as np
 import pytest
 
 from grader.errors import CheckFailed, StudentError
+from grader.i18n import _, t, translate_title
+from grader.misconceptions import detect
 from grader.results import CheckResult
 from grader.student import StudentModule, WorkerPool
 
@@ -117,8 +119,14 @@ class GraderPlugin:
         import os
 
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        import gc
+
         import tensorflow
 
+        # TF leaves ~a million long-lived objects; freezing them keeps every later full
+        # collection (pytest runs several at session end) from walking them again.
+        gc.collect()
+        gc.freeze()
         return tensorflow
 
     @pytest.fixture(scope="session")
@@ -150,13 +158,32 @@ class GraderPlugin:
             self.results[item.nodeid] = self._result(item, meta, call, rep)
         return rep
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        for module in self._modules.values():
+            module.calls.clear()
+
+    def _diagnose(self, meta: CheckMeta, message: str, details: dict) -> tuple[str, dict]:
+        """Name the student's mistake when their results match a known misconception."""
+        module = self._modules.get(meta.topic)
+        if module is None:
+            return message, details
+        calls = [(args, kwargs, value) for name, args, kwargs, value in module.calls if name == meta.function]
+        found = detect(meta.function, calls)
+        if found is None:
+            return message, details
+        details = {**details, "misconception": found.key}
+        message = t("This looks like a known mistake: {mistake}. Fix: {fix}", mistake=_(found.name),
+                    fix=_(found.fix)) + "\n" + message
+        return message, details
+
     def _result(self, item, meta: CheckMeta, call: pytest.CallInfo, rep) -> CheckResult:
         status, message, details, internal = "passed", "", {}, False
         exc = call.excinfo.value if call.excinfo is not None else None
         if rep.skipped:
             # A skipped check would hide a missing feature; it is a grader defect.
             status, internal = "error", True
-            message = f"internal grader error: the check was skipped ({getattr(exc, 'msg', exc)})"
+            message = t("internal grader error: the check was skipped ({reason})", reason=getattr(exc, "msg", exc))
         elif exc is None:
             status = "passed"
         elif isinstance(exc, StudentError):
@@ -164,11 +191,14 @@ class GraderPlugin:
         elif isinstance(exc, CheckFailed):
             status, message, details = "failed", exc.message, dict(exc.details)
         elif isinstance(exc, AssertionError):
-            status, message = "failed", str(exc).split("\nassert ")[0].strip() or "wrong answer"
+            status, message = "failed", str(exc).split("\nassert ")[0].strip() or _("wrong answer")
         else:
             status, internal = "error", True
             tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-3))
-            message = f"internal grader error in this check ({type(exc).__name__}: {exc}); please report it\n{tb}"
+            message = t("internal grader error in this check ({type}: {error}); please report it",
+                        type=type(exc).__name__, error=exc) + "\n" + tb
+        if status == "failed":
+            message, details = self._diagnose(meta, message, details)
         extra = item.stash.get(details_key, None)
         if extra:
             details = {**extra, **details}
@@ -178,12 +208,12 @@ class GraderPlugin:
             topic=meta.topic,
             name=item.name,
             function=meta.function,
-            title=meta.title,
+            title=translate_title(meta.title),
             status=status,
             points=pts,
             max_points=meta.points,
             message=message,
-            hint=meta.hint if status != "passed" else "",
+            hint=_(meta.hint) if status != "passed" else "",
             details=details,
             internal_error=internal,
             duration=round(rep.duration, 4),

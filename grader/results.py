@@ -86,10 +86,10 @@ class RunResult:
     def from_dict(cls, d: dict[str, Any]) -> "RunResult":
         topics = tuple(
             TopicResult(
-                **{k: v for k, v in t.items() if k != "checks"},
-                checks=tuple(CheckResult(**c) for c in t["checks"]),
+                **{k: v for k, v in tp.items() if k != "checks"},
+                checks=tuple(CheckResult(**c) for c in tp["checks"]),
             )
-            for t in d["topics"]
+            for tp in d["topics"]
         )
         fields = {k: v for k, v in d.items() if k not in ("topics", "all_passed")}
         return cls(**fields, topics=topics)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as _dt
 import os
 import platform
@@ -14,6 +15,7 @@ from typing import Callable, Iterator
 import pytest
 
 import grader
+from grader import i18n, notebook
 from grader.config import Settings
 from grader.errors import InternalError, UsageError
 from grader.plugin import CheckMeta, GraderPlugin, meta_key
@@ -106,7 +108,7 @@ def check_submission(path: Path) -> Path:
             f"submission {path} does not exist",
             fix="pass the folder holding your topic modules with --submission (default ./exercises)",
         )
-    if not path.is_dir():
+    if not path.is_dir() and path.suffix != ".ipynb":  # a notebook is converted by grader.notebook
         raise UsageError(
             f"submission {path} is not a folder",
             fix="pass the folder that holds activations.py, losses.py, ... with --submission",
@@ -127,11 +129,18 @@ def prepare_data(settings: Settings, topics: list[str], submission: Path) -> Set
 
         from grader.mnist_data import locate_mnist
 
-        settings = replace(settings, mnist=str(locate_mnist(settings.mnist)))
+        try:
+            settings = replace(settings, mnist=str(locate_mnist(settings.mnist)))
+        except UsageError as exc:
+            if "mnist" in settings.topics or settings.mnist:
+                raise  # MNIST asked for, or a path given: say how to provide the data, grade nothing
+            # Grading every topic: the others must not be lost for want of a data set.
+            settings = replace(settings, mnist_unavailable=exc.message + (f" ({exc.fix})" if exc.fix else ""))
     return settings
 
 
-def run(settings: Settings, on_progress: Callable[[str, dict], None] | None = None) -> RunResult:
+def run(settings: Settings, on_progress: Callable[[str, dict], None] | None = None,
+        *, plugin_factory: Callable[..., GraderPlugin] | None = None) -> RunResult:
     """Grade ``settings.submission``; always returns a complete result for every check.
 
     ``on_progress(topic, event)`` receives progress events from long student calls (training);
@@ -142,13 +151,23 @@ def run(settings: Settings, on_progress: Callable[[str, dict], None] | None = No
     topics = resolve_topics(settings.topics)
     submission = check_submission(settings.submission)
     seed = settings.seed if settings.seed is not None else secrets.randbelow(2**31)
-    settings = prepare_data(settings, topics, submission)
+    i18n.set_lang(settings.lang or i18n.default_lang())  # messages are written in it at check time
+    # Notebooks (one .ipynb, or a folder holding some) become a temporary folder of modules.
+    work = notebook.prepare_submission(submission, settings.topics)
+    if work.topics is not None:  # a single notebook: grade its topic
+        topics = [t for t in topics if t in work.topics] or list(work.topics)
+    try:
+        settings = prepare_data(dataclasses.replace(settings, submission=work.path), topics, work.path)
+    except BaseException:
+        work.cleanup()
+        raise
 
-    copy = SubmissionCopy(submission)
+    copy = SubmissionCopy(work.path)
     pool = WorkerPool(copy.root, topics, settings.limits)
     for worker in pool.workers.values():
         worker.on_progress = on_progress
-    plugin = GraderPlugin(pool, seed, settings)
+    # plugin_factory: batch grading passes a GraderPlugin subclass (shared reference cache).
+    plugin = (plugin_factory or GraderPlugin)(pool, seed, settings)
     try:
         pool.start_all()
         with _quiet_pytest_env():
@@ -157,6 +176,7 @@ def run(settings: Settings, on_progress: Callable[[str, dict], None] | None = No
     finally:
         pool.close()
         copy.cleanup()
+        work.cleanup()
 
     versions = _versions()
     score = sum(t.score for t in topic_results)

@@ -33,6 +33,7 @@ from grader.errors import (
     StudentRaised,
     StudentTimeout,
 )
+from grader.i18n import t
 from grader.topics import BY_SLUG, FORBIDDEN_IN_NUMPY_ONLY
 
 _BOOT = (
@@ -72,16 +73,16 @@ class _OutputDrain(threading.Thread):
 
 def _describe_exit(code: int | None) -> str:
     if code is None:
-        return "the process stopped responding"
+        return t("the process stopped responding")
     if code < 0:
         try:
             name = signal.Signals(-code).name
         except ValueError:
             name = f"signal {-code}"
         if -code == signal.SIGKILL:
-            return f"the process was killed ({name}; often the memory limit)"
-        return f"the process was killed by {name}"
-    return f"the process exited with code {code}"
+            return t("the process was killed ({signal}; often the memory limit)", signal=name)
+        return t("the process was killed by {signal}", signal=name)
+    return t("the process exited with code {code}", code=code)
 
 
 class Worker:
@@ -160,21 +161,21 @@ class Worker:
                 # Refused before running anything: the module is never imported.
                 self.import_reply = {
                     "ok": False, "kind": "policy",
-                    "message": f"'{self.topic.slug}' is a numpy-only topic, but {self.topic.module_file} uses "
-                               f"{', '.join(banned)}; write the computation with NumPy",
+                    "message": t("'{topic}' is a numpy-only topic, but {file} uses {modules}; write the "
+                                 "computation with NumPy", topic=self.topic.slug, file=self.topic.module_file,
+                                 modules=", ".join(banned)),
                 }
                 return
             self._send("import", self._import_payload())
             self._import_sent = True
 
     def _import_payload(self) -> dict:
-        blocked = {"solutions": "the reference solutions are not available to submissions"}
+        blocked = {"solutions": t("the reference solutions are not available to submissions")}
         if self.topic.numpy_only:
             for name in FORBIDDEN_IN_NUMPY_ONLY:
-                blocked[name] = (
-                    f"'{self.topic.slug}' is a numpy-only topic: importing {name} is not allowed; "
-                    "write the computation with NumPy"
-                )
+                blocked[name] = t(
+                    "'{topic}' is a numpy-only topic: importing {module} is not allowed; write the computation "
+                    "with NumPy", topic=self.topic.slug, module=name)
         return {
             "root": str(self.root),
             "protected": [str(Path(_GRADER_PARENT) / "solutions")],
@@ -233,7 +234,7 @@ class Worker:
             self.proc.stdin.write(struct.pack("<Q", len(data)) + data)
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
-            self._crashed("while receiving its inputs")
+            self._crashed(t("while receiving its inputs"))
 
     def _read(self, n: int, deadline: float, what: str) -> bytes:
         chunks, left = [], n
@@ -241,7 +242,8 @@ class Worker:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self.kill()
-                raise StudentTimeout(f"{what} took longer than {self._timeout_text} s and was stopped")
+                raise StudentTimeout(t("{what} took longer than {seconds} s and was stopped", what=what,
+                                       seconds=self._timeout_text))
             ready, _, _ = select.select([self.resp_fd], [], [], min(remaining, 0.5))
             self._poll_progress()
             if not ready:
@@ -278,9 +280,9 @@ class Worker:
         code = self.proc.wait() if self.proc is not None else None
         output = self.output.strip()
         self._close()
-        msg = f"{_describe_exit(code)} {what}"
+        msg = t("{exit} ({what})", exit=_describe_exit(code), what=what)
         if output:
-            msg += f"; last output: {output[-300:]}"
+            msg += t("; last output: {output}", output=output[-300:])
         raise StudentCrashed(msg)
 
     def _reply(self, timeout: float, what: str) -> dict:
@@ -292,10 +294,10 @@ class Worker:
             reply = codec.decode(data)
         except codec.DecodeError as exc:
             self.kill()
-            raise StudentCrashed(f"the worker sent an unreadable reply ({exc})") from None
+            raise StudentCrashed(t("the worker sent an unreadable reply ({error})", error=exc)) from None
         if type(reply) is not dict or type(reply.get("ok")) is not bool:
             self.kill()
-            raise StudentCrashed("the worker sent a malformed reply")
+            raise StudentCrashed(t("the worker sent a malformed reply"))
         return reply
 
     # -- API ----------------------------------------------------------------------------
@@ -316,7 +318,7 @@ class Worker:
                 self.import_reply = {"ok": False, "kind": "missing_module"}
             else:
                 try:
-                    self.import_reply = self._reply(self.limits.import_timeout, "while importing the module")
+                    self.import_reply = self._reply(self.limits.import_timeout, t("while importing the module"))
                 except StudentTimeout as exc:
                     self.import_reply = {"ok": False, "kind": "timeout", "message": exc.message}
                 except StudentCrashed as exc:
@@ -330,7 +332,7 @@ class Worker:
         if not imp["ok"]:
             raise import_error(self.topic.slug, imp)
         if name in self.timed_out:
-            raise StudentTimeout(f"{name}() timed out in an earlier check, so it was not run again")
+            raise StudentTimeout(t("{name}() timed out in an earlier check, so it was not run again", name=name))
         payload = {"name": name, "args": args, "kwargs": kwargs, "describe": describe,
                    "describe_kwargs": describe_kwargs or {}, "return_args": return_args}
         self._send("call", payload)
@@ -344,9 +346,9 @@ class Worker:
             return reply
         kind = reply.get("kind")
         if kind == "missing":
-            raise NotAttempted(f"{name} is not defined in {self.topic.module_file}")
+            raise NotAttempted(t("{name} is not defined in {file}", name=name, file=self.topic.module_file))
         if kind == "not_implemented":
-            raise NotAttempted(f"{name} still raises NotImplementedError")
+            raise NotAttempted(t("{name} still raises NotImplementedError", name=name))
         raise StudentRaised(_raised_text(name, reply, self.limits))
 
 
@@ -368,7 +370,8 @@ class Worker:
         if reply["ok"]:
             return reply
         if reply.get("kind") == "not_implemented":
-            raise NotAttempted(f"{what}: a function still raises NotImplementedError ({reply.get('message')})")
+            raise NotAttempted(t("{what}: a function still raises NotImplementedError ({detail})", what=what,
+                                 detail=reply.get("message")))
         raise StudentRaised(_raised_text(what, reply, self.limits))
 
 
@@ -404,16 +407,25 @@ def forbidden_imports(path: Path) -> list[str]:
 
 
 def _raised_text(name: str, reply: dict, limits: Limits) -> str:
-    where = f" (at {reply['file']}, line {reply['line']})" if reply.get("file") else ""
+    where = _where(reply)
     if reply.get("type") == "MemoryError":
-        return f"{name} exceeded the {limits.memory_mb} MB memory limit (MemoryError){where}"
+        return t("{name} exceeded the {mb} MB memory limit (MemoryError){where}", name=name, mb=limits.memory_mb,
+                 where=where)
     if reply.get("type") == "RecursionError":
-        return f"{name} recursed too deeply (RecursionError: unbounded recursion?){where}"
+        return t("{name} recursed too deeply (RecursionError: unbounded recursion?){where}", name=name, where=where)
     if reply.get("kind") == "exit":
-        return f"{name}() {reply['message']}{where}"
+        return t("{name} called sys.exit({code}){where}", name=name, code=reply.get("code"), where=where)
     if reply.get("kind") == "describe":
-        return f"the object returned by {name}() could not be inspected: {reply.get('type')}: {reply.get('message')}"
-    return f"{name}() raised {reply.get('type')}: {reply.get('message')}{where}"
+        return t("the object returned by {name}() could not be inspected: {type}: {message}", name=name,
+                 type=reply.get("type"), message=reply.get("message"))
+    return t("{name}() raised {type}: {message}{where}", name=name, type=reply.get("type"),
+             message=reply.get("message"), where=where)
+
+
+def _where(reply: dict) -> str:
+    if not reply.get("file"):
+        return ""
+    return t(" (at {file}, line {line})", file=reply["file"], line=reply.get("line"))
 
 
 def import_error(topic: str, reply: dict) -> Exception:
@@ -421,19 +433,22 @@ def import_error(topic: str, reply: dict) -> Exception:
     filename = BY_SLUG[topic].module_file
     kind = reply.get("kind")
     if kind == "missing_module":
-        return NotAttempted(f"{filename} is not in the submission")
+        return NotAttempted(t("{file} is not in the submission", file=filename))
     if kind == "syntax":
         return StudentImportFailed(
             f"{reply.get('file') or filename}, line {reply.get('line')}: SyntaxError: {reply.get('message')}"
             + (f"\n    {reply['text'].strip()}" if reply.get("text") else "")
         )
+    if kind == "exit":
+        return StudentImportFailed(t("{file} called sys.exit({code}) while being imported{where}", file=filename,
+                                     code=reply.get("code"), where=_where(reply)))
     if kind == "policy":
         return PolicyViolation(reply.get("message", "policy violation"))
     if kind in ("timeout", "crash"):
-        return StudentImportFailed(f"importing {filename}: {reply.get('message')}")
-    where = f" (at {reply['file']}, line {reply['line']})" if reply.get("file") else ""
+        return StudentImportFailed(t("importing {file}: {message}", file=filename, message=reply.get("message")))
     return StudentImportFailed(
-        f"importing {filename} failed: {reply.get('type')}: {reply.get('message')}{where}"
+        t("importing {file} failed: {type}: {message}{where}", file=filename, type=reply.get("type"),
+          message=reply.get("message"), where=_where(reply))
     )
 
 
@@ -456,6 +471,8 @@ class StudentModule:
         self.topic = worker.topic.slug
         self.last_warnings: list[str] = []
         self.last_args_after: list | None = None
+        # (name, args, kwargs, value) of this check's successful calls, for misconception detection.
+        self.calls: list[tuple[str, tuple, dict, Any]] = []
 
     def __getattr__(self, name: str) -> StudentFunction:
         if name.startswith("_"):
@@ -469,6 +486,8 @@ class StudentModule:
     def call_full(self, name: str, args: tuple = (), kwargs: dict | None = None, **options) -> dict:
         """Like :meth:`call` but returns the whole reply (value, warnings, args_after)."""
         reply = self._worker.call(name, tuple(args), dict(kwargs or {}), **options)
+        if not options.get("describe"):
+            self.calls.append((name, tuple(args), dict(kwargs or {}), reply.get("value")))
         self.last_warnings = list(reply.get("warnings") or [])
         self.last_args_after = reply.get("args_after")
         return reply

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from grader.i18n import N_
+
 
 @dataclass(frozen=True)
 class Topic:
@@ -21,15 +23,15 @@ class Topic:
 
 
 TOPICS: tuple[Topic, ...] = (
-    Topic("activations", "Activation functions", True),
-    Topic("initializers", "Weight initializers", True),
-    Topic("models", "Building models with Keras", False),
-    Topic("losses", "Loss functions", True),
-    Topic("backprop", "Backpropagation", True),
-    Topic("optimizers", "Optimizers", True),
-    Topic("schedules", "Learning-rate schedules", True),
-    Topic("regularization", "Regularization", True),
-    Topic("mnist", "MNIST classifier", False),
+    Topic("activations", N_("Activation functions"), True),
+    Topic("initializers", N_("Weight initializers"), True),
+    Topic("models", N_("Building models with Keras"), False),
+    Topic("losses", N_("Loss functions"), True),
+    Topic("backprop", N_("Backpropagation"), True),
+    Topic("optimizers", N_("Optimizers"), True),
+    Topic("schedules", N_("Learning-rate schedules"), True),
+    Topic("regularization", N_("Regularization"), True),
+    Topic("mnist", N_("MNIST classifier"), False),
 )
 
 BY_SLUG = {t.slug: t for t in TOPICS}

@@ -96,6 +96,7 @@ def _install_audit_hook(protected: list[str]) -> None:
     Python (native extensions could; see the README's security model).
     """
     roots = [os.path.realpath(p) for p in protected]
+    own_pid = os.getpid()
 
     def hook(event: str, args: tuple) -> None:
         if event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
@@ -108,6 +109,9 @@ def _install_audit_hook(protected: list[str]) -> None:
                     raise PermissionError(f"reading {path} is not allowed while grading")
         elif event in _SPAWN_EVENTS:
             raise PermissionError(f"starting other programs ({event}) is not allowed while grading")
+        elif event in ("os.kill", "os.killpg") and args and args[0] not in (own_pid, 0):
+            # Signals to itself are the student's business; the grader is out of reach.
+            raise PermissionError("sending signals to other processes is not allowed while grading")
 
     sys.addaudithook(hook)
 
@@ -149,7 +153,7 @@ def op_import(p: dict) -> dict:
         return _exc_payload("import", exc)
     except SystemExit as exc:
         out = _exc_payload("exit", exc)
-        out["message"] = f"the module called sys.exit({exc.code!r}) while being imported"
+        out["code"] = repr(exc.code)
         return out
     except BaseException as exc:  # noqa: BLE001 - anything the student's import does
         return _exc_payload("import", exc)
@@ -177,7 +181,7 @@ def op_call(p: dict) -> dict:
         return {"ok": False, "kind": "not_implemented", "message": str(exc)[:500], "type": "NotImplementedError"}
     except SystemExit as exc:
         out = _exc_payload("exit", exc)
-        out["message"] = f"called sys.exit({exc.code!r})"
+        out["code"] = repr(exc.code)
         return out
     except RecursionError as exc:
         return _exc_payload("raised", exc)
@@ -217,7 +221,7 @@ def op_drive(p: dict) -> dict:
         return {"ok": False, "kind": "not_implemented", "message": str(exc)[:500], "type": "NotImplementedError"}
     except SystemExit as exc:
         out = _exc_payload("exit", exc)
-        out["message"] = f"called sys.exit({exc.code!r})"
+        out["code"] = repr(exc.code)
         return out
     except BaseException as exc:  # noqa: BLE001
         return _exc_payload("raised", exc)

@@ -14,6 +14,8 @@ SOLUTIONS = REPO / "solutions"
 EXERCISES = REPO / "exercises"
 SHARED = REPO.parent / "shared"
 MNIST_NPZ = SHARED / "data" / "mnist.npz"
+# Tests never download: the real MNIST beside the checkout (CI sets the same).
+os.environ.setdefault("GRADER_MNIST", str(MNIST_NPZ))
 
 
 def grade_dir(path: Path, topics: tuple[str, ...], seed: int = 20261127, **settings):

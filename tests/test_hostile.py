@@ -84,6 +84,7 @@ FUNCTION_CASES = {
     "os_exit": ("relu", "import os\nos._exit(0)", "error", "exited with code 0"),
     "kill_self": ("relu", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "error", "SIGKILL"),
     "recursion": ("relu", "return relu(x)", "error", "RecursionError"),
+    "kill_grader": ("relu", "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)", "error", "not allowed"),
     "read_solutions": ("relu", f"return eval(open({str(SOLUTIONS / 'activations.py')!r}).read())", "error", "not allowed"),
     "shell_out": ("relu", f"import subprocess\nsubprocess.run(['cat', {str(SOLUTIONS / 'activations.py')!r}])\nreturn x",
                   "error", "not allowed"),

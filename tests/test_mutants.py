@@ -67,6 +67,10 @@ def test_mutant_loses_points(tmp_path, topic, mutant):
     assert failing, f"mutant {mutant.name!r} of {topic}.{mutant.function} passed every check"
     if mutant.name == "stub":
         assert all(c.status == "not_attempted" for c in about)
+    if mutant.detects:
+        named = [c for c in failing if c.details.get("misconception") == mutant.detects]
+        assert named, f"the grader did not name {mutant.detects!r}: {[c.message for c in failing]}"
+        assert "known mistake" in named[0].message
 
 
 @pytest.mark.parametrize("topic", sorted(CATALOGUE))

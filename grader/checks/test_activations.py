@@ -152,6 +152,7 @@ def test_softmax_matches_tf_on_large_inputs(student, tf):
 
 @pytest.mark.about("softmax")
 @pytest.mark.points(1)
+@pytest.mark.hidden
 @pytest.mark.hint("Respect the axis argument (np.max/np.sum with axis=axis, keepdims=True).")
 def test_softmax_respects_axis(student, tf, rng):
     """softmax(x, axis=0) normalises columns like tf.nn.softmax(x, axis=0)"""
@@ -197,3 +198,27 @@ def test_relu_grad_matches_gradient_tape_including_zero(student, tf, rng):
         want = _tf_grad(tf, tf.nn.relu, x)
         assert_allclose(student.call_pure("relu_grad", x), want, rtol=0, atol=0,
                         name="relu_grad(x)", inputs=short(x))
+
+
+# ------------------------------------------------------------------------- plotted curves
+
+_TF_OPS = {
+    "sigmoid": lambda tf, x: tf.nn.sigmoid(x).numpy(),
+    "tanh": lambda tf, x: tf.nn.tanh(x).numpy(),
+    "relu": lambda tf, x: tf.nn.relu(x).numpy(),
+    "leaky_relu": lambda tf, x: tf.nn.leaky_relu(x).numpy(),
+    "sigmoid_grad": lambda tf, x: _tf_grad(tf, tf.nn.sigmoid, x),
+    "tanh_grad": lambda tf, x: _tf_grad(tf, tf.nn.tanh, x),
+    "relu_grad": lambda tf, x: _tf_grad(tf, tf.nn.relu, x),
+}
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("The HTML report draws your curve over TensorFlow's: look where they part.")
+@pytest.mark.parametrize("fn", [pytest.param(n, marks=pytest.mark.about(n), id=n) for n in _TF_OPS])
+def test_curve_matches_tf_over_the_plotted_range(student, tf, fn):
+    """the curve over x in [-10, 10] (the course's plot) matches TensorFlow's"""
+    # 201 points include x = 0 exactly; tolerances as above (float32 reference).
+    x = np.linspace(-10, 10, 201).astype(np.float32)
+    want = _TF_OPS[fn](tf, x)
+    assert_allclose(student.call_pure(fn, x), want, rtol=1e-4, atol=1e-6, name=f"{fn}(x)", curve_x=x)

@@ -18,6 +18,7 @@ class Mutant:
     name: str  # what the student got wrong, in a few words
     old: str  # text in the reference solution...
     new: str  # ...replaced by the mistake
+    detects: str | None = None  # the misconception key the grader must name for it
 
     def apply(self, source: str) -> str:
         count = source.count(self.old)

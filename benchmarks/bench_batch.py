@@ -1,0 +1,141 @@
+"""Time `grader batch` on a generated class against single `grader run` calls, same machine, same run.
+
+The class: N submissions generated from solutions/ (every third one correct, the others with one
+or two realistic mistakes from tests/mutants/<topic>.py applied as text patches).
+
+A (the product): `grader batch CLASS TOPICS --out DIR --seed S [--jobs J]` in a fresh process;
+    cost per student = wall time / N.
+B (the old way): `grader run TOPICS --submission STUDENT --seed S` in a fresh process for each
+    of the same N students, one after another; cost per student = the median of those.
+
+To limit drift on a shared machine, half of the single runs go before the batch and half
+after. Prints medians, the ratio A/B (target <= 0.25), and checks that the verdicts agree.
+
+    python benchmarks/bench_batch.py [--students 20] [--topics activations] [--jobs J]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+
+def make_class(dest: Path, topics: list[str], n: int, seed: int = 0) -> list[str]:
+    """Write ``n`` student folders under ``dest``; returns their names."""
+    from tests.mutants import all_mutants
+
+    catalogue = all_mutants()
+    rnd = random.Random(seed)
+    names = []
+    for i in range(n):
+        name = f"student{i:03d}"
+        folder = dest / name
+        folder.mkdir(parents=True)
+        for topic in topics:
+            src = (REPO / "solutions" / f"{topic}.py").read_text(encoding="utf-8")
+            mutants = list(catalogue.get(topic, []))
+            if i % 3 and mutants:
+                for m in rnd.sample(mutants, k=min(len(mutants), 1 + (i % 2))):
+                    try:
+                        src = m.apply(src)
+                    except AssertionError:  # two mutants touching the same text: keep the first
+                        pass
+            (folder / f"{topic}.py").write_text(src, encoding="utf-8")
+        names.append(name)
+    return names
+
+
+def _timed(cmd: list[str], env: dict) -> tuple[float, subprocess.CompletedProcess]:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
+    return time.perf_counter() - t0, proc
+
+
+def _verdicts(results_json: Path) -> dict[str, tuple[str, float]]:
+    data = json.loads(results_json.read_text())
+    return {c["id"]: (c["status"], c["points"]) for t in data["topics"] for c in t["checks"]}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--students", type=int, default=20)
+    ap.add_argument("--topics", nargs="*", default=["activations"])
+    ap.add_argument("--jobs", type=int, default=None, help="batch processes (default: grader's default, the core count)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--keep", action="store_true", help="keep the temporary folders")
+    args = ap.parse_args()
+
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    work = Path(tempfile.mkdtemp(prefix="bench-batch-"))
+    klass = work / "class"
+    names = make_class(klass, args.topics, args.students)
+    print(f"class: {len(names)} students in {klass}; topics {' '.join(args.topics)}; "
+          f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}", flush=True)
+
+    single_times: dict[str, float] = {}
+
+    def singles(subset: list[str]) -> None:
+        for name in subset:
+            out = work / "single" / name
+            cmd = [sys.executable, "-m", "grader.cli", "run", *args.topics, "--submission", str(klass / name),
+                   "--out", str(out), "--seed", str(args.seed), "-q"]
+            t, proc = _timed(cmd, env)
+            if proc.returncode not in (0, 1):
+                print(proc.stdout[-2000:], proc.stderr[-2000:])
+                raise SystemExit(f"grader run failed for {name} with exit {proc.returncode}")
+            single_times[name] = t
+            print(f"  grader run {name}: {t:.2f} s", flush=True)
+
+    half = len(names) // 2
+    singles(names[:half])
+    batch_out = work / "batch"
+    cmd = [sys.executable, "-m", "grader.cli", "batch", str(klass), *args.topics, "--out", str(batch_out),
+           "--seed", str(args.seed), "-q"]
+    if args.jobs is not None:
+        cmd += ["--jobs", str(args.jobs)]
+    load_before = os.getloadavg()[0]
+    t_batch, proc = _timed(cmd, env)
+    if proc.returncode not in (0, 1):
+        print(proc.stdout[-2000:], proc.stderr[-2000:])
+        raise SystemExit(f"grader batch failed with exit {proc.returncode}")
+    print(f"  grader batch ({len(names)} students): {t_batch:.2f} s", flush=True)
+    print("  " + proc.stdout.strip().replace("\n", "\n  "), flush=True)
+    singles(names[half:])
+
+    mismatches = [n for n in names
+                  if _verdicts(batch_out / n / "results.json") != _verdicts(work / "single" / n / "results.json")]
+    manifest = json.loads((batch_out / "batch.json").read_text())
+    per_student = [json.loads((batch_out / n / "results.json").read_text())["duration"] for n in names]
+    med_single = statistics.median(single_times.values())
+    per_batch = t_batch / len(names)
+    print()
+    print(f"students: {len(names)}; topics: {' '.join(args.topics)}; batch processes: {manifest['jobs']}; "
+          f"cores: {os.cpu_count()}; load average before the batch: {load_before:.1f}")
+    print(f"median single `grader run` (wall, fresh process) : {med_single:.2f} s "
+          f"(min {min(single_times.values()):.2f}, max {max(single_times.values()):.2f})")
+    print(f"`grader batch` wall time                         : {t_batch:.2f} s")
+    print(f"batch cost per student (wall / students)         : {per_batch:.2f} s")
+    print(f"median in-batch grading time of one student      : {statistics.median(per_student):.2f} s")
+    print(f"ratio batch per student / single run             : {per_batch / med_single:.3f}  (target <= 0.25)")
+    print(f"reference cache (all batch processes)            : {manifest.get('reference_cache')}")
+    print(f"verdicts identical to `grader run`               : {'yes' if not mismatches else 'NO: ' + ', '.join(mismatches)}")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0 if not mismatches else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,366 @@
+"""Checks for the ``losses`` topic: every expected value comes from a keras.losses object on this machine.
+
+Keras loss objects cast their inputs to float32 (``Loss.dtype`` is ``backend.floatx()``) and
+compute in float32; students may compute in float64. Keras clips probabilities to
+``[1e-7, 1 - 1e-7]`` (``backend.epsilon()``) and, for CategoricalCrossentropy, first rescales
+each row to sum 1. With logits it uses ``tf.nn.softmax_cross_entropy_with_logits`` /
+``tf.nn.sigmoid_cross_entropy_with_logits`` (no clipping at all).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from grader.compare import as_float, assert_close, short
+
+# Tolerances: Keras computes in float32 (unit roundoff 6e-8; a log, a sum over a row and a
+# batch mean accumulate to ~1e-6 relative) while students may use float64: rtol 1e-5 leaves
+# ~10x headroom; atol 1e-6 covers losses that are ~0 where only absolute rounding is left.
+RTOL, ATOL = 1e-5, 1e-6
+
+# The course notes' worked examples (inputs only; the installed Keras supplies the numbers).
+NOTES_CCE = ([[0, 1, 0], [0, 0, 1]], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]])
+NOTES_BCE = ([[0], [1]], [[0.4], [0.6]])
+NOTES_MAE = ([[0.0], [0.0]], [[1.0], [1.0]])
+NOTES_MSE = ([[0.0], [1.0]], [[1.0], [1.0]])
+NOTES_HUBER = ([[0], [1]], [[0.6], [0.4]])
+
+
+def _keras_loss(keras, cls, y_true, y_pred, dtype=None, **kw):
+    """The batch-mean loss of ``keras.losses.<cls>(**kw)`` (float32 unless ``dtype`` says otherwise)."""
+    return float(getattr(keras.losses, cls)(dtype=dtype, **kw)(y_true, y_pred))
+
+
+def _check(student, keras, fn, cls, y_true, y_pred, *, rtol=RTOL, atol=ATOL, **kw):
+    want = _keras_loss(keras, cls, y_true, y_pred, **kw)
+    got = student.call_pure(fn, y_true, y_pred, **kw)
+    args = ", ".join(f"{k}={v!r}" for k, v in kw.items())
+    first = _first(fn)
+    assert_close(got, want, rtol=rtol, atol=atol, name=f"{fn}({first}, y_pred{', ' if args else ''}{args})",
+                 inputs=f"{first}={short(y_true)}, y_pred={short(y_pred)}")
+
+
+def _first(fn):
+    return "labels" if fn.startswith("sparse") else "y_true"
+
+
+def _check_either_precision(student, keras, fn, cls, y_true, y_pred, **kw):
+    """Accept Keras' float32 result or the same formula in float64.
+
+    At probabilities of exactly 1 the clip bound 1 - 1e-7 rounds in float32 to 1 - 1.19e-7, so
+    Keras' float32 ``-log(1 - p)`` is 15.942 where float64 (and the textbook
+    ``-log(1 - p + 1e-7)`` in any precision) gives 16.118. Both are correct implementations.
+    """
+    wants = [_keras_loss(keras, cls, y_true, y_pred, **kw),
+             _keras_loss(keras, cls, y_true, y_pred, dtype="float64", **kw)]
+    first = _first(fn)
+    name = f"{fn}({first}, y_pred)"
+    g = as_float(student.call_pure(fn, y_true, y_pred, **kw), name=name)
+    want = min(wants, key=lambda w: abs(g - w)) if np.isfinite(g) else wants[0]
+    assert_close(g, want, rtol=RTOL, atol=ATOL, name=name,
+                 inputs=f"{first}={short(y_true)}, y_pred={short(y_pred)}")
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _probs(rng, n, k, dtype):
+    """Random probability rows with every entry >= 0.1/k (>= 0.02 here).
+
+    Away from 0 on purpose: the textbook log(p + 1e-7) differs from Keras' log(clip(p)) by
+    ~1e-7/p, below the tolerance only for p >~ 0.01. Probabilities of exactly 0 and 1 are
+    checked separately, where both conventions give -log(1e-7).
+    """
+    return (0.9 * _softmax(rng.normal(0, 2, size=(n, k))) + 0.1 / k).astype(dtype)
+
+
+def _onehot(rng, n, k, dtype):
+    return np.eye(k, dtype=dtype)[rng.integers(0, k, size=n)]
+
+
+def _shapes(rng):
+    """(batch, k) pairs: an ordinary batch, another one and a batch of one."""
+    return [(16, 5), (int(rng.integers(2, 9)), 3), (1, 4)]
+
+
+# -------------------------------------------------------------------- categorical_crossentropy
+
+
+@pytest.mark.about("categorical_crossentropy")
+@pytest.mark.points(2)
+@pytest.mark.hint("Per sample L = -sum_j y_true[j] * log(y_pred[j]); return the mean over the batch.")
+def test_cce_course_example(student, keras):
+    """categorical_crossentropy matches CategoricalCrossentropy on the course notes' example"""
+    y_true, y_pred = (np.array(a, dtype=np.float32) for a in NOTES_CCE)
+    _check_either_precision(student, keras, "categorical_crossentropy", "CategoricalCrossentropy",
+                            y_true, y_pred)
+
+
+@pytest.mark.about("categorical_crossentropy")
+@pytest.mark.points(2)
+@pytest.mark.hint("Sum -y_true * log(y_pred) over the classes of each row (axis=-1), then average "
+                  "those per-sample losses over the batch; return a single float.")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cce_random_batches(student, keras, rng, dtype):
+    """categorical_crossentropy matches Keras on random one-hot batches (including a batch of 1)"""
+    for n, k in _shapes(rng):
+        _check(student, keras, "categorical_crossentropy", "CategoricalCrossentropy",
+               _onehot(rng, n, k, dtype), _probs(rng, n, k, dtype))
+
+
+@pytest.mark.about("categorical_crossentropy")
+@pytest.mark.points(2)
+@pytest.mark.hint("Clip the probabilities to [1e-7, 1 - 1e-7] before the log (np.clip): a "
+                  "predicted 0 for the true class must give -log(1e-7), not inf, and 0 * log(0) "
+                  "must not become NaN.")
+def test_cce_clips_probabilities_zero_and_one(student, keras):
+    """categorical_crossentropy is finite and matches Keras for probabilities of exactly 0 and 1"""
+    y_true = np.array([[0, 1, 0], [1, 0, 0], [0, 0, 1], [0, 1, 0]], dtype=np.float32)
+    y_pred = np.array([[0, 1, 0], [0, 1, 0], [0.5, 0.5, 0], [0, 0.3, 0.7]], dtype=np.float32)
+    _check_either_precision(student, keras, "categorical_crossentropy", "CategoricalCrossentropy",
+                            y_true, y_pred)
+
+
+@pytest.mark.about("categorical_crossentropy")
+@pytest.mark.points(1)
+@pytest.mark.hint("Keras rescales each row of y_pred to sum 1 first: "
+                  "p = y_pred / y_pred.sum(axis=-1, keepdims=True).")
+def test_cce_rescales_unnormalised_rows(student, keras, rng):
+    """categorical_crossentropy rescales rows of y_pred that do not sum to 1, as Keras does"""
+    y_pred = rng.uniform(0.05, 2.0, size=(6, 4)).astype(np.float32)
+    _check(student, keras, "categorical_crossentropy", "CategoricalCrossentropy",
+           _onehot(rng, 6, 4, np.float32), y_pred)
+
+
+@pytest.mark.about("categorical_crossentropy")
+@pytest.mark.points(1)
+@pytest.mark.hint("y_true may be any distribution (smoothed labels): use the whole row, "
+                  "-sum_j y_true[j] * log(p[j]), not only the entry at argmax(y_true).")
+def test_cce_soft_labels(student, keras, rng):
+    """categorical_crossentropy matches Keras when y_true holds soft (smoothed) labels"""
+    _check(student, keras, "categorical_crossentropy", "CategoricalCrossentropy",
+           _probs(rng, 8, 5, np.float64), _probs(rng, 8, 5, np.float64))
+
+
+@pytest.mark.about("categorical_crossentropy")
+@pytest.mark.points(2)
+@pytest.mark.hint("With from_logits=True, y_pred holds scores: use log(softmax(y_pred)) = "
+                  "z - log(sum(exp(z))) with z = y_pred - max(y_pred) per row.")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cce_from_logits(student, keras, rng, dtype):
+    """categorical_crossentropy(..., from_logits=True) matches Keras on random logits"""
+    for n, k in _shapes(rng):
+        _check(student, keras, "categorical_crossentropy", "CategoricalCrossentropy",
+               _onehot(rng, n, k, dtype), rng.normal(0, 3, size=(n, k)).astype(dtype), from_logits=True)
+
+
+@pytest.mark.about("categorical_crossentropy")
+@pytest.mark.points(2)
+@pytest.mark.hint("exp(1000) overflows and log(softmax) hits log(0) when a probability "
+                  "underflows: compute log-softmax as (z - max) - log(sum(exp(z - max))).")
+def test_cce_from_logits_large(student, keras, rng):
+    """categorical_crossentropy(..., from_logits=True) is exact for logits of magnitude 1000"""
+    fixed = np.array([[1000, -1000, 0], [-1000, 1000, 999], [1000, 1000, 999]], dtype=np.float32)
+    y_fixed = np.array([[1, 0, 0], [1, 0, 0], [0, 0, 1]], dtype=np.float32)
+    logits = np.concatenate([fixed, rng.uniform(-1000, 1000, size=(5, 3)).astype(np.float32)])
+    y_true = np.concatenate([y_fixed, _onehot(rng, 5, 3, np.float32)])
+    _check(student, keras, "categorical_crossentropy", "CategoricalCrossentropy", y_true, logits,
+           from_logits=True)
+
+
+# ------------------------------------------------------------- sparse_categorical_crossentropy
+
+
+@pytest.mark.about("sparse_categorical_crossentropy")
+@pytest.mark.points(2)
+@pytest.mark.hint("Per sample L_i = -log(y_pred[i, labels[i]]); pick those entries with "
+                  "y_pred[np.arange(n), labels] and average over the batch.")
+def test_scce_course_example(student, keras):
+    """sparse_categorical_crossentropy matches Keras on the course notes' example as class indices"""
+    labels = np.array([1, 2], dtype=np.int64)
+    y_pred = np.array(NOTES_CCE[1], dtype=np.float32)
+    _check_either_precision(student, keras, "sparse_categorical_crossentropy",
+                            "SparseCategoricalCrossentropy", labels, y_pred)
+
+
+@pytest.mark.about("sparse_categorical_crossentropy")
+@pytest.mark.points(2)
+@pytest.mark.hint("labels holds one class index per sample, not a one-hot matrix: select "
+                  "y_pred[np.arange(n), labels], one entry per row.")
+@pytest.mark.parametrize("dtype,label_dtype", [(np.float32, np.int64), (np.float64, np.int32)])
+def test_scce_random_batches(student, keras, rng, dtype, label_dtype):
+    """sparse_categorical_crossentropy matches Keras on random batches (including a batch of 1)"""
+    for n, k in _shapes(rng):
+        labels = rng.integers(0, k, size=n).astype(label_dtype)
+        _check(student, keras, "sparse_categorical_crossentropy", "SparseCategoricalCrossentropy",
+               labels, _probs(rng, n, k, dtype))
+
+
+@pytest.mark.about("sparse_categorical_crossentropy")
+@pytest.mark.points(1)
+@pytest.mark.hint("Clip the probabilities to [1e-7, 1 - 1e-7] before the log: a predicted 0 for "
+                  "the true class gives -log(1e-7), not inf.")
+def test_scce_clips_probabilities_zero_and_one(student, keras):
+    """sparse_categorical_crossentropy is finite and matches Keras for probabilities of exactly 0 and 1"""
+    labels = np.array([1, 0, 2, 1], dtype=np.int64)
+    y_pred = np.array([[0, 1, 0], [0, 1, 0], [0.5, 0.5, 0], [0, 0.3, 0.7]], dtype=np.float32)
+    _check_either_precision(student, keras, "sparse_categorical_crossentropy",
+                            "SparseCategoricalCrossentropy", labels, y_pred)
+
+
+@pytest.mark.about("sparse_categorical_crossentropy")
+@pytest.mark.points(2)
+@pytest.mark.hint("With from_logits=True use a stable log-softmax: (z - max) - log(sum(exp(z - max))).")
+def test_scce_from_logits(student, keras, rng):
+    """sparse_categorical_crossentropy(..., from_logits=True) matches Keras, also for logits of magnitude 1000"""
+    for n, k in _shapes(rng):
+        _check(student, keras, "sparse_categorical_crossentropy", "SparseCategoricalCrossentropy",
+               rng.integers(0, k, size=n), rng.normal(0, 3, size=(n, k)).astype(np.float32),
+               from_logits=True)
+    large = np.array([[1000, -1000, 0], [-1000, 1000, 999], [1000, 1000, 999]], dtype=np.float32)
+    _check(student, keras, "sparse_categorical_crossentropy", "SparseCategoricalCrossentropy",
+           np.array([0, 0, 2]), large, from_logits=True)
+
+
+# ------------------------------------------------------------------------ binary_crossentropy
+
+
+@pytest.mark.about("binary_crossentropy")
+@pytest.mark.points(2)
+@pytest.mark.hint("l = -(y*log(p) + (1-y)*log(1-p)) elementwise; mean over each row, then over the batch.")
+def test_bce_course_example(student, keras):
+    """binary_crossentropy matches BinaryCrossentropy on the course notes' example"""
+    y_true, y_pred = (np.array(a, dtype=np.float32) for a in NOTES_BCE)
+    _check(student, keras, "binary_crossentropy", "BinaryCrossentropy", y_true, y_pred)
+
+
+@pytest.mark.about("binary_crossentropy")
+@pytest.mark.points(2)
+@pytest.mark.hint("Both terms count: y*log(p) for the positives and (1-y)*log(1-p) for the "
+                  "negatives. Average over the k columns (not sum), then over the batch.")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bce_random_batches(student, keras, rng, dtype):
+    """binary_crossentropy matches Keras on random batches with several columns (including a batch of 1)"""
+    for n, k in _shapes(rng):
+        y_true = rng.integers(0, 2, size=(n, k)).astype(dtype)
+        y_pred = rng.uniform(0.02, 0.98, size=(n, k)).astype(dtype)
+        _check(student, keras, "binary_crossentropy", "BinaryCrossentropy", y_true, y_pred)
+    # soft targets are allowed too
+    y_true, y_pred = rng.uniform(0.02, 0.98, size=(2, 6, 2)).astype(dtype)
+    _check(student, keras, "binary_crossentropy", "BinaryCrossentropy", y_true, y_pred)
+
+
+@pytest.mark.about("binary_crossentropy")
+@pytest.mark.points(2)
+@pytest.mark.hint("Clip p to [1e-7, 1 - 1e-7] before both logs: p = 0 with y = 1 and p = 1 "
+                  "with y = 0 must give a large finite loss, not inf or NaN.")
+def test_bce_clips_probabilities_zero_and_one(student, keras):
+    """binary_crossentropy is finite and matches Keras for probabilities of exactly 0 and 1"""
+    y_true = np.array([[0, 1], [1, 0], [0, 1], [1, 1]], dtype=np.float32)
+    y_pred = np.array([[1, 0], [0, 1], [0, 1], [1, 0.5]], dtype=np.float32)
+    _check_either_precision(student, keras, "binary_crossentropy", "BinaryCrossentropy", y_true, y_pred)
+
+
+@pytest.mark.about("binary_crossentropy")
+@pytest.mark.points(2)
+@pytest.mark.hint("With from_logits=True, y_pred holds logits x: use "
+                  "max(x, 0) - x*y + log(1 + exp(-|x|)).")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bce_from_logits(student, keras, rng, dtype):
+    """binary_crossentropy(..., from_logits=True) matches Keras on random logits"""
+    for n, k in _shapes(rng):
+        y_true = rng.integers(0, 2, size=(n, k)).astype(dtype)
+        _check(student, keras, "binary_crossentropy", "BinaryCrossentropy", y_true,
+               rng.normal(0, 4, size=(n, k)).astype(dtype), from_logits=True)
+
+
+@pytest.mark.about("binary_crossentropy")
+@pytest.mark.points(2)
+@pytest.mark.hint("sigmoid(-1000) is 0 in floating point, so log(sigmoid(x)) fails and clipping "
+                  "caps the loss at 16.1. Use max(x, 0) - x*y + log(1 + exp(-|x|)).")
+def test_bce_from_logits_large(student, keras, rng):
+    """binary_crossentropy(..., from_logits=True) is exact for logits of magnitude 1000"""
+    x = np.array([[-1000, 1000, -20], [1000, -1000, 30], [0, 500, -700]], dtype=np.float32)
+    y = np.array([[1, 0, 1], [1, 0, 0], [1, 1, 0]], dtype=np.float32)
+    _check(student, keras, "binary_crossentropy", "BinaryCrossentropy", y, x, from_logits=True)
+
+
+# ------------------------------------------------------------------- regression losses
+
+
+@pytest.mark.about("mean_absolute_error")
+@pytest.mark.points(1)
+@pytest.mark.hint("MAE = mean of |y_true - y_pred|.")
+def test_mae_course_example(student, keras):
+    """mean_absolute_error matches MeanAbsoluteError on the course notes' example"""
+    y_true, y_pred = (np.array(a, dtype=np.float32) for a in NOTES_MAE)
+    _check(student, keras, "mean_absolute_error", "MeanAbsoluteError", y_true, y_pred)
+
+
+@pytest.mark.about("mean_absolute_error")
+@pytest.mark.points(2)
+@pytest.mark.hint("Take the absolute value of each error before averaging (positive and negative "
+                  "errors must not cancel); average, don't sum, over rows and batch.")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_mae_random_batches(student, keras, rng, dtype):
+    """mean_absolute_error matches Keras on random batches (including a batch of 1)"""
+    for n, k in _shapes(rng):
+        y_true, y_pred = rng.normal(0, 2, size=(2, n, k)).astype(dtype)
+        _check(student, keras, "mean_absolute_error", "MeanAbsoluteError", y_true, y_pred)
+
+
+@pytest.mark.about("mean_squared_error")
+@pytest.mark.points(1)
+@pytest.mark.hint("MSE = mean of (y_true - y_pred)**2.")
+def test_mse_course_example(student, keras):
+    """mean_squared_error matches MeanSquaredError on the course notes' example"""
+    y_true, y_pred = (np.array(a, dtype=np.float32) for a in NOTES_MSE)
+    _check(student, keras, "mean_squared_error", "MeanSquaredError", y_true, y_pred)
+
+
+@pytest.mark.about("mean_squared_error")
+@pytest.mark.points(2)
+@pytest.mark.hint("Keras' MSE has no factor 1/2 and no square root: mean of the squared errors.")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_mse_random_batches(student, keras, rng, dtype):
+    """mean_squared_error matches Keras on random batches (including a batch of 1)"""
+    for n, k in _shapes(rng):
+        y_true, y_pred = rng.normal(0, 2, size=(2, n, k)).astype(dtype)
+        _check(student, keras, "mean_squared_error", "MeanSquaredError", y_true, y_pred)
+
+
+@pytest.mark.about("huber")
+@pytest.mark.points(1)
+@pytest.mark.hint("For |e| <= delta the Huber loss is 0.5 * e**2.")
+def test_huber_course_example(student, keras):
+    """huber matches keras.losses.Huber on the course notes' example"""
+    y_true, y_pred = (np.array(a, dtype=np.float32) for a in NOTES_HUBER)
+    _check(student, keras, "huber", "Huber", y_true, y_pred)
+
+
+@pytest.mark.about("huber")
+@pytest.mark.points(2)
+@pytest.mark.hint("0.5*e**2 where |e| <= delta, delta*|e| - 0.5*delta**2 where |e| > delta; "
+                  "check which branch gets which condition.")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_huber_random_errors_on_both_sides_of_delta(student, keras, rng, dtype):
+    """huber matches Keras with the default delta on errors both below and above 1"""
+    for n, k in _shapes(rng):
+        y_true, y_pred = rng.normal(0, 1.5, size=(2, n, k)).astype(dtype)
+        _check(student, keras, "huber", "Huber", y_true, y_pred)
+
+
+@pytest.mark.about("huber")
+@pytest.mark.points(1)
+@pytest.mark.hint("Use the delta argument both in the condition |e| <= delta and in the linear "
+                  "part delta*|e| - 0.5*delta**2.")
+@pytest.mark.parametrize("delta", [0.3, 2.5])
+def test_huber_custom_delta(student, keras, rng, delta):
+    """huber(y_true, y_pred, delta) matches keras.losses.Huber(delta=delta)"""
+    y_true = rng.normal(0, 1, size=(12, 3))
+    # errors from 0.1*delta to 4*delta, with random signs: both pieces are exercised
+    err = delta * rng.uniform(0.1, 4.0, size=(12, 3)) * rng.choice([-1.0, 1.0], size=(12, 3))
+    _check(student, keras, "huber", "Huber", y_true, y_true + err, delta=delta)

@@ -1,0 +1,353 @@
+"""Checks for the ``optimizers`` topic: weight trajectories compared with Keras optimizers.
+
+Every check drives the student's step function and a Keras optimizer (``apply_gradients`` on
+a ``tf.Variable``) with the SAME gradient sequence: at each step the gradient of a quadratic
+bowl ``g = A (w - w*)`` is computed from the student's current weights and handed to both.
+Only the weights are compared, step by step; the student's state arrays are passed back
+untouched (their convention is free), only their starting value is fixed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from grader.compare import as_tuple, assert_allclose
+
+# Tolerance on the weights (|w| is at most ~8 here). Keras on a float32 variable rounds w
+# and its state to float32 at every step; over 200 steps that drifts by up to ~1e-5 from an
+# exact float64 trajectory, and a float32-throughout student drifts the other way.
+# 4e-5 + 4e-5*|w| keeps that margin while every catalogued mistake is off by > 1e-3.
+RTOL, ATOL = 4e-5, 4e-5
+
+W_ONE = np.array([1.0], dtype=np.float32)  # the course notes' var = tf.Variable(1.0)
+
+
+# ------------------------------------------------------------------------------ bowls
+
+
+class Bowl:
+    """Noisy gradients of the quadratic loss ``0.5 (w - w*)^T A (w - w*)`` (flattened weights).
+
+    ``grad(w, k)`` is the exact gradient at ``w`` disturbed by the k-th precomputed noise
+    (additive or multiplicative), like a minibatch gradient: its size varies from step to
+    step, so the moving averages' decay rates (rho, beta_1, beta_2) change the weights.
+    """
+
+    def __init__(self, A, w_star, w0, shape, dtype, kind, add=None, mul=None):
+        self.A, self.w_star, self.w0 = A, w_star, w0
+        self.shape, self.dtype, self.kind = shape, np.dtype(dtype), kind
+        self.add, self.mul = add, mul
+
+    def grad(self, w, k):
+        d = np.asarray(w, dtype=np.float64).reshape(-1) - self.w_star
+        g = self.A @ d
+        if self.mul is not None:
+            g = g * self.mul[k - 1]
+        if self.add is not None:
+            g = g + self.add[k - 1]
+        return g.reshape(self.shape).astype(self.dtype)
+
+    def describe(self):
+        return f"{self.kind} quadratic bowl with noisy gradients, w of shape {self.shape} and dtype {self.dtype.name}"
+
+
+def coupled_bowl(rng, shape, dtype, steps, lam=(0.1, 1.0), spread=2.0, noise=0.3):
+    """A random rotated bowl with curvatures in ``lam`` (gradients mix all weights) plus
+    additive gradient noise of standard deviation ``noise``."""
+    n = int(np.prod(shape))
+    q, _ = np.linalg.qr(rng.normal(size=(n, n)))
+    A = q @ np.diag(rng.uniform(*lam, size=n)) @ q.T
+    w_star = rng.normal(0, 1, size=n)
+    w0 = (w_star + rng.normal(0, spread, size=n)).reshape(shape).astype(dtype)
+    return Bowl(A, w_star, w0, shape, dtype, "rotated", add=rng.normal(0, noise, size=(steps, n)))
+
+
+def axis_bowl(rng, shape, dtype, steps, lo=3.0, hi=5.0, growth=1.0):
+    """An axis-aligned bowl with every weight 3..5 away from the minimum; each gradient
+    component is scaled by a random factor in [0.3, 1.7] at every step (and by a factor
+    rising smoothly to ``growth`` over the run, which makes long averages differ from
+    short ones).
+
+    Adaptive methods (RMSprop, Adam) divide by sqrt(v); starting far from the minimum with a
+    small learning rate keeps |g| >= ~0.15 for the whole run, so v >> epsilon and the
+    placement of epsilon (inside or outside the square root) changes w by < 1e-7.
+    """
+    n = int(np.prod(shape))
+    A = np.diag(rng.uniform(0.5, 2.0, size=n))
+    w_star = rng.normal(0, 1, size=n)
+    off = rng.choice([-1.0, 1.0], size=n) * rng.uniform(lo, hi, size=n)
+    w0 = (w_star + off).reshape(shape).astype(dtype)
+    mul = rng.uniform(0.3, 1.7, size=(steps, n)) * growth ** (np.arange(steps) / steps)[:, None]
+    return Bowl(A, w_star, w0, shape, dtype, "axis-aligned", mul=mul)
+
+
+# ------------------------------------------------------------------------- the driver
+
+
+def _initial_state(fn, w0):
+    z = np.zeros_like(w0)
+    return {
+        "sgd_step": (),
+        "momentum_step": (z,),
+        "adagrad_step": (np.full_like(w0, 0.1),),
+        "rmsprop_step": (z,),
+        "adam_step": (z, z.copy()),
+    }[fn]
+
+
+def _keras_optimizer(keras, fn, hp):
+    """The Keras optimizer the student function matches, with the same hyperparameters."""
+    kw = dict(hp)
+    if "lr" in kw:
+        kw["learning_rate"] = kw.pop("lr")
+    if fn == "sgd_step":
+        return keras.optimizers.SGD(**kw)
+    if fn == "momentum_step":
+        kw.setdefault("momentum", 0.9)  # momentum_step's default; Keras' SGD defaults to 0
+        return keras.optimizers.SGD(**kw)
+    if fn == "adagrad_step":
+        return keras.optimizers.Adagrad(initial_accumulator_value=0.1, **kw)
+    if fn == "rmsprop_step":
+        return keras.optimizers.RMSprop(**kw)
+    if fn == "adam_step":
+        return keras.optimizers.Adam(**kw)
+    raise KeyError(fn)
+
+
+def _fmt_hp(hp):
+    return ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in hp.items())
+
+
+def run_trajectory(student, tf, keras, fn, w0, grad, steps, hp, where):
+    """Drive ``fn`` and the Keras optimizer with the same gradients; compare w each step.
+
+    ``grad(w, k)`` gives the k-th step's gradient at the student's current weights; ``hp`` are keyword
+    arguments for the student function (and, translated, for Keras).
+    """
+    dtype = w0.dtype
+    var = tf.Variable(w0)
+    opt = _keras_optimizer(keras, fn, hp)
+    opt.build([var])
+    apply = tf.function(lambda gt: opt.apply_gradients([(gt, var)]))
+    state = _initial_state(fn, w0)
+    w = w0.copy()
+    n_out = 1 + len(state)
+    call = f"{fn}(..., {_fmt_hp(hp)})" if hp else f"{fn}(...) with its default arguments"
+    for k in range(1, steps + 1):
+        g = np.asarray(grad(w, k), dtype=dtype)
+        args = (w, g, *state) + ((k,) if fn == "adam_step" else ())
+        got = student.call_pure(fn, *args, **hp)
+        apply(tf.constant(g))
+        want = var.numpy()
+        if n_out > 1:
+            got = as_tuple(got, n_out, name=fn)
+            w_new, state = got[0], tuple(got[1:])
+        else:
+            w_new = got
+        assert_allclose(w_new, want, rtol=RTOL, atol=ATOL,
+                        name=f"w after step {k} of {steps} ({call})", inputs=where)
+        w = w_new
+    return w
+
+
+def _grad_of_half_square(w, k):
+    """Gradient of the course notes' loss w**2 / 2."""
+    return np.asarray(w, dtype=np.float32)
+
+
+def _course(student, tf, keras, fn, hp, steps=1):
+    run_trajectory(student, tf, keras, fn, W_ONE.copy(), _grad_of_half_square, steps, hp,
+                   where="the course notes' example: loss w**2/2 from w = 1")
+
+
+def _bowl_trajectory(student, tf, keras, fn, bowl, steps, hp):
+    where = f"{bowl.describe()}, starting at {np.array2string(bowl.w0.reshape(-1)[:3], precision=4)}..."
+    run_trajectory(student, tf, keras, fn, bowl.w0, bowl.grad, steps, hp, where=where)
+
+
+CASES = [  # (dtype, shape): a vector, a matrix and a conv kernel
+    pytest.param(np.float32, (10,), id="float32-vector"),
+    pytest.param(np.float64, (4, 3), id="float64-matrix"),
+    pytest.param(np.float32, (3, 3, 2, 2), id="float32-kernel"),
+]
+
+
+# ----------------------------------------------------------------------------- sgd_step
+
+
+@pytest.mark.about("sgd_step")
+@pytest.mark.points(1)
+@pytest.mark.hint("w_new = w - lr * g.")
+def test_sgd_step_course_example(student, tf, keras):
+    """sgd_step reproduces the course notes' example (lr 0.1 on w**2/2 from w = 1)"""
+    _course(student, tf, keras, "sgd_step", {"lr": 0.1})
+
+
+@pytest.mark.about("sgd_step")
+@pytest.mark.points(2)
+@pytest.mark.hint("w_new = w - lr * g, elementwise for any shape; use the lr argument.")
+@pytest.mark.parametrize("dtype,shape", CASES)
+def test_sgd_step_trajectory(student, tf, keras, rng, dtype, shape):
+    """50 sgd_step updates on a random quadratic bowl follow keras.optimizers.SGD"""
+    bowl = coupled_bowl(rng, shape, dtype, steps=50)
+    hp = {"lr": float(rng.uniform(0.2, 1.2))}
+    _bowl_trajectory(student, tf, keras, "sgd_step", bowl, 50, hp)
+
+
+@pytest.mark.about("sgd_step")
+@pytest.mark.points(1)
+@pytest.mark.hint("The default learning rate is Keras' 0.01.")
+def test_sgd_step_default_lr(student, tf, keras, rng):
+    """sgd_step(w, g) uses Keras' default learning rate 0.01"""
+    bowl = coupled_bowl(rng, (6,), np.float32, steps=10)
+    _bowl_trajectory(student, tf, keras, "sgd_step", bowl, 10, {})
+
+
+# ------------------------------------------------------------------------ momentum_step
+
+
+@pytest.mark.about("momentum_step")
+@pytest.mark.points(1)
+@pytest.mark.hint("Keras: v = momentum * v - lr * g; w = w + v. Step 1: v = -0.1, w = 0.9; "
+                  "step 2: v = 0.9 * (-0.1) - 0.1 * 0.9 = -0.18.")
+def test_momentum_step_course_example(student, tf, keras):
+    """momentum_step reproduces the course notes' two steps (0.1 then 0.18) with lr 0.1, momentum 0.9"""
+    _course(student, tf, keras, "momentum_step", {"lr": 0.1, "momentum": 0.9}, steps=2)
+
+
+@pytest.mark.about("momentum_step")
+@pytest.mark.points(2)
+@pytest.mark.hint("Keras: v = momentum * v - lr * g; w = w + v (velocity starts at 0). "
+                  "Return the new velocity so the next call continues from it.")
+@pytest.mark.parametrize("dtype,shape", CASES)
+def test_momentum_step_trajectory(student, tf, keras, rng, dtype, shape):
+    """100 momentum_step updates (nesterov=False) on a random quadratic bowl follow SGD(momentum)"""
+    bowl = coupled_bowl(rng, shape, dtype, steps=100)
+    hp = {"lr": float(rng.uniform(0.05, 0.3)), "momentum": float(rng.uniform(0.5, 0.95)),
+          "nesterov": False}
+    _bowl_trajectory(student, tf, keras, "momentum_step", bowl, 100, hp)
+
+
+@pytest.mark.about("momentum_step")
+@pytest.mark.points(2)
+@pytest.mark.hint("Nesterov (Keras): v = momentum * v - lr * g; w = w + momentum * v - lr * g, "
+                  "using the NEW v.")
+@pytest.mark.parametrize("dtype,shape", CASES[:2])
+def test_momentum_step_nesterov_trajectory(student, tf, keras, rng, dtype, shape):
+    """100 momentum_step updates with nesterov=True follow SGD(momentum, nesterov=True)"""
+    bowl = coupled_bowl(rng, shape, dtype, steps=100)
+    hp = {"lr": float(rng.uniform(0.05, 0.3)), "momentum": float(rng.uniform(0.5, 0.95)),
+          "nesterov": True}
+    _bowl_trajectory(student, tf, keras, "momentum_step", bowl, 100, hp)
+
+
+@pytest.mark.about("momentum_step")
+@pytest.mark.points(1)
+@pytest.mark.hint("Defaults: lr=0.01, momentum=0.9, nesterov=False.")
+def test_momentum_step_defaults(student, tf, keras, rng):
+    """momentum_step(w, g, velocity) with its defaults follows SGD(0.01, momentum=0.9)"""
+    bowl = coupled_bowl(rng, (6,), np.float32, steps=20)
+    _bowl_trajectory(student, tf, keras, "momentum_step", bowl, 20, {})
+
+
+# ------------------------------------------------------------------------- adagrad_step
+
+
+@pytest.mark.about("adagrad_step")
+@pytest.mark.points(1)
+@pytest.mark.hint("acc = acc + g**2 first, then w = w - lr * g / sqrt(acc + epsilon); "
+                  "the accumulator starts at 0.1.")
+def test_adagrad_step_course_example(student, tf, keras):
+    """adagrad_step reproduces the course notes' example (lr 0.1, initial accumulator 0.1)"""
+    _course(student, tf, keras, "adagrad_step", {"lr": 0.1, "epsilon": 1e-7})
+
+
+@pytest.mark.about("adagrad_step")
+@pytest.mark.points(2)
+@pytest.mark.hint("acc = acc + g**2 (keep summing: return the new accumulator), then "
+                  "w = w - lr * g / sqrt(acc + epsilon), elementwise.")
+@pytest.mark.parametrize("dtype,shape", CASES)
+def test_adagrad_step_trajectory(student, tf, keras, rng, dtype, shape):
+    """100 adagrad_step updates on a random quadratic bowl follow keras.optimizers.Adagrad"""
+    bowl = coupled_bowl(rng, shape, dtype, steps=100)
+    hp = {"lr": float(rng.uniform(0.05, 0.5))}
+    _bowl_trajectory(student, tf, keras, "adagrad_step", bowl, 100, hp)
+
+
+@pytest.mark.about("adagrad_step")
+@pytest.mark.points(1)
+@pytest.mark.hint("Defaults: lr=0.001, epsilon=1e-7 (Keras' Adagrad defaults).")
+def test_adagrad_step_defaults(student, tf, keras, rng):
+    """adagrad_step(w, g, accumulator) with its defaults follows Adagrad()"""
+    bowl = coupled_bowl(rng, (6,), np.float32, steps=20)
+    _bowl_trajectory(student, tf, keras, "adagrad_step", bowl, 20, {})
+
+
+# ------------------------------------------------------------------------- rmsprop_step
+
+
+@pytest.mark.about("rmsprop_step")
+@pytest.mark.points(1)
+@pytest.mark.hint("v = rho * v + (1 - rho) * g**2 first (v starts at 0), then "
+                  "w = w - lr * g / sqrt(v + epsilon).")
+def test_rmsprop_step_course_example(student, tf, keras):
+    """rmsprop_step reproduces the course notes' example (lr 0.1 on w**2/2 from w = 1)"""
+    _course(student, tf, keras, "rmsprop_step", {"lr": 0.1})
+
+
+@pytest.mark.about("rmsprop_step")
+@pytest.mark.points(2)
+@pytest.mark.hint("v = rho * v + (1 - rho) * g**2 (rho multiplies the OLD average), then "
+                  "w = w - lr * g / sqrt(v + epsilon); return the new v.")
+@pytest.mark.parametrize("dtype,shape", CASES)
+def test_rmsprop_step_trajectory(student, tf, keras, rng, dtype, shape):
+    """100 rmsprop_step updates with random lr and rho follow keras.optimizers.RMSprop"""
+    bowl = axis_bowl(rng, shape, dtype, steps=100)
+    hp = {"lr": float(rng.uniform(0.005, 0.02)), "rho": float(rng.uniform(0.6, 0.99))}
+    _bowl_trajectory(student, tf, keras, "rmsprop_step", bowl, 100, hp)
+
+
+@pytest.mark.about("rmsprop_step")
+@pytest.mark.points(1)
+@pytest.mark.hint("Defaults: lr=0.001, rho=0.9, epsilon=1e-7 (Keras' RMSprop defaults).")
+def test_rmsprop_step_defaults(student, tf, keras, rng):
+    """rmsprop_step(w, g, velocity) with its defaults follows RMSprop()"""
+    bowl = axis_bowl(rng, (6,), np.float32, steps=20)
+    _bowl_trajectory(student, tf, keras, "rmsprop_step", bowl, 20, {})
+
+
+# ---------------------------------------------------------------------------- adam_step
+
+
+@pytest.mark.about("adam_step")
+@pytest.mark.points(1)
+@pytest.mark.hint("m and v start at 0 and t = 1 on the first step; with bias correction the "
+                  "first Adam step has length about lr.")
+def test_adam_step_course_example(student, tf, keras):
+    """adam_step reproduces the course notes' example (lr 0.1 on w**2/2 from w = 1)"""
+    _course(student, tf, keras, "adam_step", {"lr": 0.1})
+
+
+@pytest.mark.about("adam_step")
+@pytest.mark.points(2)
+@pytest.mark.hint("m = beta_1*m + (1-beta_1)*g; v = beta_2*v + (1-beta_2)*g**2; "
+                  "w -= lr * (m/(1-beta_1**t)) / (sqrt(v/(1-beta_2**t)) + epsilon), t starting at 1.")
+@pytest.mark.parametrize("dtype,shape", CASES)
+def test_adam_step_trajectory(student, tf, keras, rng, dtype, shape):
+    """200 adam_step updates with random lr and betas follow keras.optimizers.Adam"""
+    bowl = axis_bowl(rng, shape, dtype, steps=200)
+    hp = {"lr": float(rng.uniform(0.003, 0.01)), "beta_1": float(rng.uniform(0.7, 0.95)),
+          "beta_2": float(rng.uniform(0.95, 0.9995))}
+    _bowl_trajectory(student, tf, keras, "adam_step", bowl, 200, hp)
+
+
+@pytest.mark.about("adam_step")
+@pytest.mark.points(1)
+@pytest.mark.hint("Defaults: lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7 (Keras' Adam defaults).")
+def test_adam_step_defaults(student, tf, keras, rng):
+    """adam_step(w, g, m, v, t) with its defaults follows Adam()"""
+    # Gradients growing 5x over 200 steps: beta_2 = 0.999 averages over all of them, a wrong
+    # default (0.99) only over the last ~100, which changes the steps by several percent.
+    bowl = axis_bowl(rng, (6,), np.float32, steps=200, growth=5.0)
+    _bowl_trajectory(student, tf, keras, "adam_step", bowl, 200, {})

@@ -1,0 +1,204 @@
+"""Checks for the ``schedules`` topic: values of keras.optimizers.schedules at the same steps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from grader.compare import assert_allclose, assert_close, describe_value
+from grader.errors import CheckFailed
+
+# Keras evaluates the schedules in float32: the step, decay_rate and the power are rounded
+# to float32 (relative error ~1e-6 for exponents up to ~20); rtol 2e-5 keeps a margin while a
+# wrong formula, a missed stair or an off-by-one boundary is off by >= 1%.
+RTOL, ATOL = 2e-5, 1e-9
+
+# The course notes' example: 1.0 up to step 100000, 0.5 up to 110000, then 0.1.
+COURSE_BOUNDARIES = [100000, 110000]
+COURSE_VALUES = [1.0, 0.5, 0.1]
+COURSE_STEPS = [0, 1, 50000, 99999, 100000, 100001, 105000, 109999, 110000, 110001, 200000]
+
+
+def _keras_schedule(keras, fn, *args, **kw):
+    S = keras.optimizers.schedules
+    cls = {"piecewise_constant": S.PiecewiseConstantDecay, "exponential_decay": S.ExponentialDecay,
+           "inverse_time_decay": S.InverseTimeDecay}[fn]
+    return cls(*args, **kw)
+
+
+def _expected(schedule, steps):
+    """The Keras schedule evaluated at each step separately (float64 array of steps' shape)."""
+    steps = np.asarray(steps)
+    flat = [float(schedule(int(s))) for s in steps.reshape(-1)]
+    return np.array(flat, dtype=np.float64).reshape(steps.shape)
+
+
+def _call_repr(fn, args, kw):
+    parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kw.items()]
+    return f"{fn}(step, {', '.join(parts)})"
+
+
+def check_scalar_steps(student, keras, fn, steps, args, kw=None):
+    """Call ``fn`` with each Python-int step; each result must be one number equal to Keras'."""
+    kw = kw or {}
+    schedule = _keras_schedule(keras, fn, *args, **kw)
+    call = _call_repr(fn, args, kw)
+    for s in steps:
+        got = student.call_pure(fn, int(s), *args, **kw)
+        if isinstance(got, np.ndarray) and got.ndim != 0:
+            raise CheckFailed(f"{call} with step={s} (an int) should return a single number, "
+                              f"but returned {describe_value(got)}")
+        want = float(schedule(int(s)))
+        assert_close(got, want, rtol=RTOL, atol=ATOL, name=call.replace("step", f"step={s}", 1))
+
+
+def check_array_steps(student, keras, fn, steps, args, kw=None):
+    """Call ``fn`` once with an int array of steps; the result must be an array like it."""
+    kw = kw or {}
+    steps = np.asarray(steps, dtype=np.int64)
+    schedule = _keras_schedule(keras, fn, *args, **kw)
+    want = _expected(schedule, steps)
+    got = student.call_pure(fn, steps, *args, **kw)
+    call = _call_repr(fn, args, kw)
+    assert_allclose(got, want, rtol=RTOL, atol=ATOL, name=call,
+                    inputs=f"step = int array of shape {steps.shape}: {np.array2string(steps.reshape(-1)[:12], separator=', ')}")
+
+
+def _random_piecewise(rng):
+    k = int(rng.integers(1, 6))
+    boundaries = sorted(int(b) for b in rng.choice(np.arange(1, 5000), size=k, replace=False))
+    values = [float(v) for v in np.round(rng.uniform(0.001, 1.0, size=k + 1), 6)]
+    steps = [0, 1]
+    for b in boundaries:
+        steps += [b - 1, b, b + 1]
+    steps += [int(x) for x in rng.integers(0, 6000, size=10)]
+    return boundaries, values, np.array(steps, dtype=np.int64)
+
+
+def _random_decay(rng):
+    """(initial_learning_rate, decay_steps, decay_rate) and steps covering 0..~15 periods,
+    including exact multiples, the step before each and steps past half a period."""
+    lr0 = float(np.round(rng.uniform(0.01, 1.0), 6))
+    decay_steps = int(rng.integers(10, 3000))
+    decay_rate = float(np.round(rng.uniform(0.3, 0.97), 6))
+    periods = rng.integers(1, 15, size=4)
+    steps = [0, 1, decay_steps - 1, decay_steps, decay_steps + 1]
+    steps += [int(p * decay_steps) for p in periods] + [int(p * decay_steps) - 1 for p in periods]
+    steps += [int(p * decay_steps + rng.uniform(0.55, 0.95) * decay_steps) for p in periods]
+    steps += [int(x) for x in rng.integers(0, 15 * decay_steps, size=8)]
+    return (lr0, decay_steps, decay_rate), np.array(steps, dtype=np.int64)
+
+
+# -------------------------------------------------------------------- piecewise_constant
+
+
+@pytest.mark.about("piecewise_constant")
+@pytest.mark.points(2)
+@pytest.mark.hint("values[0] while step <= boundaries[0] (inclusive!), values[i] while "
+                  "boundaries[i-1] < step <= boundaries[i], values[-1] after the last boundary.")
+def test_piecewise_constant_course_example(student, keras):
+    """piecewise_constant with the course's boundaries [100000, 110000], values [1.0, 0.5, 0.1], int steps around the boundaries"""
+    check_scalar_steps(student, keras, "piecewise_constant", COURSE_STEPS, (COURSE_BOUNDARIES, COURSE_VALUES))
+
+
+@pytest.mark.about("piecewise_constant")
+@pytest.mark.points(2)
+@pytest.mark.hint("Vectorise: e.g. np.searchsorted(boundaries, step, side='left') gives each step's "
+                  "segment; index np.asarray(values) with it. Return an array, not a list.")
+def test_piecewise_constant_step_arrays(student, keras):
+    """piecewise_constant accepts int arrays of steps (1-D and 2-D) and returns an array of the same shape"""
+    steps = np.array(COURSE_STEPS, dtype=np.int64)
+    check_array_steps(student, keras, "piecewise_constant", steps, (COURSE_BOUNDARIES, COURSE_VALUES))
+    check_array_steps(student, keras, "piecewise_constant", steps[:10].reshape(2, 5),
+                      (COURSE_BOUNDARIES, COURSE_VALUES))
+
+
+@pytest.mark.about("piecewise_constant")
+@pytest.mark.points(2)
+@pytest.mark.hint("Any number of boundaries; a step exactly on a boundary still gets the value "
+                  "before it (step <= b).")
+def test_piecewise_constant_random_schedules(student, keras, rng):
+    """piecewise_constant matches PiecewiseConstantDecay on random schedules at, before and after every boundary"""
+    for _ in range(3):
+        boundaries, values, steps = _random_piecewise(rng)
+        check_array_steps(student, keras, "piecewise_constant", steps, (boundaries, values))
+
+
+# --------------------------------------------------------------------- exponential_decay
+
+
+@pytest.mark.about("exponential_decay")
+@pytest.mark.points(2)
+@pytest.mark.hint("rate = initial_learning_rate * decay_rate ** (step / decay_steps); at step 0 "
+                  "it is initial_learning_rate.")
+def test_exponential_decay_int_steps(student, keras, rng):
+    """exponential_decay matches ExponentialDecay at single int steps (0, 1, around decay_steps, 100000)"""
+    check_scalar_steps(student, keras, "exponential_decay", [0, 1, 999, 1000, 1001, 2500, 100000],
+                       (0.1, 10000, 0.96))
+    (lr0, ds, dr), _ = _random_decay(rng)
+    check_scalar_steps(student, keras, "exponential_decay", [0, ds // 2, ds, 3 * ds + 1], (lr0, ds, dr))
+
+
+@pytest.mark.about("exponential_decay")
+@pytest.mark.points(2)
+@pytest.mark.hint("Use array operations (np.power or **) so that an int array of steps gives an "
+                  "array of rates; divide by decay_steps.")
+def test_exponential_decay_random_arrays(student, keras, rng):
+    """exponential_decay (staircase=False) matches ExponentialDecay on random schedules and step arrays"""
+    for _ in range(3):
+        args, steps = _random_decay(rng)
+        check_array_steps(student, keras, "exponential_decay", steps, args)
+    check_array_steps(student, keras, "exponential_decay", steps[:12].reshape(3, 4), args,
+                      {"staircase": False})
+
+
+@pytest.mark.about("exponential_decay")
+@pytest.mark.points(2)
+@pytest.mark.hint("staircase=True rounds the exponent DOWN: decay_rate ** np.floor(step / decay_steps) "
+                  "(not np.round).")
+def test_exponential_decay_staircase(student, keras, rng):
+    """exponential_decay(..., staircase=True) matches ExponentialDecay(staircase=True) around every stair"""
+    for _ in range(3):
+        args, steps = _random_decay(rng)
+        check_array_steps(student, keras, "exponential_decay", steps, args, {"staircase": True})
+    check_scalar_steps(student, keras, "exponential_decay", [0, 9, 10, 17, 25], (0.5, 10, 0.5),
+                       {"staircase": True})
+
+
+# -------------------------------------------------------------------- inverse_time_decay
+
+
+@pytest.mark.about("inverse_time_decay")
+@pytest.mark.points(2)
+@pytest.mark.hint("rate = initial_learning_rate / (1 + decay_rate * step / decay_steps).")
+def test_inverse_time_decay_int_steps(student, keras, rng):
+    """inverse_time_decay matches InverseTimeDecay at single int steps (0, 1, around decay_steps, 100000)"""
+    check_scalar_steps(student, keras, "inverse_time_decay", [0, 1, 999, 1000, 1001, 2500, 100000],
+                       (0.1, 1000, 0.5))
+    (lr0, ds, dr), _ = _random_decay(rng)
+    check_scalar_steps(student, keras, "inverse_time_decay", [0, ds // 2, ds, 3 * ds + 1], (lr0, ds, dr))
+
+
+@pytest.mark.about("inverse_time_decay")
+@pytest.mark.points(2)
+@pytest.mark.hint("Divide step by decay_steps before multiplying by decay_rate; use array "
+                  "operations so an int array of steps gives an array.")
+def test_inverse_time_decay_random_arrays(student, keras, rng):
+    """inverse_time_decay (staircase=False) matches InverseTimeDecay on random schedules and step arrays"""
+    for _ in range(3):
+        args, steps = _random_decay(rng)
+        check_array_steps(student, keras, "inverse_time_decay", steps, args)
+    check_array_steps(student, keras, "inverse_time_decay", steps[:12].reshape(4, 3), args,
+                      {"staircase": False})
+
+
+@pytest.mark.about("inverse_time_decay")
+@pytest.mark.points(2)
+@pytest.mark.hint("staircase=True uses np.floor(step / decay_steps) (rounded down, not np.round).")
+def test_inverse_time_decay_staircase(student, keras, rng):
+    """inverse_time_decay(..., staircase=True) matches InverseTimeDecay(staircase=True) around every stair"""
+    for _ in range(3):
+        args, steps = _random_decay(rng)
+        check_array_steps(student, keras, "inverse_time_decay", steps, args, {"staircase": True})
+    check_scalar_steps(student, keras, "inverse_time_decay", [0, 9, 10, 17, 25], (0.5, 10, 0.5),
+                       {"staircase": True})

@@ -1,0 +1,526 @@
+"""Keras models across the worker boundary: describe in the worker, verify in the grader.
+
+A Keras model cannot leave the worker process, and nothing Keras computes *inside* the worker
+can be trusted (the submission may monkeypatch ``count_params``, ``compute_output_shape``,
+``summary``...). So the work is split in two:
+
+* :func:`describe_model` runs in the worker (``student.describe(name,
+  "grader.describe_keras:describe_model", describe_kwargs=...)``) on the object the student
+  returned and reduces it to PLAIN DATA: class paths, names, each layer's serialized config
+  (JSON-safe), its weights as NumPy arrays, and the predictions of the model on inputs the
+  grader chose (optionally after loading weights the grader chose).
+* The grader side (:func:`rebuild_layer`, :class:`ModelView`) rebuilds every layer from its
+  ``(class_name, config)`` with the grader's own Keras, refusing anything that is not a
+  built-in Keras layer, builds it on the input width the course network needs, counts the
+  parameters itself, loads the reported weights and recomputes the forward pass. Only these
+  grader-side results decide a check; the worker's numbers are compared against them.
+
+Importing this module must stay cheap (the worker imports it lazily; TF is imported inside
+functions only).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from grader.errors import CheckFailed
+
+# ================================================================================ worker side
+
+
+def _path(cls: type) -> str:
+    return f"{getattr(cls, '__module__', '?')}.{getattr(cls, '__qualname__', getattr(cls, '__name__', '?'))}"
+
+
+def _err(exc: BaseException) -> str:
+    try:
+        text = str(exc)
+    except Exception:  # noqa: BLE001 - hostile __str__
+        text = "<unprintable>"
+    return f"{type(exc).__name__}: {text}"[:500]
+
+
+def _json_safe(obj: Any) -> Any:
+    """A JSON round trip: tuples become lists, anything exotic becomes a tagged string."""
+
+    def default(o: Any) -> Any:
+        if isinstance(o, np.generic):
+            return o.item()
+        if isinstance(o, np.ndarray) and o.size <= 64:
+            return o.tolist()
+        try:
+            text = repr(o)
+        except Exception:  # noqa: BLE001
+            text = "?"
+        return {"__unserializable__": _path(type(o)), "repr": text[:200]}
+
+    return json.loads(json.dumps(obj, default=default))
+
+
+def _shape(s: Any) -> list | None:
+    try:
+        return [None if d is None else int(d) for d in s]
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _describe_layer(layer: Any) -> dict:
+    import keras
+
+    out: dict[str, Any] = {
+        "type": _path(type(layer)),
+        "mro": [_path(c) for c in type(layer).__mro__][:40],
+        "is_layer": isinstance(layer, keras.layers.Layer),
+    }
+    if not out["is_layer"]:
+        return out
+    out["name"] = str(layer.name)
+    out["built"] = bool(layer.built)
+    out["trainable"] = bool(layer.trainable)
+    try:
+        out["serialized"] = _json_safe(keras.saving.serialize_keras_object(layer))
+    except Exception as exc:  # noqa: BLE001
+        out["serialized"] = None
+        out["serialize_error"] = _err(exc)
+    weights = []
+    for w in layer.weights:
+        try:
+            value = np.array(keras.ops.convert_to_numpy(w.value))
+        except Exception:  # noqa: BLE001
+            value = None
+        weights.append({"name": str(w.name), "path": str(getattr(w, "path", w.name)),
+                        "trainable": bool(w.trainable), "value": value})
+    out["weights"] = weights
+    return out
+
+
+def _inbound(model: Any) -> dict | None:
+    """For a functional model: {layer name: [names of the layers feeding it]}, plus outputs."""
+    try:
+        cfg = model.get_config()
+    except Exception:  # noqa: BLE001
+        return None
+
+    def histories(node: Any, acc: list) -> list:
+        if isinstance(node, dict):
+            if "keras_history" in node:
+                acc.append(str(node["keras_history"][0]))
+            for v in node.values():
+                histories(v, acc)
+        elif isinstance(node, (list, tuple)):
+            for v in node:
+                histories(v, acc)
+        return acc
+
+    def names(v: Any) -> list[str]:
+        v = _json_safe(v) if v is not None else []
+        if isinstance(v, list) and v and isinstance(v[0], str):
+            return [v[0]]  # a single [name, node, tensor] triple
+        return [str(t[0]) for t in v if isinstance(t, list) and t]
+
+    try:
+        graph = {str(l["name"]): histories(l.get("inbound_nodes", []), []) for l in cfg["layers"]}
+        outputs, inputs = names(cfg.get("output_layers")), names(cfg.get("input_layers"))
+    except Exception:  # noqa: BLE001
+        return None
+    return {"inbound": graph, "outputs": outputs, "inputs": inputs}
+
+
+def _predict(obj: Any, x: np.ndarray) -> tuple[Any, str | None]:
+    import keras
+
+    try:
+        y = obj(x, training=False)
+    except TypeError:
+        try:
+            y = obj(x)
+        except Exception as exc:  # noqa: BLE001
+            return None, _err(exc)
+    except Exception as exc:  # noqa: BLE001
+        return None, _err(exc)
+    try:
+        return np.array(keras.ops.convert_to_numpy(y)), None
+    except Exception as exc:  # noqa: BLE001
+        return None, f"the model returned {_path(type(y))}, not a tensor ({_err(exc)})"
+
+
+def describe_model(obj: Any, x: np.ndarray | None = None, build_with: np.ndarray | None = None,
+                   attrs: tuple[str, ...] | None = None, set_weights: list | None = None) -> dict:
+    """WORKER SIDE. Plain data describing ``obj`` (hopefully a Keras model).
+
+    Args:
+        obj: what the student's function returned.
+        x: inputs to predict on (``predictions``), with the model's own weights.
+        build_with: if given, ``obj(build_with)`` first (constructs the weights of a subclass).
+        attrs: attribute names whose layers are "the model's layers" (a subclassed model);
+            otherwise the model's non-InputLayer ``layers`` in order.
+        set_weights: per model layer, the list of arrays to load before predicting on ``x``
+            again (``predictions_set``); lets the grader choose well-conditioned weights.
+    """
+    import keras
+
+    out: dict[str, Any] = {
+        "type": _path(type(obj)),
+        "mro": [_path(c) for c in type(obj).__mro__][:40],
+        "is_model": isinstance(obj, keras.Model),
+        "is_sequential": isinstance(obj, keras.Sequential),
+    }
+    if not isinstance(obj, keras.layers.Layer):
+        return out
+    if build_with is not None:
+        _, out["build_error"] = _predict(obj, build_with)
+    out["name"] = str(obj.name)
+    out["built"] = bool(obj.built)
+    try:
+        out["inputs"] = [{"name": str(t.name), "shape": _shape(t.shape)} for t in obj.inputs]
+    except Exception:  # noqa: BLE001 - an unbuilt Sequential or a subclassed model
+        out["inputs"] = None
+    all_layers = list(getattr(obj, "layers", []) or [])
+    out["layers"] = [_describe_layer(l) for l in all_layers]
+    if attrs is not None:
+        model_layers = [getattr(obj, a, None) for a in attrs]
+        out["attrs"] = {a: (_describe_layer(l) if l is not None else None) for a, l in zip(attrs, model_layers)}
+    else:
+        model_layers = [l for l in all_layers if not isinstance(l, keras.layers.InputLayer)]
+    try:
+        from keras.src.models.functional import Functional
+    except ImportError:  # pragma: no cover - another Keras layout
+        Functional = None
+    if Functional is not None and isinstance(obj, Functional) and not isinstance(obj, keras.Sequential):
+        out["graph"] = _inbound(obj)
+    try:
+        out["n_weights_total"] = int(sum(int(np.prod(w.shape)) for w in obj.weights))
+    except Exception:  # noqa: BLE001
+        out["n_weights_total"] = None
+    if x is not None and obj.built and any(getattr(l, "weights", None) for l in model_layers if l is not None):
+        out["predictions"], out["predict_error"] = _predict(obj, x)
+        if set_weights is not None:
+            errors = []
+            for i, (layer, values) in enumerate(zip(model_layers, set_weights)):
+                try:
+                    layer.set_weights([np.asarray(v) for v in values])
+                except Exception as exc:  # noqa: BLE001
+                    errors.append(f"layer #{i + 1}: {_err(exc)}")
+            if errors or len(model_layers) != len(set_weights):
+                out["set_weights_error"] = "; ".join(errors) or "layer count differs"
+            else:
+                out["predictions_set"], out["predict_set_error"] = _predict(obj, x)
+    return out
+
+
+# ================================================================================ grader side
+
+# Nested serialized objects a layer config may contain, by module: only Keras' own.
+_NESTED_MODULES = {
+    "keras": ("DTypePolicy", "FloatDTypePolicy"),
+    "keras.initializers": None,  # any public initializer class
+    "keras.regularizers": None,
+    "keras.constraints": None,
+}
+_MAX_UNITS = 100_000
+_MAX_KERNEL = 10_000_000  # the grader refuses to allocate more for one rebuilt layer
+# Built-in layers whose config carries code or a path to load: never rebuilt by the grader.
+_CODE_LAYERS = frozenset({"Lambda", "TFSMLayer", "JaxLayer", "FlaxLayer", "TorchModuleWrapper"})
+
+
+def class_path(cls: type) -> str:
+    return _path(cls)
+
+
+def _refuse(where: str, what: str) -> CheckFailed:
+    return CheckFailed(f"{where}: {what}; only built-in Keras layers, initializers and activations "
+                       "(given by name, e.g. activation=\"relu\") can be graded", {"kind": "refused"})
+
+
+def _sanitize(cfg: Any, where: str, keras: Any, depth: int = 0) -> Any:
+    """Refuse anything in a reported config that is not plain data or a built-in Keras object."""
+    if depth > 12:
+        raise _refuse(where, "the configuration is nested too deeply")
+    if isinstance(cfg, dict):
+        if "__unserializable__" in cfg:
+            raise _refuse(where, f"the configuration holds a {cfg['__unserializable__']}")
+        if "class_name" in cfg:
+            module, name = cfg.get("module"), cfg.get("class_name")
+            if module not in _NESTED_MODULES or not isinstance(name, str) or cfg.get("registered_name") not in (None, name):
+                raise _refuse(where, f"the configuration holds a {module}.{name}")
+            allowed = _NESTED_MODULES[module]
+            ns = keras if module == "keras" else getattr(keras, module.split(".")[1])
+            if (allowed is not None and name not in allowed) or not isinstance(getattr(ns, name, None), type):
+                raise _refuse(where, f"the configuration holds a {module}.{name}")
+        return {str(k): _sanitize(v, where, keras, depth + 1) for k, v in cfg.items()}
+    if isinstance(cfg, list):
+        return [_sanitize(v, where, keras, depth + 1) for v in cfg]
+    if cfg is None or isinstance(cfg, (bool, int, float, str)):
+        return cfg
+    raise _refuse(where, f"the configuration holds a {type(cfg).__name__}")
+
+
+def rebuild_layer(desc: dict, where: str, keras: Any) -> Any:
+    """A fresh, unbuilt copy of a reported layer made by the GRADER's Keras from its config.
+
+    Only classes of ``keras.layers`` are accepted, and only if the object in the worker was
+    exactly that class (not a subclass defined by the submission).
+    """
+    if not desc or not desc.get("is_layer"):
+        raise CheckFailed(f"{where} is {'missing' if not desc else 'a ' + str(desc.get('type'))}, expected a keras layer")
+    ser = desc.get("serialized")
+    if not isinstance(ser, dict):
+        raise CheckFailed(f"{where} ({desc.get('type')}) could not be serialized: {desc.get('serialize_error', '?')}")
+    name = ser.get("class_name")
+    cls = getattr(keras.layers, name, None) if isinstance(name, str) else None
+    if (ser.get("module") != "keras.layers" or not isinstance(cls, type) or not issubclass(cls, keras.layers.Layer)
+            or name in _CODE_LAYERS or desc.get("type") != class_path(cls)):
+        raise _refuse(where, f"it is a {desc.get('type')}")
+    cfg = ser.get("config")
+    if not isinstance(cfg, dict):
+        raise _refuse(where, "its configuration is not a dict")
+    cfg = _sanitize(cfg, where, keras)
+    act = cfg.get("activation", None)
+    if "activation" in cfg and act is not None and not isinstance(act, str):
+        raise _refuse(where, "its activation is not a built-in Keras activation")
+    if isinstance(act, str):
+        try:
+            keras.activations.get(act)
+        except Exception:  # noqa: BLE001
+            raise _refuse(where, f"its activation {act!r} is not a built-in Keras activation") from None
+    units = cfg.get("units")
+    if units is not None and (type(units) is not int or not 0 < units <= _MAX_UNITS):
+        raise CheckFailed(f"{where} has units={units!r}; expected a positive int")
+    try:
+        return cls.from_config(cfg)
+    except Exception as exc:  # noqa: BLE001 - a config Keras itself refuses
+        raise CheckFailed(f"{where}: Keras could not rebuild the layer from its configuration ({_err(exc)})") from None
+
+
+def initializer_matches(got: Any, want: Any) -> bool:
+    """Same initializer up to the seed: class family and the VarianceScaling parameters."""
+    from keras import initializers
+
+    if isinstance(want, initializers.VarianceScaling):
+        return (isinstance(got, initializers.VarianceScaling) and got.scale == want.scale
+                and got.mode == want.mode and got.distribution == want.distribution)
+    return type(got) is type(want)
+
+
+def initializer_name(init: Any) -> str:
+    from keras import initializers
+
+    name = type(init).__name__
+    if type(init) is initializers.VarianceScaling:
+        name += f"(scale={init.scale}, mode={init.mode!r}, distribution={init.distribution!r})"
+    return name
+
+
+def activation_name(fn: Any) -> str:
+    return getattr(fn, "__name__", repr(fn))
+
+
+@dataclass
+class RefLayer:
+    """One layer of the course network, as the grader's Keras builds it."""
+
+    name: str
+    units: int
+    activation: Any
+    use_bias: bool
+    kernel_initializer: Any | None  # None: not prescribed by the spec
+    n_in: int
+    n_params: int
+    weight_shapes: list[tuple[int, ...]]
+
+
+def reference_layers(model: Any, check_initializer: bool) -> list[RefLayer]:
+    """Describe a reference model the grader built, layer by layer (Dense layers only)."""
+    import keras
+
+    out = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        out.append(RefLayer(
+            name=layer.name, units=layer.units, activation=layer.activation, use_bias=layer.use_bias,
+            kernel_initializer=layer.kernel_initializer if check_initializer else None,
+            n_in=int(layer.kernel.shape[0]), n_params=int(layer.count_params()),
+            weight_shapes=[tuple(int(d) for d in w.shape) for w in layer.weights],
+        ))
+    return out
+
+
+def _fmt_shapes(shapes: list) -> str:
+    return "[" + ", ".join(str(tuple(s)) for s in shapes) + "]"
+
+
+@dataclass
+class ModelView:
+    """The grader's reading of a description: model layers rebuilt by the grader's Keras."""
+
+    desc: dict
+    what: str  # e.g. "build_sequential()"
+    layer_descs: list[dict | None] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)  # how to call each layer in messages
+
+    # -- structure ----------------------------------------------------------------------
+
+    def layer_names(self) -> list[str]:
+        return [str(d.get("name")) if d and d.get("is_layer") else "?" for d in self.layer_descs]
+
+    def check_layer_list(self, ref: list[RefLayer]) -> None:
+        names = self.layer_names()
+        want = [r.name for r in ref]
+        if len(names) != len(want):
+            raise CheckFailed(f"{self.what} has {len(names)} layer(s) ({', '.join(names) or 'none'}), "
+                              f"expected {len(want)}: {', '.join(want)}")
+        for label, got, exp in zip(self.labels, names, want):
+            if got != exp:
+                raise CheckFailed(f"{label} is named {got!r}, expected {exp!r} (pass name={exp!r})")
+
+    def rebuilt(self, keras: Any) -> list[Any]:
+        return [rebuild_layer(d, label, keras) for d, label in zip(self.layer_descs, self.labels)]
+
+    def check_layer_configs(self, ref: list[RefLayer], keras: Any) -> list[Any]:
+        """Class, units, activation, use_bias and (if prescribed) kernel_initializer per layer."""
+        self.check_layer_list(ref)
+        layers = self.rebuilt(keras)
+        for label, layer, r in zip(self.labels, layers, ref):
+            name = r.name
+            if not isinstance(layer, keras.layers.Dense) or type(layer) is not keras.layers.Dense:
+                raise CheckFailed(f"{label} is a {type(layer).__name__}, expected a keras.layers.Dense")
+            if layer.units != r.units:
+                raise CheckFailed(f"{name} has {layer.units} units, expected {r.units}")
+            if layer.activation is not r.activation:
+                raise CheckFailed(f"activation of {name} is {activation_name(layer.activation)}, "
+                                  f"expected {activation_name(r.activation)}")
+            if layer.use_bias != r.use_bias:
+                raise CheckFailed(f"{name} has use_bias={layer.use_bias}, expected {r.use_bias}")
+            if r.kernel_initializer is not None and not initializer_matches(layer.kernel_initializer, r.kernel_initializer):
+                raise CheckFailed(f"kernel_initializer of {name} is {initializer_name(layer.kernel_initializer)}, "
+                                  f"expected he_normal ({initializer_name(r.kernel_initializer)})")
+        return layers
+
+    # -- weights and parameters ---------------------------------------------------------
+
+    def reported_weights(self) -> list[list[np.ndarray]]:
+        out = []
+        for label, d in zip(self.labels, self.layer_descs):
+            vals = []
+            for w in (d or {}).get("weights") or []:
+                v = w.get("value") if isinstance(w, dict) else None
+                if not isinstance(v, np.ndarray):
+                    raise CheckFailed(f"the weights of {label} could not be read")
+                vals.append(v)
+            out.append(vals)
+        return out
+
+    def build_chain(self, layers: list[Any], n_in: int, not_built_hint: str,
+                    ref: list[RefLayer] | None = None) -> list[list[np.ndarray]]:
+        """Build the grader's copies on the course input width, layer by layer; the reported
+        weights must fit them (and, with ``ref``, the grader's count must be the course's)."""
+        weights = self.reported_weights()
+        if not any(weights):
+            raise CheckFailed(f"{self.what} has 0 parameters: the model was never built. {not_built_hint}",
+                              {"kind": "not_built"})
+        width = n_in
+        for i, (label, layer, ws) in enumerate(zip(self.labels, layers, weights)):
+            if not ws:
+                raise CheckFailed(f"{label} has no weights: it was never built (not called on any input). "
+                                  f"{not_built_hint}", {"kind": "not_built"})
+            if type(layer).__name__ != "Dense":
+                raise CheckFailed(f"{label} is a {type(layer).__name__}, expected a keras.layers.Dense")
+            if width * layer.units > _MAX_KERNEL:
+                raise CheckFailed(f"{label} would have a {width} x {layer.units} kernel, far larger than the course "
+                                  "network's layers")
+            layer.build((None, width))
+            if ref is not None and i < len(ref):
+                count = int(layer.count_params())  # the grader's Keras counts
+                if count != ref[i].n_params:
+                    raise CheckFailed(f"{label} has {count} parameters, expected {ref[i].n_params}",
+                                      {"kind": "params", "got": count, "expected": ref[i].n_params})
+            want = [tuple(int(s) for s in w.shape) for w in layer.weights]
+            got = [tuple(w.shape) for w in ws]
+            if got != want:
+                if got and want and len(got[0]) == 2 and len(want[0]) == 2 and got[0][0] != want[0][0]:
+                    msg = (f"{label} receives {got[0][0]} inputs, expected {width} "
+                           f"(its weights have shapes {_fmt_shapes(got)}, expected {_fmt_shapes(want)})")
+                else:
+                    msg = (f"{label} has weights of shapes {_fmt_shapes(got)}, expected {_fmt_shapes(want)} "
+                           f"for a {type(layer).__name__}({getattr(layer, 'units', '')}) receiving {width} inputs")
+                raise CheckFailed(msg, {"kind": "weight_shapes"})
+            width = int(layer.compute_output_shape((None, width))[-1])
+        return weights
+
+    def check_params(self, layers: list[Any], ref: list[RefLayer], n_in: int, not_built_hint: str) -> None:
+        self.build_chain(layers, n_in, not_built_hint, ref)
+        want_total = sum(r.n_params for r in ref)
+        trainable = sum(int(layer.count_params()) for layer in layers if layer.trainable)
+        if trainable != want_total:
+            raise CheckFailed(f"{self.what} has {trainable} trainable parameters, expected {want_total} "
+                              "(do not freeze layers)")
+        total = 0
+        for d in self.desc.get("layers") or []:
+            for w in (d or {}).get("weights") or []:
+                v = w.get("value") if isinstance(w, dict) else None
+                total += int(v.size) if isinstance(v, np.ndarray) else 0
+        if total != want_total:
+            parts = ", ".join(f"{r.name} {r.n_params}" for r in ref)
+            raise CheckFailed(f"{self.what} has {total} parameters in all its layers, expected {want_total} ({parts})")
+
+    # -- forward pass -------------------------------------------------------------------
+
+    def check_forward(self, layers: list[Any], n_in: int, x: np.ndarray, grader_weights: list,
+                      not_built_hint: str, call_hint: str, rtol: float, atol: float) -> None:
+        """The reported predictions must equal the grader's chain layer1 -> layer2 -> layer3.
+
+        Checked twice: with the model's own weights, and with weights the grader chose and the
+        describer loaded (so that every ReLU is active for some inputs).
+        """
+        from grader.compare import assert_allclose
+
+        weights = self.build_chain(layers, n_in, not_built_hint)
+        for err_key in ("predict_error", "predict_set_error"):
+            if self.desc.get(err_key):
+                raise CheckFailed(f"calling the model on a batch of shape {x.shape} failed: {self.desc[err_key]}")
+        if self.desc.get("set_weights_error"):
+            raise CheckFailed(f"loading new weights into the model's layers failed: {self.desc['set_weights_error']}")
+        chain = " -> ".join(self.layer_names())
+        for pred_key, ws in (("predictions", weights), ("predictions_set", grader_weights)):
+            got = self.desc.get(pred_key)
+            if got is None:
+                raise CheckFailed(f"{self.what} did not produce predictions for a batch of shape {x.shape}")
+            y = x
+            for layer, w in zip(layers, ws):
+                layer.set_weights([np.asarray(v) for v in w])
+                y = layer(y)
+            want = np.asarray(y)
+            try:
+                assert_allclose(got, want, rtol=rtol, atol=atol,
+                                name=f"the output of {self.what} on a batch of shape {x.shape}")
+            except CheckFailed as exc:
+                which = "its own weights" if pred_key == "predictions" else "weights chosen by the grader"
+                raise CheckFailed(f"{exc.message}. The grader computed {chain} with {which}; {call_hint}",
+                                  exc.details) from None
+
+
+def finite_weights_for(ref: list[RefLayer], rng: np.random.Generator, x: np.ndarray) -> list[list[np.ndarray]]:
+    """Random weights for the reference shapes under which every ReLU unit is active for some
+    rows of ``x`` and inactive for others (so a skipped or repeated layer shows in the output)."""
+    for _ in range(1000):
+        ws, h, ok = [], x.astype(np.float64), True
+        for r in ref:
+            k = rng.uniform(-1.0, 1.0, size=(r.n_in, r.units)).astype(np.float32)
+            b = rng.uniform(-0.2, 0.2, size=(r.units,)).astype(np.float32)
+            ws.append([k, b] if r.use_bias else [k])
+            z = h @ k + (b if r.use_bias else 0.0)
+            if getattr(r.activation, "__name__", "") == "relu":
+                pos = (z > 0.05).mean(axis=0)
+                ok &= bool(np.all((pos > 0.1) & (pos < 0.9)))
+                h = np.maximum(z, 0)
+            else:
+                ok &= bool(np.all(np.abs(z).mean(axis=0) > 0.1))
+                h = z
+        if ok:
+            return ws
+    raise RuntimeError("could not draw well-conditioned weights")  # pragma: no cover

@@ -1,0 +1,109 @@
+"""Known wrong implementations, written as code and evaluated on the failing check's inputs.
+
+When a check about ``function`` fails, every misconception registered for that function is
+evaluated (in the grader process, on the same arguments the student's function received in
+that check). If the student's results match a misconception's results on every call, the
+failure message names the mistake and the fix. A misconception only ever runs for a check
+that already failed, and ``tests/test_misconceptions.py`` proves each one differs from the
+reference on its examples, so a correct implementation can never be told it made one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from grader.codec import Opaque
+
+
+@dataclass(frozen=True)
+class Misconception:
+    function: str
+    key: str  # stable id, e.g. "softmax.no_max_shift"; recorded in results.json
+    name: str  # English message id naming the mistake
+    fix: str  # English message id: what to do instead
+    variant: Callable[..., Any]  # the wrong computation, same signature as the student function
+    project: Callable[[Any], Any] = lambda v: v  # what to compare (e.g. only w of (w, state))
+    examples: tuple = field(default_factory=tuple)  # ((args, kwargs), ...) where it differs from the reference
+
+
+REGISTRY: dict[str, list[Misconception]] = {}
+_loaded = False
+
+
+def misconception(function: str, key: str, name: str, fix: str, *, examples=(), project=None):
+    """Decorator registering ``variant`` as a known mistake in ``function``."""
+
+    def deco(variant):
+        REGISTRY.setdefault(function, []).append(
+            Misconception(function, key, name, fix, variant, project or (lambda v: v), tuple(examples))
+        )
+        return variant
+
+    return deco
+
+
+def load_all() -> dict[str, list[Misconception]]:
+    global _loaded
+    if not _loaded:
+        for info in pkgutil.iter_modules(__path__):
+            importlib.import_module(f"{__name__}.{info.name}")
+        _loaded = True
+    return REGISTRY
+
+
+def same(a: Any, b: Any, rtol: float = 1e-4, atol: float = 1e-6) -> bool:
+    """Loose structural equality of plain results (NaN equals NaN)."""
+    if isinstance(a, Opaque) or isinstance(b, Opaque):
+        return False
+    if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):
+        if not (isinstance(a, (tuple, list)) and isinstance(b, (tuple, list))) or len(a) != len(b):
+            return False
+        return all(same(x, y, rtol, atol) for x, y in zip(a, b))
+    if isinstance(a, dict) or isinstance(b, dict):
+        if not (isinstance(a, dict) and isinstance(b, dict)) or a.keys() != b.keys():
+            return False
+        return all(same(a[k], b[k], rtol, atol) for k in a)
+    try:
+        x = np.asarray(a, dtype=np.float64)
+        y = np.asarray(b, dtype=np.float64)
+    except (TypeError, ValueError):
+        return a == b
+    if x.shape != y.shape:
+        return False
+    with np.errstate(invalid="ignore", over="ignore"):
+        return bool(np.allclose(x, y, rtol=rtol, atol=atol, equal_nan=True))
+
+
+def detect(function: str, calls: list[tuple[tuple, dict, Any]]) -> Misconception | None:
+    """The first misconception whose results match the student's on every recorded call."""
+    if not calls:
+        return None
+    for m in load_all().get(function, []):
+        try:
+            with np.errstate(all="ignore"):
+                matched = all(
+                    same(m.project(value), m.project(m.variant(*_copy(args), **_copy(kwargs))))
+                    for args, kwargs, value in calls
+                )
+        except Exception:  # noqa: BLE001 - a variant that cannot handle these inputs does not match
+            continue
+        if matched:
+            return m
+    return None
+
+
+def _copy(obj):
+    if isinstance(obj, np.ndarray):
+        return obj.copy()
+    if isinstance(obj, tuple):
+        return tuple(_copy(x) for x in obj)
+    if isinstance(obj, list):
+        return [_copy(x) for x in obj]
+    if isinstance(obj, dict):
+        return {k: _copy(v) for k, v in obj.items()}
+    return obj

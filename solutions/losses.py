@@ -1,0 +1,216 @@
+"""Loss functions (numpy-only).
+
+A loss measures how far the network's output is from the truth with one number; training
+moves the weights to make that number smaller. Classification uses cross-entropy, regression
+the absolute (L1), squared (L2) or Huber (smooth L1) error. Implement each function with
+NumPy only; the grader compares your numbers with the ``keras.losses`` objects of the
+installed Keras, created with their default arguments.
+
+Conventions for every function here:
+
+* ``y_true`` and ``y_pred`` are 2-D arrays of shape ``(batch, k)``: one row per sample,
+  float32 or float64 (``sparse_categorical_crossentropy`` takes 1-D integer labels instead).
+* Each Keras loss first reduces every sample (every row) to one number, then averages those
+  numbers over the batch. Return that batch mean as a Python ``float`` (``float(value)``),
+  not an array of per-sample losses.
+* Keras computes in float32; computing in float64 is fine.
+* Do not modify the inputs in place.
+"""
+
+import numpy as np
+
+# Keras' fuzz factor (keras.backend.epsilon()): probabilities are clipped to [EPSILON, 1 - EPSILON]
+# before taking logarithms, so that log(0) never happens.
+EPSILON = 1e-7
+
+
+# BEGIN SOLUTION
+def _log_softmax(z):
+    """Row-wise log(softmax(z)) computed as z - logsumexp(z); finite for |z| in the thousands."""
+    z = z - np.max(z, axis=-1, keepdims=True)
+    return z - np.log(np.sum(np.exp(z), axis=-1, keepdims=True))
+# END SOLUTION
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits=False):
+    """Categorical cross-entropy, the batch mean; matches ``keras.losses.CategoricalCrossentropy``.
+
+    Per sample ``L = -sum_j y_true[j] * log(p[j])``; the result is the mean of ``L`` over the
+    batch. Each row of ``y_true`` is a probability distribution over the ``k`` classes
+    (usually one-hot, but smoothed labels such as ``[0.05, 0.9, 0.05]`` are allowed).
+
+    With ``from_logits=False`` (the default) ``y_pred`` holds probabilities and Keras:
+
+    1. rescales every row of ``y_pred`` to sum to 1 (``p = y_pred / y_pred.sum(axis=-1)``);
+    2. clips ``p`` to ``[EPSILON, 1 - EPSILON]`` so that a predicted probability of exactly 0
+       gives a large finite loss (``-log(1e-7)`` = 16.118...) instead of ``inf``.
+
+    With ``from_logits=True`` ``y_pred`` holds raw scores (logits) and ``p = softmax(y_pred)``;
+    there is no clipping. Compute ``log(p)`` directly as ``z - logsumexp(z)`` with the row
+    maximum subtracted first: logits like ``[1000, -1000, 0]`` must give a finite, exact loss
+    (``exp(1000)`` overflows, and ``log(softmax(z))`` gives ``log(0)`` when a probability
+    underflows).
+
+    Example (the course notes): ``y_true = [[0, 1, 0], [0, 0, 1]]``,
+    ``y_pred = [[0.05, 0.95, 0], [0.1, 0.8, 0.1]]`` gives ``(-log 0.95 - log 0.1) / 2``.
+
+    Args:
+        y_true: (batch, k) array of target probabilities.
+        y_pred: (batch, k) array of predicted probabilities, or logits if ``from_logits``.
+        from_logits: whether ``y_pred`` holds logits.
+    Returns:
+        float: the mean loss over the batch.
+    """
+    # BEGIN SOLUTION
+    y_true = np.asarray(y_true, dtype=np.float64)
+    y_pred = np.asarray(y_pred, dtype=np.float64)
+    if from_logits:
+        log_p = _log_softmax(y_pred)
+    else:
+        p = y_pred / np.sum(y_pred, axis=-1, keepdims=True)
+        log_p = np.log(np.clip(p, EPSILON, 1.0 - EPSILON))
+    per_sample = -np.sum(y_true * log_p, axis=-1)
+    return float(np.mean(per_sample))
+    # END SOLUTION
+
+
+def sparse_categorical_crossentropy(labels, y_pred, from_logits=False):
+    """Categorical cross-entropy with integer labels; matches ``keras.losses.SparseCategoricalCrossentropy``.
+
+    Same loss as :func:`categorical_crossentropy`, but the target of sample ``i`` is given as
+    its class index ``labels[i]`` instead of a one-hot row: per sample
+    ``L_i = -log(p[i, labels[i]])``; the result is the mean over the batch.
+
+    With ``from_logits=False`` the rows of ``y_pred`` are probability distributions (they
+    sum to 1, like softmax outputs) and ``p`` is clipped to ``[EPSILON, 1 - EPSILON]`` as in
+    :func:`categorical_crossentropy`. With ``from_logits=True`` ``p = softmax(y_pred)``
+    computed stably (logits up to 1000 in magnitude).
+
+    Example (the course notes' example with class indices): ``labels = [1, 2]``,
+    ``y_pred = [[0.05, 0.95, 0], [0.1, 0.8, 0.1]]``.
+
+    Args:
+        labels: 1-D integer array of shape (batch,), values in ``0..k-1``.
+        y_pred: (batch, k) array of probabilities, or logits if ``from_logits``.
+        from_logits: whether ``y_pred`` holds logits.
+    Returns:
+        float: the mean loss over the batch.
+    """
+    # BEGIN SOLUTION
+    labels = np.asarray(labels).astype(np.int64).reshape(-1)
+    y_pred = np.asarray(y_pred, dtype=np.float64)
+    if from_logits:
+        log_p = _log_softmax(y_pred)
+    else:
+        log_p = np.log(np.clip(y_pred, EPSILON, 1.0 - EPSILON))
+    picked = log_p[np.arange(labels.shape[0]), labels]
+    return float(np.mean(-picked))
+    # END SOLUTION
+
+
+def binary_crossentropy(y_true, y_pred, from_logits=False):
+    """Binary cross-entropy, the batch mean; matches ``keras.losses.BinaryCrossentropy``.
+
+    Every entry is its own yes/no prediction: ``y_true`` holds target probabilities (0 or 1,
+    or anything in between) and ``y_pred`` the predicted probability of "yes". Elementwise
+
+        ``l = -(y * log(p) + (1 - y) * log(1 - p))``,
+
+    averaged over the ``k`` columns of a row (the per-sample loss), then over the batch.
+    With 2-D inputs that is the mean over all entries.
+
+    With ``from_logits=False`` ``p`` is clipped to ``[EPSILON, 1 - EPSILON]`` first (Keras'
+    rule), so probabilities of exactly 0 or 1 give a finite loss. (The textbook variant
+    ``log(p + EPSILON)`` / ``log(1 - p + EPSILON)`` also passes.)
+
+    With ``from_logits=True`` ``y_pred`` holds logits ``x`` and ``p = sigmoid(x)``. Use the
+    stable form ``max(x, 0) - x * y + log(1 + exp(-|x|))`` (what
+    ``tf.nn.sigmoid_cross_entropy_with_logits`` computes): logits of magnitude 1000 must give
+    an exact finite loss (e.g. 1000 for ``x = -1000, y = 1``), which clipped probabilities
+    cannot.
+
+    Args:
+        y_true: (batch, k) array of targets in [0, 1].
+        y_pred: (batch, k) array of probabilities, or logits if ``from_logits``.
+        from_logits: whether ``y_pred`` holds logits.
+    Returns:
+        float: the mean loss over the batch.
+    """
+    # BEGIN SOLUTION
+    y = np.asarray(y_true, dtype=np.float64)
+    x = np.asarray(y_pred, dtype=np.float64)
+    if from_logits:
+        elementwise = np.maximum(x, 0.0) - x * y + np.log1p(np.exp(-np.abs(x)))
+    else:
+        p = np.clip(x, EPSILON, 1.0 - EPSILON)
+        elementwise = -(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
+    per_sample = np.mean(elementwise, axis=-1)
+    return float(np.mean(per_sample))
+    # END SOLUTION
+
+
+def mean_absolute_error(y_true, y_pred):
+    """Mean absolute error (L1 loss); matches ``keras.losses.MeanAbsoluteError``.
+
+    Per sample the mean of ``|y_true - y_pred|`` over the row, then the mean over the batch.
+
+    Example (the course notes): ``y_true = [[0.], [0.]]``, ``y_pred = [[1.], [1.]]`` gives 1.0.
+
+    Args:
+        y_true: (batch, k) array.
+        y_pred: (batch, k) array.
+    Returns:
+        float: the mean loss over the batch.
+    """
+    # BEGIN SOLUTION
+    err = np.asarray(y_pred, dtype=np.float64) - np.asarray(y_true, dtype=np.float64)
+    return float(np.mean(np.mean(np.abs(err), axis=-1)))
+    # END SOLUTION
+
+
+def mean_squared_error(y_true, y_pred):
+    """Mean squared error (L2 loss); matches ``keras.losses.MeanSquaredError``.
+
+    Per sample the mean of ``(y_true - y_pred)**2`` over the row, then the mean over the batch.
+    There is no factor 1/2.
+
+    Example (the course notes): ``y_true = [[0.], [1.]]``, ``y_pred = [[1.], [1.]]`` gives 0.5.
+
+    Args:
+        y_true: (batch, k) array.
+        y_pred: (batch, k) array.
+    Returns:
+        float: the mean loss over the batch.
+    """
+    # BEGIN SOLUTION
+    err = np.asarray(y_pred, dtype=np.float64) - np.asarray(y_true, dtype=np.float64)
+    return float(np.mean(np.mean(err * err, axis=-1)))
+    # END SOLUTION
+
+
+def huber(y_true, y_pred, delta=1.0):
+    """Huber loss (smooth L1); matches ``keras.losses.Huber(delta=delta)``.
+
+    With ``e = y_pred - y_true`` elementwise:
+
+    * ``0.5 * e**2``                        where ``|e| <= delta`` (quadratic near 0),
+    * ``delta * |e| - 0.5 * delta**2``      where ``|e| > delta``  (linear for outliers).
+
+    The two pieces meet with the same value and slope at ``|e| = delta``. Average over the
+    row, then over the batch.
+
+    Example (the course notes): ``y_true = [[0], [1]]``, ``y_pred = [[0.6], [0.4]]``.
+
+    Args:
+        y_true: (batch, k) array.
+        y_pred: (batch, k) array.
+        delta: positive float, where the quadratic part turns linear.
+    Returns:
+        float: the mean loss over the batch.
+    """
+    # BEGIN SOLUTION
+    e = np.asarray(y_pred, dtype=np.float64) - np.asarray(y_true, dtype=np.float64)
+    a = np.abs(e)
+    elementwise = np.where(a <= delta, 0.5 * e * e, delta * a - 0.5 * delta * delta)
+    return float(np.mean(np.mean(elementwise, axis=-1)))
+    # END SOLUTION

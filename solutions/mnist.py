@@ -1,0 +1,115 @@
+"""MNIST digit classifier (Keras).
+
+The course's capstone: a fully connected network that reads 28x28 handwritten digits and
+says which of the ten digits each one is. Three functions make the whole pipeline:
+
+1. ``preprocess`` turns raw images and labels into what the network eats,
+2. ``build_model`` builds and compiles the course's network,
+3. ``train`` fits it and returns the training history.
+
+The grader runs them in that order on the real MNIST data (60,000 training and 10,000
+test images), then measures the test accuracy itself; the course network reaches about
+0.98 after 4 epochs (the default threshold is 0.97). You may also ship a trained model as
+``mnist_model.keras`` next to this file (``model.save("mnist_model.keras")``): the grader
+then evaluates that file instead of training your model again.
+
+Load the data in a notebook with the grader's loader (it finds ``mnist.npz`` given with
+``--mnist``, ``GRADER_MNIST`` or the Keras cache)::
+
+    from grader.mnist_data import load_mnist
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+"""
+
+import numpy as np
+import keras
+from keras import layers, regularizers
+
+
+def preprocess(x, y, num_classes=10):
+    """Flatten and scale the images, one-hot encode the labels.
+
+    Each 28x28 image becomes a vector of 784 pixels, scaled from 0..255 to 0..1 (divide
+    by 255 in float32). Each label becomes a one-hot row, as
+    ``keras.utils.to_categorical(y, num_classes)`` returns it.
+
+    Args:
+        x: uint8 array of shape (n, 28, 28), pixel values 0..255.
+        y: int array of shape (n,), labels 0..num_classes-1.
+        num_classes: length of the one-hot rows.
+    Returns:
+        (x_out, y_out): x_out float32 of shape (n, 784) with values in [0, 1];
+        y_out float32 of shape (n, num_classes). The inputs are not modified.
+    """
+    # BEGIN SOLUTION
+    x_out = np.asarray(x).reshape(len(x), -1).astype(np.float32) / np.float32(255.0)
+    y_out = keras.utils.to_categorical(np.asarray(y), num_classes).astype(np.float32)
+    return x_out, y_out
+    # END SOLUTION
+
+
+def build_model():
+    """The course's network, compiled.
+
+    A ``keras.Sequential`` model for inputs of shape (784,), in this order:
+
+    * ``Dense(512)`` → ReLU → ``Dropout(0.2)``
+    * ``Dense(512)`` with ``kernel_regularizer=regularizers.l2(0.001)`` → ``BatchNormalization()``
+      → ReLU → ``Dropout(0.2)``
+    * ``Dense(10)`` → softmax
+
+    (A ReLU/softmax may be an ``Activation`` layer or the ``activation=`` argument of the
+    Dense layer before it, as long as the order above is kept: the second Dense layer must
+    stay linear because BatchNormalization comes before its ReLU.)
+
+    Compile it with loss ``"categorical_crossentropy"``, the ``"adam"`` optimizer and the
+    ``"accuracy"`` metric. ``model.summary()`` then shows 671,754 parameters: 670,730
+    trainable and 1,024 non-trainable (BatchNormalization's moving mean and variance).
+
+    Returns:
+        the compiled keras.Model.
+    """
+    # BEGIN SOLUTION
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(784,)),
+            layers.Dense(512),
+            layers.Activation("relu"),
+            layers.Dropout(0.2),
+            layers.Dense(512, kernel_regularizer=regularizers.l2(0.001)),
+            layers.BatchNormalization(),
+            layers.Activation("relu"),
+            layers.Dropout(0.2),
+            layers.Dense(10),
+            layers.Activation("softmax"),
+        ]
+    )
+    model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    return model
+    # END SOLUTION
+
+
+def train(model, x_train, y_train, x_val, y_val, epochs=4, batch_size=128):
+    """Fit ``model`` and return the Keras ``History``.
+
+    Use ``model.fit`` with the given ``epochs`` and ``batch_size`` and pass
+    ``(x_val, y_val)`` as ``validation_data`` so that the history holds ``loss``,
+    ``accuracy``, ``val_loss`` and ``val_accuracy`` for every epoch (the grader plots them).
+
+    Args:
+        model: a compiled model from ``build_model()``.
+        x_train, y_train: preprocessed training data, shapes (n, 784) and (n, 10).
+        x_val, y_val: preprocessed validation data.
+        epochs: passes over the training data (the course uses 4).
+        batch_size: samples per gradient step (the course uses 128).
+    Returns:
+        the ``keras.callbacks.History`` that ``model.fit`` returns.
+    """
+    # BEGIN SOLUTION
+    return model.fit(
+        x_train, y_train,
+        batch_size=batch_size,
+        epochs=epochs,
+        verbose=2,
+        validation_data=(x_val, y_val),
+    )
+    # END SOLUTION

@@ -1,0 +1,105 @@
+from tests.mutants import Mutant
+
+_CCE_LOGITS = ("    if from_logits:\n        log_p = _log_softmax(y_pred)\n    else:\n"
+               "        p = y_pred / np.sum(y_pred, axis=-1, keepdims=True)")
+_SCCE_LOGITS = ("    if from_logits:\n        log_p = _log_softmax(y_pred)\n    else:\n"
+                "        log_p = np.log(np.clip(y_pred, EPSILON, 1.0 - EPSILON))")
+_BCE_LOGITS = "        elementwise = np.maximum(x, 0.0) - x * y + np.log1p(np.exp(-np.abs(x)))"
+
+MUTANTS = [
+    # ---------------------------------------------------------------- categorical_crossentropy
+    Mutant("categorical_crossentropy", "no clipping (log(0) gives inf/NaN)",
+           "log_p = np.log(np.clip(p, EPSILON, 1.0 - EPSILON))", "log_p = np.log(p)"),
+    Mutant("categorical_crossentropy", "rows not rescaled to sum 1",
+           "p = y_pred / np.sum(y_pred, axis=-1, keepdims=True)", "p = y_pred"),
+    Mutant("categorical_crossentropy", "textbook log(y_pred + eps) without rescaling the rows",
+           "p = y_pred / np.sum(y_pred, axis=-1, keepdims=True)\n        log_p = np.log(np.clip(p, EPSILON, 1.0 - EPSILON))",
+           "log_p = np.log(y_pred + EPSILON)"),
+    Mutant("categorical_crossentropy", "sum over the batch instead of mean",
+           "per_sample = -np.sum(y_true * log_p, axis=-1)\n    return float(np.mean(per_sample))",
+           "per_sample = -np.sum(y_true * log_p, axis=-1)\n    return float(np.sum(per_sample))"),
+    Mutant("categorical_crossentropy", "mean over all elements instead of a per-sample sum",
+           "per_sample = -np.sum(y_true * log_p, axis=-1)\n    return float(np.mean(per_sample))",
+           "return float(-np.mean(y_true * log_p))"),
+    Mutant("categorical_crossentropy", "returns the per-sample losses (no batch mean)",
+           "per_sample = -np.sum(y_true * log_p, axis=-1)\n    return float(np.mean(per_sample))",
+           "return -np.sum(y_true * log_p, axis=-1)"),
+    Mutant("categorical_crossentropy", "from_logits ignored (logits treated as probabilities)",
+           _CCE_LOGITS, _CCE_LOGITS.replace("if from_logits:", "if False:")),
+    Mutant("categorical_crossentropy", "naive softmax without max shift (overflows at 1000)",
+           _CCE_LOGITS, _CCE_LOGITS.replace(
+               "log_p = _log_softmax(y_pred)",
+               "e = np.exp(y_pred)\n        log_p = np.log(e / np.sum(e, axis=-1, keepdims=True))")),
+    Mutant("categorical_crossentropy", "log of a shifted softmax (log(0) when a probability underflows)",
+           _CCE_LOGITS, _CCE_LOGITS.replace(
+               "log_p = _log_softmax(y_pred)",
+               "e = np.exp(y_pred - y_pred.max(axis=-1, keepdims=True))\n"
+               "        log_p = np.log(e / np.sum(e, axis=-1, keepdims=True))")),
+    Mutant("categorical_crossentropy", "only the argmax entry of y_true used (soft labels ignored)",
+           "per_sample = -np.sum(y_true * log_p, axis=-1)",
+           "per_sample = -log_p[np.arange(len(y_true)), np.argmax(y_true, axis=-1)]"),
+    # --------------------------------------------------------- sparse_categorical_crossentropy
+    Mutant("sparse_categorical_crossentropy", "labels multiplied in as if they were one-hot rows",
+           "picked = log_p[np.arange(labels.shape[0]), labels]\n    return float(np.mean(-picked))",
+           "return float(np.mean(-np.sum(labels[:, None] * log_p, axis=-1)))"),
+    Mutant("sparse_categorical_crossentropy", "y_pred[:, labels] (an n x n block) instead of one entry per row",
+           "picked = log_p[np.arange(labels.shape[0]), labels]", "picked = log_p[:, labels]"),
+    Mutant("sparse_categorical_crossentropy", "no clipping (log(0) gives inf)",
+           "        log_p = np.log(np.clip(y_pred, EPSILON, 1.0 - EPSILON))", "        log_p = np.log(y_pred)"),
+    Mutant("sparse_categorical_crossentropy", "from_logits ignored",
+           _SCCE_LOGITS, _SCCE_LOGITS.replace("if from_logits:", "if False:")),
+    Mutant("sparse_categorical_crossentropy", "naive softmax without max shift (overflows at 1000)",
+           _SCCE_LOGITS, _SCCE_LOGITS.replace(
+               "log_p = _log_softmax(y_pred)",
+               "e = np.exp(y_pred)\n        log_p = np.log(e / np.sum(e, axis=-1, keepdims=True))")),
+    Mutant("sparse_categorical_crossentropy", "sum over the batch instead of mean",
+           "return float(np.mean(-picked))", "return float(np.sum(-picked))"),
+    # -------------------------------------------------------------------- binary_crossentropy
+    Mutant("binary_crossentropy", "(1 - y) * log(1 - p) term missing",
+           "elementwise = -(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))",
+           "elementwise = -(y * np.log(p))"),
+    Mutant("binary_crossentropy", "no clipping (log(0) gives inf/NaN)",
+           "p = np.clip(x, EPSILON, 1.0 - EPSILON)", "p = x"),
+    Mutant("binary_crossentropy", "sum over the columns instead of mean",
+           "per_sample = np.mean(elementwise, axis=-1)\n    return float(np.mean(per_sample))",
+           "per_sample = np.sum(elementwise, axis=-1)\n    return float(np.mean(per_sample))"),
+    Mutant("binary_crossentropy", "sum over the batch instead of mean",
+           "per_sample = np.mean(elementwise, axis=-1)\n    return float(np.mean(per_sample))",
+           "per_sample = np.mean(elementwise, axis=-1)\n    return float(np.sum(per_sample))"),
+    Mutant("binary_crossentropy", "from_logits ignored", "    if from_logits:\n        elementwise",
+           "    if False:\n        elementwise"),
+    Mutant("binary_crossentropy", "logits through sigmoid then the clipped probability formula",
+           _BCE_LOGITS,
+           "        p = np.clip(1.0 / (1.0 + np.exp(-x)), EPSILON, 1.0 - EPSILON)\n"
+           "        elementwise = -(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))"),
+    Mutant("binary_crossentropy", "naive log(sigmoid(x)) for logits (log(0) at |x| = 1000)",
+           _BCE_LOGITS,
+           "        s = 1.0 / (1.0 + np.exp(-x))\n"
+           "        elementwise = -(y * np.log(s) + (1.0 - y) * np.log(1.0 - s))"),
+    # ------------------------------------------------------------------ regression losses
+    Mutant("mean_absolute_error", "abs forgotten (errors cancel)",
+           "return float(np.mean(np.mean(np.abs(err), axis=-1)))", "return float(np.mean(np.mean(err, axis=-1)))"),
+    Mutant("mean_absolute_error", "sum instead of mean",
+           "return float(np.mean(np.mean(np.abs(err), axis=-1)))", "return float(np.sum(np.abs(err)))"),
+    Mutant("mean_squared_error", "textbook factor 1/2",
+           "return float(np.mean(np.mean(err * err, axis=-1)))", "return float(0.5 * np.mean(err * err))"),
+    Mutant("mean_squared_error", "root mean squared error",
+           "return float(np.mean(np.mean(err * err, axis=-1)))", "return float(np.sqrt(np.mean(err * err)))"),
+    Mutant("mean_squared_error", "sum over the batch instead of mean",
+           "return float(np.mean(np.mean(err * err, axis=-1)))", "return float(np.sum(np.mean(err * err, axis=-1)))"),
+    Mutant("huber", "branches switched",
+           "np.where(a <= delta, 0.5 * e * e, delta * a - 0.5 * delta * delta)",
+           "np.where(a > delta, 0.5 * e * e, delta * a - 0.5 * delta * delta)"),
+    Mutant("huber", "delta ignored (always 1)",
+           "np.where(a <= delta, 0.5 * e * e, delta * a - 0.5 * delta * delta)",
+           "np.where(a <= 1.0, 0.5 * e * e, a - 0.5)"),
+    Mutant("huber", "quadratic part without 1/2",
+           "np.where(a <= delta, 0.5 * e * e, delta * a - 0.5 * delta * delta)",
+           "np.where(a <= delta, e * e, delta * a - 0.5 * delta * delta)"),
+    Mutant("huber", "linear part without - delta**2 / 2",
+           "np.where(a <= delta, 0.5 * e * e, delta * a - 0.5 * delta * delta)",
+           "np.where(a <= delta, 0.5 * e * e, delta * a)"),
+    Mutant("huber", "smooth-L1 form (quadratic divided by delta) instead of Huber",
+           "np.where(a <= delta, 0.5 * e * e, delta * a - 0.5 * delta * delta)",
+           "np.where(a <= delta, 0.5 * e * e / delta, a - 0.5 * delta)"),
+]
