@@ -94,6 +94,9 @@ def placeholders(text: str) -> set[str]:
 
 def translate_title(title: str, lang: str | None = None) -> str:
     """A check title, keeping a parametrization suffix like ' [float32]' untranslated."""
+    whole = gettext(title, lang)
+    if whole != title:  # a title that itself ends in brackets, e.g. "... like [1000, 1000, 999]"
+        return whole
     m = re.match(r"^(.*?)( \[[^\]]*\])?$", title, re.S)
     base, suffix = m.group(1), m.group(2) or ""
     return gettext(base, lang) + suffix
@@ -128,8 +131,8 @@ def extract_ids() -> dict[str, str]:
     from grader.runner import available_topics, collect
 
     for cid, meta in collect(available_topics()):
-        base = translate_title(meta.title, "en")
-        base = re.sub(r" \[[^\]]*\]$", "", base)
+        # Only a parametrized check's title carries a " [param]" suffix that is not translated.
+        base = re.sub(r" \[[^\]]*\]$", "", meta.title) if "[" in cid else meta.title
         ids.setdefault(base, f"title of {cid}")
         if meta.hint:
             ids.setdefault(meta.hint, f"hint of {cid}")

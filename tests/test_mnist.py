@@ -219,8 +219,11 @@ def test_missing_data_when_grading_all_topics_spares_the_others(tmp_path, monkey
     topics = {t.topic: t for t in result.topics}
     assert topics["activations"].score == topics["activations"].max_score
     mn = topics["mnist"]
-    assert {c.status for c in mn.checks} == {"error"} and not any(c.internal_error for c in mn.checks)
-    assert "GRADER_MNIST" in mn.checks[0].message
+    # Checks that need the data error with the three ways to provide it; none is a grader bug.
+    errors = [c for c in mn.checks if c.status == "error"]
+    assert errors and not any(c.internal_error for c in mn.checks)
+    assert all("GRADER_MNIST" in c.message for c in errors)
+    assert any(c.name == "test_train_reaches_the_test_accuracy_threshold" for c in errors)
 
 
 def test_missing_data_is_not_needed_without_mnist_py(tmp_path):
