@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import tempfile
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import dataclasses
@@ -27,11 +26,12 @@ STATUS_LABEL = {
 
 
 def template_dir() -> Path:
-    try:
-        return Path(str(resources.files("grader.templates")))
-    except (ModuleNotFoundError, TypeError):
-        # Running from a source checkout without installing: templates/ sits beside grader/.
-        return Path(__file__).resolve().parent.parent / "templates"
+    here = Path(__file__).resolve().parent
+    installed = here / "templates"  # `pip install .` puts templates/ inside the package
+    if installed.is_dir():
+        return installed
+    # A source checkout (or an editable install): templates/ sits beside grader/.
+    return here.parent / "templates"
 
 
 @lru_cache(maxsize=1)
