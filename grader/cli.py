@@ -13,7 +13,6 @@ from typing import List, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from grader.errors import GraderError, UsageError
 

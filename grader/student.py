@@ -325,12 +325,16 @@ class Worker:
                     self.import_reply = {"ok": False, "kind": "crash", "message": exc.message}
         return self.import_reply
 
-    def call(self, name: str, args: tuple, kwargs: dict, *, timeout: float | None = None,
-             describe: str | None = None, describe_kwargs: dict | None = None,
-             return_args: bool = False) -> dict:
+    def _require_import(self) -> None:
+        """Raise the topic-wide StudentError when the module could not be imported."""
         imp = self.ensure_imported()
         if not imp["ok"]:
             raise import_error(self.topic.slug, imp)
+
+    def call(self, name: str, args: tuple, kwargs: dict, *, timeout: float | None = None,
+             describe: str | None = None, describe_kwargs: dict | None = None,
+             return_args: bool = False) -> dict:
+        self._require_import()
         if name in self.timed_out:
             raise StudentTimeout(t("{name}() timed out in an earlier check, so it was not run again", name=name))
         payload = {"name": name, "args": args, "kwargs": kwargs, "describe": describe,
@@ -354,9 +358,7 @@ class Worker:
 
     def drive(self, driver: str, kwargs: dict, *, timeout: float, what: str) -> dict:
         """Run ``driver`` (module:function) on the student's module in the worker."""
-        imp = self.ensure_imported()
-        if not imp["ok"]:
-            raise import_error(self.topic.slug, imp)
+        self._require_import()
         fd, name = tempfile.mkstemp(prefix="progress-", suffix=".jsonl", dir=self.root.parent)
         os.close(fd)
         self._progress_path, self._progress_pos = Path(name), 0
