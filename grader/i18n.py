@@ -140,12 +140,29 @@ def extract_ids() -> dict[str, str]:
 
 
 def _main(argv: list[str]) -> int:
+    import fcntl
+    import json
+
+    if argv[:1] not in (["extract"], ["merge"]) or (argv[0] == "merge") != (len(argv) == 2):
+        print("usage: python -m grader.i18n extract | merge TRANSLATIONS.json")
+        return 2
+    translations = json.loads(Path(argv[1]).read_text(encoding="utf-8")) if argv[0] == "merge" else {}
+    bad = {k: v for k, v in translations.items() if placeholders(k) != placeholders(v)}
+    if bad:
+        print(f"placeholders differ: {bad}")
+        return 1
+    LOCALE_DIR.mkdir(exist_ok=True)
+    # Several maintainers (or helpers) may update the catalogue at once; one at a time.
+    with open(LOCALE_DIR / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _update_catalogues(translations)
+
+
+def _update_catalogues(translations: dict[str, str]) -> int:
+    """Rewrite messages.pot from the code and add new ids (and ``translations``) to zh.po."""
     from babel.messages.catalog import Catalog
     from babel.messages.pofile import read_po, write_po
 
-    if argv[:1] != ["extract"]:
-        print("usage: python -m grader.i18n extract")
-        return 2
     ids = extract_ids()
     pot = Catalog(project="tfgrader")
     for msgid, where in sorted(ids.items()):
@@ -164,6 +181,10 @@ def _main(argv: list[str]) -> int:
         if msgid not in zh:
             zh.add(msgid, "", auto_comments=[where])
             added += 1
+    unknown = sorted(k for k in translations if k not in ids)
+    for msgid, text in translations.items():
+        if msgid in ids:
+            zh[msgid].string = text
     stale = [m.id for m in zh if m.id and m.id not in ids]
     for msgid in stale:
         del zh[msgid]
@@ -171,6 +192,11 @@ def _main(argv: list[str]) -> int:
         write_po(fh, zh, width=100, omit_header=True, sort_output=True)
     missing = sum(1 for m in zh if m.id and not m.string)
     print(f"{len(ids)} message ids; added {added}, removed {len(stale)} stale; {missing} untranslated in zh.po")
+    for msgid, where in sorted(ids.items()):
+        if not (zh.get(msgid) and zh[msgid].string):
+            print(f"  untranslated ({where}): {msgid!r}")
+    if unknown:
+        print(f"{len(unknown)} translations for ids not in the code (ignored): {unknown[:5]}")
     return 0
 
 

@@ -7,7 +7,7 @@ import importlib.util
 import pytest
 
 from grader.i18n import catalog
-from grader.misconceptions import detect, load_all, same
+from grader.misconceptions import _copy, detect, load_all
 from tests.conftest import SOLUTIONS
 from tests.mutants import all_mutants
 
@@ -31,8 +31,8 @@ def test_variant_differs_from_the_reference_on_its_examples(m):
     assert m.examples, f"{m.key} has no examples"
     ref = _reference(m.function)
     for args, kwargs in m.examples:
-        correct = ref(*args, **kwargs)
-        assert not same(m.project(correct), m.project(m.variant(*args, **kwargs))), m.key
+        correct = ref(*_copy(args), **_copy(kwargs))
+        assert not m.matches([correct], [m.variant(*_copy(args), **_copy(kwargs))]), m.key
         assert detect(m.function, [(args, kwargs, correct)]) is not m
 
 

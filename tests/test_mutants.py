@@ -11,10 +11,13 @@ import re
 
 import pytest
 
+from grader.i18n import catalog
+from grader.misconceptions import load_all
 from tests.conftest import SOLUTIONS, grade_source
 from tests.mutants import Mutant, all_mutants
 
 CATALOGUE = all_mutants()
+MISCONCEPTIONS = {m.key: m for ms in load_all().values() for m in ms}
 
 def _functions(topic: str) -> list[str]:
     src = (SOLUTIONS / f"{topic}.py").read_text()
@@ -68,9 +71,16 @@ def test_mutant_loses_points(tmp_path, topic, mutant):
     if mutant.name == "stub":
         assert all(c.status == "not_attempted" for c in about)
     if mutant.detects:
+        found = MISCONCEPTIONS[mutant.detects]
         named = [c for c in failing if c.details.get("misconception") == mutant.detects]
         assert named, f"the grader did not name {mutant.detects!r}: {[c.message for c in failing]}"
-        assert "known mistake" in named[0].message
+        assert "known mistake" in named[0].message and found.name in named[0].message
+        # The same mistake, named in Chinese when the student reads Chinese.
+        zh = grade_source(tmp_path / "zh", topic, _mutated_source(topic, mutant), lang="zh")
+        named = [c for c in zh.checks if c.details.get("misconception") == mutant.detects]
+        assert named, f"the zh run did not name {mutant.detects!r}"
+        zh_cat = catalog("zh")
+        assert zh_cat[found.name] in named[0].message and zh_cat[found.fix] in named[0].message
 
 
 @pytest.mark.parametrize("topic", sorted(CATALOGUE))

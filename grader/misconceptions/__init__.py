@@ -3,13 +3,15 @@
 When a check about ``function`` fails, every misconception registered for that function is
 evaluated (in the grader process, on the same arguments the student's function received in
 that check). If the student's results match a misconception's results on every call, the
-failure message names the mistake and the fix. A misconception only ever runs for a check
+failure message names the mistake and the fix. Random functions (the initializers) declare a
+``match`` that compares the pooled samples statistically instead of call by call. A misconception only ever runs for a check
 that already failed, and ``tests/test_misconceptions.py`` proves each one differs from the
 reference on its examples, so a correct implementation can never be told it made one.
 """
 
 from __future__ import annotations
 
+import copy
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
@@ -29,18 +31,28 @@ class Misconception:
     variant: Callable[..., Any]  # the wrong computation, same signature as the student function
     project: Callable[[Any], Any] = lambda v: v  # what to compare (e.g. only w of (w, state))
     examples: tuple = field(default_factory=tuple)  # ((args, kwargs), ...) where it differs from the reference
+    # (student values, variant values) -> bool over all of a check's calls; None: call by call with same()
+    match: Callable[[list, list], bool] | None = None
+
+    def matches(self, got: list, want: list) -> bool:
+        """Whether the student's values ``got`` look like this mistake's values ``want``."""
+        got = [self.project(v) for v in got]
+        want = [self.project(v) for v in want]
+        if self.match is not None:
+            return bool(self.match(got, want))
+        return len(got) == len(want) and all(same(a, b) for a, b in zip(got, want))
 
 
 REGISTRY: dict[str, list[Misconception]] = {}
 _loaded = False
 
 
-def misconception(function: str, key: str, name: str, fix: str, *, examples=(), project=None):
+def misconception(function: str, key: str, name: str, fix: str, *, examples=(), project=None, match=None):
     """Decorator registering ``variant`` as a known mistake in ``function``."""
 
     def deco(variant):
         REGISTRY.setdefault(function, []).append(
-            Misconception(function, key, name, fix, variant, project or (lambda v: v), tuple(examples))
+            Misconception(function, key, name, fix, variant, project or (lambda v: v), tuple(examples), match)
         )
         return variant
 
@@ -86,10 +98,8 @@ def detect(function: str, calls: list[tuple[tuple, dict, Any]]) -> Misconception
     for m in load_all().get(function, []):
         try:
             with np.errstate(all="ignore"):
-                matched = all(
-                    same(m.project(value), m.project(m.variant(*_copy(args), **_copy(kwargs))))
-                    for args, kwargs, value in calls
-                )
+                want = [m.variant(*_copy(args), **_copy(kwargs)) for args, kwargs, _value in calls]
+                matched = m.matches([value for _args, _kwargs, value in calls], want)
         except Exception:  # noqa: BLE001 - a variant that cannot handle these inputs does not match
             continue
         if matched:
@@ -98,8 +108,11 @@ def detect(function: str, calls: list[tuple[tuple, dict, Any]]) -> Misconception
 
 
 def _copy(obj):
+    """A private copy of a call's arguments, so replaying a variant never changes them."""
     if isinstance(obj, np.ndarray):
         return obj.copy()
+    if isinstance(obj, np.random.Generator):  # the variant draws the same stream the student got
+        return copy.deepcopy(obj)
     if isinstance(obj, tuple):
         return tuple(_copy(x) for x in obj)
     if isinstance(obj, list):
