@@ -5,6 +5,7 @@ Layout of a batch output folder ``DIR``::
     DIR/<student>/results.json      the same results model `grader run` writes
     DIR/<student>/report.html|.md   the student's reports
     DIR/<student>/gradescope.json   Gradescope autograder results format
+    DIR/.instructor/<student>.json  the unredacted results (hidden checks in full) for the class files
     DIR/gradebook.csv               one row per student: total and one column per topic
     DIR/junit.xml                   one testsuite per student, one testcase per check
     DIR/index.html                  the class dashboard
@@ -235,6 +236,7 @@ def grade_student(job: Job) -> dict:
         tmp.mkdir(parents=True)
         write_student_outputs(result, tmp, job.audience, getattr(job.settings, "lang", None))
         _publish(tmp, out / student.name)
+        _write_instructor_copy(out, student.name, result)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         running.unlink(missing_ok=True)
@@ -374,6 +376,18 @@ def write_student_outputs(result: RunResult, folder: Path, audience: str, lang: 
         result = report.redact_hidden(result)
     data = gradescope.to_gradescope(result, audience)
     report._atomic_write(folder / "gradescope.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+INSTRUCTOR_DIR = ".instructor"  # DIR/.instructor/<student>.json: unredacted results for the dashboard
+
+
+def _write_instructor_copy(out: Path, name: str, result: RunResult) -> None:
+    """The unredacted results beside (not inside) the student's folder, which may be handed back."""
+    from grader.report import _atomic_write
+
+    folder = out / INSTRUCTOR_DIR
+    folder.mkdir(exist_ok=True)
+    _atomic_write(folder / f"{name}.json", json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
 
 
 def _publish(tmp: Path, final: Path) -> None:
@@ -613,6 +627,7 @@ def _record_internal(job: Job, why: str) -> dict:
         tmp.mkdir(parents=True)
         write_student_outputs(result, tmp, job.audience, getattr(job.settings, "lang", None))
         _publish(tmp, job.out / job.student.name)
+        _write_instructor_copy(job.out, job.student.name, result)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return {"name": job.student.name, "score": 0.0, "max_score": result.max_score, "all_passed": False,
@@ -628,14 +643,23 @@ def _write_json(path: Path, data: dict) -> None:
 # ------------------------------------------------------------------------ class outputs
 
 
-def load_results(folder: Path) -> dict[str, RunResult]:
-    """Every DIR/<student>/results.json, by student name (unreadable ones are skipped)."""
+def load_results(folder: Path, *, instructor: bool = True) -> dict[str, RunResult]:
+    """Every graded student's results by name (unreadable ones are skipped).
+
+    ``instructor``: prefer the unredacted copy in DIR/.instructor/ (hidden checks in full) over
+    the student's own DIR/<student>/results.json.
+    """
     out = {}
     for name in graded_students(folder):
-        try:
-            out[name] = RunResult.from_dict(json.loads((folder / name / "results.json").read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError, KeyError):
-            continue
+        paths = [folder / name / "results.json"]
+        if instructor:
+            paths.insert(0, folder / INSTRUCTOR_DIR / f"{name}.json")
+        for path in paths:
+            try:
+                out[name] = RunResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
+                break
+            except (OSError, ValueError, TypeError, KeyError):
+                continue
     return out
 
 
@@ -801,6 +825,10 @@ def merge(dirs: Iterable[Path], out: Path, *, on_event: Event | None = None) -> 
         try:
             shutil.copytree(d / name, tmp, symlinks=False)
             _publish(tmp, out / name)
+            full = d / INSTRUCTOR_DIR / f"{name}.json"
+            if full.is_file():
+                (out / INSTRUCTOR_DIR).mkdir(exist_ok=True)
+                shutil.copyfile(full, out / INSTRUCTOR_DIR / f"{name}.json")
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         emit("student", {"name": name})

@@ -87,7 +87,7 @@ def test_batch_verdicts_equal_grader_run(tmp_path):
     summary, _ = _run(cls, tmp_path / "out", jobs=2)
     assert sorted(summary.graded) == sorted(p.name for p in cls.iterdir())
     assert summary.cache.get("hits", 0) > 0  # later students were served from the cache
-    results = batch.load_results(tmp_path / "out")
+    results = batch.load_results(tmp_path / "out", instructor=False)
     for folder in sorted(cls.iterdir()):
         single = _as_written(grade_dir(folder, (TOPIC,), seed=SEED), tmp_path / "single" / folder.name)
         assert _verdicts(results[folder.name]) == _verdicts(single), folder.name
@@ -336,3 +336,26 @@ def test_a_submission_killing_its_grading_process_is_isolated_and_recorded(tmp_p
     assert summary.failed_processes >= batch.MAX_ATTEMPTS
     assert any(kind == "retry" for kind, _ in events)
     assert not list((tmp_path / "out").glob(".*running*"))
+
+
+def test_dashboard_sees_hidden_checks_that_students_do_not(tmp_path):
+    """Students' folders are redacted; the class files read the unredacted copy in DIR/.instructor."""
+    axis_slip = SOLUTION.replace(
+        "z = x - np.max(x, axis=axis, keepdims=True)\n    e = np.exp(z)\n    return e / np.sum(e, axis=axis, keepdims=True)",
+        "z = x - np.max(x, axis=-1, keepdims=True)\n    e = np.exp(z)\n    return e / np.sum(e, axis=-1, keepdims=True)")
+    assert axis_slip != SOLUTION
+    cls = tmp_path / "class"
+    _student(cls, "axis_slip", axis_slip)
+    _run(cls, tmp_path / "out")
+    hidden_id = f"{TOPIC}::test_softmax_respects_axis"
+    mine = json.loads((tmp_path / "out" / "axis_slip" / "results.json").read_text())
+    (check,) = [c for t in mine["topics"] for c in t["checks"] if c["id"] == hidden_id]
+    assert check["status"] == "failed" and check["details"] == {} and "hidden check" in check["message"]
+    full = batch.load_results(tmp_path / "out")["axis_slip"]
+    (check,) = [c for t in full.topics for c in t.checks if c.id == hidden_id]
+    assert check.details.get("misconception") == "softmax.axis_ignored"
+    assert "the axis argument ignored" in (tmp_path / "out" / "index.html").read_text()
+    merged = tmp_path / "merged"
+    assert main(["merge", str(tmp_path / "out"), "--out", str(merged)]) == 1  # a check failed
+    (check,) = [c for t in batch.load_results(merged)["axis_slip"].topics for c in t.checks if c.id == hidden_id]
+    assert check.details.get("misconception") == "softmax.axis_ignored"

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from grader.compare import assert_allclose, short
+from grader.i18n import t
 
 # Tolerances: TF computes in the input's dtype (float32 mostly) while students may use
 # float64; rtol 1e-5 is ~80 float32 ulps, atol 1e-7 covers values that underflow to ~0.
@@ -62,7 +63,7 @@ def test_sigmoid_is_stable_for_large_inputs(student, tf):
     got = student.call_pure("sigmoid", x)
     assert_allclose(got, want, rtol=RTOL, atol=ATOL, name="sigmoid(x)", inputs=short(x))
     overflow = [w for w in student.last_warnings if "overflow" in w.lower()]
-    assert not overflow, f"sigmoid(x) raised a warning for large |x|: {overflow[0]}"
+    assert not overflow, t("sigmoid(x) raised a warning for large |x|: {warning}", warning=overflow[0])
 
 
 # ---------------------------------------------------------------------------------- tanh
