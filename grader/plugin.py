@@ -169,7 +169,10 @@ class GraderPlugin:
         if module is None:
             return message, details
         calls = [(args, kwargs, value) for name, args, kwargs, value in module.calls if name == meta.function]
-        found = detect(meta.function, calls)
+        tolerance = None
+        if isinstance(details.get("rtol"), (int, float)) and isinstance(details.get("atol"), (int, float)):
+            tolerance = (float(details["rtol"]), float(details["atol"]))
+        found = detect(meta.function, calls, tolerance)
         if found is None:
             return message, details
         details = {**details, "misconception": found.key}

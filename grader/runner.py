@@ -65,6 +65,10 @@ def _pytest_args(topics: list[str], extra: list[str]) -> list[str]:
         "-c", str(CHECKS_DIR / "grader.ini"),
         "--rootdir", str(CHECKS_DIR),
         "-p", "no:terminal",
+        # A check's assert message is the student's message. Rewritten asserts explain a failed
+        # comparison through the terminal writer that no:terminal removes, and that failure
+        # replaced the message with an empty AssertionError ("wrong answer").
+        "--assert=plain",
         *extra,
     ]
 

@@ -223,7 +223,7 @@ class Worker:
             return ""
         text = self.drain.kept.decode("utf-8", "replace")
         if self.drain.dropped:
-            text += f"\n[... {self.drain.dropped} more bytes of output were dropped]"
+            text += "\n" + t("[... {n} more bytes of output were dropped]", n=self.drain.dropped)
         return text
 
     # -- wire ---------------------------------------------------------------------------
@@ -438,7 +438,8 @@ def import_error(topic: str, reply: dict) -> Exception:
         return NotAttempted(t("{file} is not in the submission", file=filename))
     if kind == "syntax":
         return StudentImportFailed(
-            f"{reply.get('file') or filename}, line {reply.get('line')}: SyntaxError: {reply.get('message')}"
+            t("{file}, line {line}: SyntaxError: {message}", file=reply.get("file") or filename,
+              line=reply.get("line"), message=reply.get("message"))
             + (f"\n    {reply['text'].strip()}" if reply.get("text") else "")
         )
     if kind == "exit":
@@ -508,8 +509,9 @@ class StudentModule:
                 and np.array_equal(now, before, equal_nan=before.dtype.kind == "f")
             ):
                 raise CheckFailed(
-                    f"{name}() modified its argument #{i + 1} in place; it must leave its inputs unchanged "
-                    "(work on a copy, e.g. x = x.copy() or use out-of-place operations)",
+                    t("{function}() modified its argument #{number} in place; it must leave its inputs unchanged "
+                      "(work on a copy, e.g. x = x.copy() or use out-of-place operations)",
+                      function=name, number=i + 1),
                     {"kind": "mutation", "argument": i + 1},
                 )
         return reply["value"]

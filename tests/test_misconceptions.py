@@ -48,3 +48,25 @@ def test_keys_are_unique_and_linked_to_mutants():
     linked = {mu.detects for ms in all_mutants().values() for mu in ms if mu.detects}
     missing = set(keys) - linked
     assert not missing, f"misconceptions with no mutant proving they are detected: {sorted(missing)}"
+
+
+def test_a_failed_comparison_assert_keeps_its_message(grade):
+    """pytest's comparison explanation needs a terminal; without one it must not eat the message."""
+    source = (SOLUTIONS / "regularization.py").read_text().replace("        if wait >= patience:",
+                                                                   "        if wait > patience:", 1)
+    result = grade("regularization", source)
+    failing = [c for c in result.checks if c.function == "early_stopping_epochs" and c.status == "failed"]
+    for c in failing:
+        assert "EarlyStopping runs" in c.message, c.message
+
+
+def test_a_near_miss_is_not_named_after_a_variant_that_equals_the_answer():
+    """softmax without the max shift equals the right answer on small inputs: a student who is
+    off by 3e-5 (more than the check's rtol 1e-5) must not be told they forgot the shift."""
+    import numpy as np
+
+    x = np.array([[0.1, -0.4, 0.3], [1.0, 0.5, -0.2]])
+    near = _reference("softmax")(x) * (1 + 3e-5)
+    calls = [((x,), {}, near)]
+    assert detect("softmax", calls) is not None  # the loose default would name a mistake...
+    assert detect("softmax", calls, tolerance=(1e-5, 1e-7)) is None  # ...the check's tolerance does not

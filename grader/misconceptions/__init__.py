@@ -11,6 +11,7 @@ reference on its examples, so a correct implementation can never be told it made
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import importlib
 import pkgutil
@@ -68,8 +69,19 @@ def load_all() -> dict[str, list[Misconception]]:
     return REGISTRY
 
 
-def same(a: Any, b: Any, rtol: float = 1e-4, atol: float = 1e-6) -> bool:
-    """Loose structural equality of plain results (NaN equals NaN)."""
+LOOSE = (1e-4, 1e-6)  # same()'s widest tolerance: float32 and float64 renderings of one formula agree
+_tolerance: contextvars.ContextVar[tuple[float, float]] = contextvars.ContextVar("tolerance", default=LOOSE)
+
+
+def same(a: Any, b: Any, rtol: float | None = None, atol: float | None = None) -> bool:
+    """Structural equality of plain results up to float rounding (NaN equals NaN).
+
+    The default tolerance is set by :func:`detect` to half the failing check's own, so a
+    student who missed by more than the check allows can never "match" a variant that happens
+    to equal the correct answer on these inputs.
+    """
+    if rtol is None or atol is None:
+        rtol, atol = _tolerance.get()
     if isinstance(a, Opaque) or isinstance(b, Opaque):
         return False
     if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):
@@ -91,10 +103,25 @@ def same(a: Any, b: Any, rtol: float = 1e-4, atol: float = 1e-6) -> bool:
         return bool(np.allclose(x, y, rtol=rtol, atol=atol, equal_nan=True))
 
 
-def detect(function: str, calls: list[tuple[tuple, dict, Any]]) -> Misconception | None:
-    """The first misconception whose results match the student's on every recorded call."""
+def detect(function: str, calls: list[tuple[tuple, dict, Any]],
+           tolerance: tuple[float, float] | None = None) -> Misconception | None:
+    """The first misconception whose results match the student's on every recorded call.
+
+    ``tolerance``: the failing comparison's (rtol, atol); matching uses at most half of it.
+    """
     if not calls:
         return None
+    tol = LOOSE
+    if tolerance is not None:
+        tol = (min(LOOSE[0], tolerance[0] / 2), min(LOOSE[1], tolerance[1] / 2))
+    token = _tolerance.set(tol)
+    try:
+        return _first_match(function, calls)
+    finally:
+        _tolerance.reset(token)
+
+
+def _first_match(function: str, calls: list[tuple[tuple, dict, Any]]) -> Misconception | None:
     for m in load_all().get(function, []):
         try:
             with np.errstate(all="ignore"):
