@@ -8,6 +8,7 @@ import pytest
 from grader.compare import as_float, as_tuple, assert_allclose, assert_close, describe_value, short
 from grader.errors import CheckFailed
 from grader.fns_backprop import Quadratic, SinSum, SoftmaxCrossEntropy
+from grader.i18n import t
 
 # numerical_gradient runs in float64 against exact gradients. A central difference with
 # h = 1e-5 is off by ~h**2/6*f''' (< 2e-8 here) plus rounding ~1e-16*|f|/h (< 1e-9), so
@@ -21,6 +22,15 @@ RTOL, ATOL = 1e-5, 1e-5
 # the batch their error stays below 1e-5 relative, so rtol 1e-4 / atol 1e-6 has 10x headroom.
 MLP_RTOL, MLP_ATOL = 1e-4, 1e-6
 KEYS = ("W1", "b1", "W2", "b2")
+
+
+def _fn(f) -> str:
+    """The test function in the student's language (SinSum's repr is a formula)."""
+    if isinstance(f, Quadratic):
+        return t("f(X) = 0.5*sum(X * (A @ X)) + sum(B * X) with A of shape {shape}", shape=f.A.shape)
+    if isinstance(f, SoftmaxCrossEntropy):
+        return t("softmax cross-entropy of a linear model on a batch of {n}", n=f.x.shape[0])
+    return repr(f)
 
 
 # ------------------------------------------------------------------------ numerical_gradient
@@ -37,7 +47,7 @@ def test_numerical_gradient_sin_sum(student, rng):
         x = rng.uniform(-1.5, 1.5, size=shape)
         got = student.call("numerical_gradient", f, x)
         assert_allclose(got, f.gradient(x), rtol=NG_RTOL, atol=NG_ATOL,
-                        name="numerical_gradient(f, x)", inputs=f"{f!r}, x={short(x)}")
+                        name="numerical_gradient(f, x)", inputs=f"{_fn(f)}, x={short(x)}")
 
 
 @pytest.mark.about("numerical_gradient")
@@ -52,7 +62,7 @@ def test_numerical_gradient_coupled_quadratic(student, rng):
     x = rng.normal(0, 1, size=(d, m))
     got = student.call("numerical_gradient", f, x)
     assert_allclose(got, f.gradient(x), rtol=NG_RTOL, atol=NG_ATOL, name="numerical_gradient(f, x)",
-                    inputs=f"{f!r}, x={short(x)}")
+                    inputs=f"{_fn(f)}, x={short(x)}")
 
 
 @pytest.mark.about("numerical_gradient")
@@ -72,7 +82,7 @@ def test_numerical_gradient_softmax_cross_entropy(student, tf, rng):
     want = tape.gradient(loss, Wt).numpy()
     got = student.call("numerical_gradient", f, W)
     assert_allclose(got, want, rtol=NG_RTOL, atol=1e-8, name="numerical_gradient(f, W)",
-                    inputs=f"{f!r}, W={short(W)}")
+                    inputs=f"{_fn(f)}, W={short(W)}")
 
 
 @pytest.mark.about("numerical_gradient")
@@ -87,7 +97,7 @@ def test_numerical_gradient_uses_h(student, rng):
         want = f.central_difference(x, h)
         got = student.call("numerical_gradient", f, x, h=h)
         assert_allclose(got, want, rtol=NG_RTOL, atol=NG_ATOL, name=f"numerical_gradient(f, x, h={h})",
-                        inputs=f"{f!r}, x={short(x)}")
+                        inputs=f"{_fn(f)}, x={short(x)}")
 
 
 @pytest.mark.about("numerical_gradient")
@@ -101,7 +111,7 @@ def test_numerical_gradient_leaves_x_unchanged(student, rng):
     x = rng.normal(0, 1, size=(d, m))
     got = student.call_pure("numerical_gradient", f, x)
     assert_allclose(got, f.gradient(x), rtol=1e-4, atol=1e-5, name="numerical_gradient(f, x)",
-                    inputs=f"{f!r}, x={short(x)}")
+                    inputs=f"{_fn(f)}, x={short(x)}")
 
 
 # ----------------------------------------------------------------------------- dense layer
@@ -144,7 +154,7 @@ def _check_dense_backward(student, tf, rng, which: int):
         want = _tape_dense(tf, x, W, b, dout)
         got = as_tuple(student.call_pure("dense_backward", dout, x, W), 3, name="dense_backward(dout, x, W)")
         assert_allclose(got[which], want[which], rtol=RTOL, atol=ATOL,
-                        name=f"{label} from dense_backward(dout, x, W)",
+                        name=t("{grad} from {call}", grad=label, call="dense_backward(dout, x, W)"),
                         inputs=f"dout {dout.shape}, x {x.shape}, W {W.shape}, {x.dtype}")
 
 
@@ -226,25 +236,28 @@ def _call_mlp(student, params, x, y):
     reply = student.call_full("mlp_loss_and_grads", (params, x, y), {}, return_args=True)
     loss, grads = as_tuple(reply["value"], 2, name=name)
     if not isinstance(grads, dict):
-        raise CheckFailed(f"{name} should return (loss, grads) with grads a dict keyed "
-                          f"{', '.join(KEYS)}; its second value is {describe_value(grads)}")
+        raise CheckFailed(t("{call} should return (loss, grads) with grads a dict keyed {keys}; "
+                            "its second value is {got}", call=name, keys=", ".join(KEYS),
+                            got=describe_value(grads)))
     missing = [k for k in KEYS if k not in grads]
     extra = [repr(k) for k in grads if k not in KEYS]
     if missing or extra:
-        raise CheckFailed(f"{name}: grads must have exactly the keys {', '.join(KEYS)}; "
-                          + (f"missing {', '.join(missing)}" if missing else "")
-                          + ("; " if missing and extra else "")
-                          + (f"unexpected {', '.join(extra)}" if extra else ""))
+        problems = ([t("missing {keys}", keys=", ".join(missing))] if missing else []) + (
+            [t("unexpected {keys}", keys=", ".join(extra))] if extra else [])
+        raise CheckFailed(t("{call}: grads must have exactly the keys {keys}; {problems}", call=name,
+                            keys=", ".join(KEYS), problems="; ".join(problems)))
     for k in KEYS:
         g = grads[k]
         if not isinstance(g, np.ndarray) or g.shape != np.shape(params[k]):
-            raise CheckFailed(f"{name}: grads[{k!r}] should be an array of shape {np.shape(params[k])} "
-                              f"(the shape of params[{k!r}]), but it is {describe_value(g)}")
+            raise CheckFailed(t("{call}: grads[{key}] should be an array of shape {shape} (the shape of "
+                                "params[{key}]), but it is {got}", call=name, key=repr(k),
+                                shape=np.shape(params[k]), got=describe_value(g)))
     after = (reply.get("args_after") or [None])[0]
     if isinstance(after, dict):
         for k in KEYS:
             if not (isinstance(after.get(k), np.ndarray) and np.array_equal(after[k], params[k])):
-                raise CheckFailed(f"{name} modified params[{k!r}] in place; it must leave params unchanged")
+                raise CheckFailed(t("{call} modified params[{key}] in place; it must leave params unchanged",
+                                    call=name, key=repr(k)))
     return loss, grads
 
 
@@ -260,7 +273,7 @@ def test_mlp_returns_loss_and_grads_dict(student, rng):
     """mlp_loss_and_grads returns a float and a dict of gradients with the parameters' keys and shapes"""
     params, x, y = _mlp_case(rng)
     loss, _ = _call_mlp(student, params, x, y)
-    as_float(loss, name="the loss from mlp_loss_and_grads(params, x, y)")
+    as_float(loss, name=t("the loss from {call}", call="mlp_loss_and_grads(params, x, y)"))
 
 
 @pytest.mark.about("mlp_loss_and_grads")
@@ -273,7 +286,7 @@ def test_mlp_loss_matches_keras(student, tf, keras, rng):
         params, x, y = _mlp_case(rng, n=n)
         want, _ = _tape_mlp(tf, keras, params, x, y)
         loss, _ = _call_mlp(student, params, x, y)
-        assert_close(loss, want, rtol=MLP_RTOL, atol=MLP_ATOL, name="loss", inputs=_inputs(params, x))
+        assert_close(loss, want, rtol=MLP_RTOL, atol=MLP_ATOL, name=t("loss"), inputs=_inputs(params, x))
 
 
 def _check_mlp_grads(student, tf, keras, params, x, y, keys, rtol=MLP_RTOL, atol=MLP_ATOL):
@@ -310,7 +323,7 @@ def test_mlp_float32_inputs(student, tf, keras, rng):
     params, x, y = _mlp_case(rng, n=10, d=7, h=9, c=4, dtype=np.float32)
     want_loss, _ = _tape_mlp(tf, keras, params, x, y)
     loss, _ = _call_mlp(student, params, x, y)
-    assert_close(loss, want_loss, rtol=MLP_RTOL, atol=MLP_ATOL, name="loss", inputs=_inputs(params, x))
+    assert_close(loss, want_loss, rtol=MLP_RTOL, atol=MLP_ATOL, name=t("loss"), inputs=_inputs(params, x))
     _check_mlp_grads(student, tf, keras, params, x, y, KEYS)
 
 
@@ -325,5 +338,5 @@ def test_mlp_large_logits(student, tf, keras, rng):
     want_loss, _ = _tape_mlp(tf, keras, params, x, y)
     loss, _ = _call_mlp(student, params, x, y)
     # rtol 1e-5 of a loss of ~1000: float32 logits of that size carry ~1e-4 absolute error
-    assert_close(loss, want_loss, rtol=1e-5, atol=1e-3, name="loss", inputs=_inputs(params, x))
+    assert_close(loss, want_loss, rtol=1e-5, atol=1e-3, name=t("loss"), inputs=_inputs(params, x))
     _check_mlp_grads(student, tf, keras, params, x, y, KEYS, rtol=1e-4, atol=1e-4)

@@ -14,6 +14,7 @@ import pytest
 
 from grader.compare import as_array, as_int, as_tuple, describe_value
 from grader.errors import CheckFailed
+from grader.i18n import t
 
 # Pooled sample size per comparison: the std test then resolves ~1.5 % differences.
 N_SAMPLES = 200_000
@@ -66,14 +67,15 @@ def _sample(student, name, shape, seed, **kw):
     label = f"{name}({shape}, rng)"
     got = student.call_pure(name, shape, np.random.default_rng(seed), **kw)
     if not isinstance(got, np.ndarray):
-        raise CheckFailed(f"{label} should return a float32 NumPy array of shape {shape}, "
-                          f"but returned {describe_value(got)}")
+        raise CheckFailed(t("{call} should return a float32 NumPy array of shape {shape}, but returned {got}",
+                            call=label, shape=shape, got=describe_value(got)))
     as_array(got, name=label, shape=shape)
     if got.dtype != np.float32:
-        raise CheckFailed(f"{label} returned dtype {got.dtype}; Keras initializers return float32 "
-                          "(convert with .astype(np.float32))", {"kind": "dtype", "got": str(got.dtype)})
+        raise CheckFailed(t("{call} returned dtype {dtype}; Keras initializers return float32 "
+                            "(convert with .astype(np.float32))", call=label, dtype=got.dtype),
+                          {"kind": "dtype", "got": str(got.dtype)})
     if not np.all(np.isfinite(got)):
-        raise CheckFailed(f"{label} returned NaN or infinite values")
+        raise CheckFailed(t("{call} returned NaN or infinite values", call=label))
     return got
 
 
@@ -108,32 +110,38 @@ def _compare_distribution(got, want, label, *, bounded=True):
         "your_max_abs": float(np.abs(got).max()), "keras_max_abs": float(np.abs(want).max()),
         "ks_statistic": float(ks.statistic), "ks_pvalue": float(ks.pvalue),
     }
-    summary = (f"your samples: mean {mg:.4g}, std {sg:.4g}, max |x| {np.abs(got).max():.4g}; "
-               f"Keras': mean {mw:.4g}, std {sw:.4g}, max |x| {np.abs(want).max():.4g} "
-               f"({n_g} values each)")
+    summary = t("your samples: mean {mean}, std {std}, max |x| {max}; Keras': mean {keras_mean}, "
+                "std {keras_std}, max |x| {keras_max} ({n} values each)",
+                mean=format(mg, ".4g"), std=format(sg, ".4g"), max=format(np.abs(got).max(), ".4g"),
+                keras_mean=format(mw, ".4g"), keras_std=format(sw, ".4g"),
+                keras_max=format(np.abs(want).max(), ".4g"), n=n_g)
     if bounded:
         limit = np.abs(want - 0.0).max()
         if np.abs(got).max() > BOUND_SLACK * limit:
             frac = float(np.mean(np.abs(got) > limit))
             raise CheckFailed(
-                f"{label}: {frac:.2%} of your values lie outside [-{limit:.4g}, {limit:.4g}], the range "
-                f"Keras' values never leave (uniform limit, or 2 standard deviations of the underlying "
-                f"normal for a truncated normal); {summary}", details)
+                t("{call}: {fraction} of your values lie outside [-{limit}, {limit}], the range Keras' values "
+                  "never leave (uniform limit, or 2 standard deviations of the underlying normal for a "
+                  "truncated normal); {summary}", call=label, fraction=format(frac, ".2%"),
+                  limit=format(limit, ".4g"), summary=summary), details)
     # Standard error of a sample std is sqrt((kurtosis - 1) / (4 n)) * std <= std / sqrt(2 n)
     # for these distributions (kurtosis <= 3).
     se_std = np.sqrt(1.0 / (2 * n_g) + 1.0 / (2 * n_w))
     if abs(sg / sw - 1.0) > Z_MAX * se_std:
-        raise CheckFailed(f"{label}: the standard deviation differs from Keras' by "
-                          f"{(sg / sw - 1.0):+.1%}; {summary}", details)
+        raise CheckFailed(t("{call}: the standard deviation differs from Keras' by {difference}; {summary}",
+                            call=label, difference=format(sg / sw - 1.0, "+.1%"), summary=summary), details)
     se_mean = sw * np.sqrt(1.0 / n_g + 1.0 / n_w)
     if abs(mg - mw) > Z_MAX * se_mean:
-        raise CheckFailed(f"{label}: the mean differs from Keras' ({mg:.4g} vs {mw:.4g}); {summary}",
+        raise CheckFailed(t("{call}: the mean differs from Keras' ({mean} vs {keras_mean}); {summary}",
+                            call=label, mean=format(mg, ".4g"), keras_mean=format(mw, ".4g"), summary=summary),
                           details)
     if ks.pvalue < KS_P_MIN:
         raise CheckFailed(
-            f"{label}: the values do not follow Keras' distribution (two-sample Kolmogorov-Smirnov "
-            f"statistic {ks.statistic:.4f}, p = {ks.pvalue:.2g}); the shape of the histogram differs "
-            f"(e.g. truncated vs untruncated normal, clipping instead of re-drawing); {summary}", details)
+            t("{call}: the values do not follow Keras' distribution (two-sample Kolmogorov-Smirnov "
+              "statistic {statistic}, p = {pvalue}); the shape of the histogram differs (e.g. truncated vs "
+              "untruncated normal, clipping instead of re-drawing); {summary}", call=label,
+              statistic=format(ks.statistic, ".4f"), pvalue=format(ks.pvalue, ".2g"), summary=summary),
+            details)
 
 
 # --------------------------------------------------------------------------- compute_fans
@@ -149,7 +157,11 @@ def _check_fans(student, shapes):
         want = tuple(int(v) for v in _keras_fans(shape))
         got = as_tuple(student.call_pure("compute_fans", shape), 2, name=f"compute_fans({shape})")
         got = tuple(as_int(v, name=f"compute_fans({shape})[{i}]") for i, v in enumerate(got))
-        assert got == want, f"compute_fans({shape}) returned {got}, expected (fan_in, fan_out) = {want}"
+        # Not ``assert got == want``: pytest's comparison report for tuples needs the terminal
+        # plugin, which the grader disables, and the message would be lost.
+        if got != want:
+            raise CheckFailed(t("compute_fans({shape}) returned {got}, expected (fan_in, fan_out) = {want}",
+                                shape=shape, got=got, want=want))
 
 
 @pytest.mark.about("compute_fans")
@@ -214,12 +226,12 @@ def test_sampler_draws_from_rng(student, rng, name):
     first = _sample(student, name, shape, a)
     again = _sample(student, name, shape, a)
     other = _sample(student, name, shape, b)
-    assert np.array_equal(first, again), (
-        f"{name}(shape, rng) gave different samples for two generators made with the same seed: "
-        "draw every random number from rng (rng.normal, rng.uniform), not from np.random.*")
-    assert not np.array_equal(first, other), (
-        f"{name}(shape, rng) gave identical samples for generators with different seeds: "
-        "the samples must come from rng")
+    assert np.array_equal(first, again), t(
+        "{name}(shape, rng) gave different samples for two generators made with the same seed: "
+        "draw every random number from rng (rng.normal, rng.uniform), not from np.random.*", name=name)
+    assert not np.array_equal(first, other), t(
+        "{name}(shape, rng) gave identical samples for generators with different seeds: "
+        "the samples must come from rng", name=name)
 
 
 @pytest.mark.about("random_normal")

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from grader.compare import as_array, as_int, as_tuple, assert_allclose, assert_close, short
+from grader.i18n import N_, _, t
 
 EPS32 = float(np.finfo(np.float32).eps)
 # Penalties: TF sums in float32 (pairwise), students may sum in float64; 1e-5 is ~80 ulps.
@@ -152,9 +153,10 @@ def test_dropout_course_example(student, keras, rng):
         got = student.call_pure("dropout", x, rate, np.random.default_rng(int(rng.integers(2**63))))
         got = as_array(got, name="dropout(data, 0.2, rng)", shape=x.shape)
         ok = (got == 0) | (np.abs(got - scaled) <= DROP_RTOL * np.abs(scaled))
-        assert ok.all(), (
-            f"dropout(data, 0.2, rng) with data = arange(1, 11).reshape(5, 2) returned {got.tolist()}; "
-            f"every value must be 0 (dropped) or what Keras gives a survivor: {scaled.tolist()}")
+        assert ok.all(), t(
+            "{call} with data = arange(1, 11).reshape(5, 2) returned {got}; every value must be 0 (dropped) "
+            "or what Keras gives a survivor: {scaled}", call="dropout(data, 0.2, rng)", got=got.tolist(),
+            scaled=scaled.tolist())
 
 
 @pytest.mark.about("dropout")
@@ -173,19 +175,25 @@ def test_dropout_statistics_match_keras(student, keras, rng, rate, dtype):
     n = x.size
     pg, pw = zg.mean(), zw.mean()
     se = np.sqrt(2 * rate * (1 - rate) / n)
-    assert abs(pg - pw) <= Z_MAX * se, (
-        f"{label} on a (1000, 200) batch zeroed {pg:.2%} of the elements; Keras' Dropout({rate}) zeroed "
-        f"{pw:.2%} (each element should be dropped with probability rate = {rate})")
-    for axis, what, count in [(0, "column", 1000), (1, "row", 200)]:
+    shown_g, shown_w = f"{pg:.2%}", f"{pw:.2%}"
+    assert abs(pg - pw) <= Z_MAX * se, t(
+        "{call} on a (1000, 200) batch zeroed {got} of the elements; Keras' Dropout({rate}) zeroed {want} "
+        "(each element should be dropped with probability rate = {rate})", call=label, got=shown_g,
+        want=shown_w, rate=rate)
+    for axis, count, msg in [
+        (0, 1000, N_("{call}: column {index} has {got} zeros, expected about {want}: drop every element "
+                     "independently (one mask entry per element, not per column)")),
+        (1, 200, N_("{call}: row {index} has {got} zeros, expected about {want}: drop every element "
+                    "independently (one mask entry per element, not per row)")),
+    ]:
         frac = zg.mean(axis=axis)
         bound = Z_MAX * np.sqrt(rate * (1 - rate) / count) + abs(pw - rate)
         worst = int(np.argmax(np.abs(frac - rate)))
-        assert abs(frac[worst] - rate) <= bound, (
-            f"{label}: {what} {worst} has {frac[worst]:.1%} zeros, expected about {rate:.0%}: drop every "
-            f"element independently (one mask entry per element, not per {what})")
+        shown_g, shown_w = f"{frac[worst]:.1%}", f"{rate:.0%}"
+        assert abs(frac[worst] - rate) <= bound, t(msg, call=label, index=worst, got=shown_g, want=shown_w)
     both = ~zg & ~zw
     assert_allclose(got[both], want[both], rtol=DROP_RTOL, atol=0,
-                    name=f"{label} (surviving elements, compared where Keras' run also kept them)",
+                    name=t("{call} (surviving elements, compared where Keras' run also kept them)", call=label),
                     inputs=short(x))
 
 
@@ -202,9 +210,9 @@ def test_dropout_draws_from_rng(student, rng):
                      shape=x.shape)
     other = as_array(student.call_pure("dropout", x, 0.5, np.random.default_rng(b)), name="dropout(x, 0.5, rng)",
                      shape=x.shape)
-    assert np.array_equal(first, again), (
+    assert np.array_equal(first, again), _(
         "dropout gave different results for two generators made with the same seed: draw the mask from rng")
-    assert not np.array_equal(first, other), (
+    assert not np.array_equal(first, other), _(
         "dropout gave identical results for generators with different seeds: draw the mask from rng")
 
 
@@ -273,7 +281,7 @@ def _check_bn(student, keras, case, training, *, check_y=True, check_stats=True,
         mean, var = xd.mean(axis=0), xd.var(axis=0)
     else:
         mean, var = mm.astype(np.float64), mv.astype(np.float64)
-    inputs = f"x of shape {x.shape}, dtype {x.dtype}"
+    inputs = t("x of shape {shape}, dtype {dtype}", shape=x.shape, dtype=x.dtype)
     if check_y:
         y = as_array(y, name=f"{label}[0] (y)", shape=x.shape)
         tol = _y_tolerance(x, gamma, mean, var, epsilon)
@@ -371,7 +379,8 @@ def _check_epochs(student, keras, values, patience, **kw):
     label = f"early_stopping_epochs(values, patience={patience}{kwtext})"
     got = as_int(student.call_pure("early_stopping_epochs", values, patience, **kw), name=label)
     shown = [round(float(v), 4) for v in values]
-    assert got == want, f"{label} returned {got}, Keras' EarlyStopping runs {want} epochs; values = {shown}"
+    assert got == want, t("{call} returned {got}, Keras' EarlyStopping runs {want} epochs; values = {values}",
+                          call=label, got=got, want=want, values=shown)
 
 
 @pytest.mark.about("early_stopping_epochs")

@@ -7,6 +7,7 @@ import pytest
 
 from grader.compare import assert_allclose, assert_close, describe_value
 from grader.errors import CheckFailed
+from grader.i18n import t
 
 # Keras evaluates the schedules in float32: the step, decay_rate and the power are rounded
 # to float32 (relative error ~1e-6 for exponents up to ~20); rtol 2e-5 keeps a margin while a
@@ -46,22 +47,30 @@ def check_scalar_steps(student, keras, fn, steps, args, kw=None):
     for s in steps:
         got = student.call_pure(fn, int(s), *args, **kw)
         if isinstance(got, np.ndarray) and got.ndim != 0:
-            raise CheckFailed(f"{call} with step={s} (an int) should return a single number, "
-                              f"but returned {describe_value(got)}")
+            raise CheckFailed(t("{call} with step={step} (an int) should return a single number, but returned {got}",
+                                call=call, step=s, got=describe_value(got)))
         want = float(schedule(int(s)))
         assert_close(got, want, rtol=RTOL, atol=ATOL, name=call.replace("step", f"step={s}", 1))
 
 
 def check_array_steps(student, keras, fn, steps, args, kw=None):
-    """Call ``fn`` once with an int array of steps; the result must be an array like it."""
+    """Call ``fn`` once with an int array of steps; the result must be an array like it.
+
+    1-D step arrays are sorted, so a failure carries the learning-rate curve (student's over
+    Keras') for the HTML report's plot.
+    """
     kw = kw or {}
     steps = np.asarray(steps, dtype=np.int64)
+    if steps.ndim == 1:
+        steps = np.sort(steps)
     schedule = _keras_schedule(keras, fn, *args, **kw)
     want = _expected(schedule, steps)
     got = student.call_pure(fn, steps, *args, **kw)
     call = _call_repr(fn, args, kw)
     assert_allclose(got, want, rtol=RTOL, atol=ATOL, name=call,
-                    inputs=f"step = int array of shape {steps.shape}: {np.array2string(steps.reshape(-1)[:12], separator=', ')}")
+                    inputs=t("step = int array of shape {shape}: {steps}", shape=steps.shape,
+                             steps=np.array2string(steps.reshape(-1)[:12], separator=", ")),
+                    curve_x=steps if steps.ndim == 1 else None)
 
 
 def _random_piecewise(rng):
