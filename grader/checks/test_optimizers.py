@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from grader.compare import as_tuple, assert_allclose
+from grader.i18n import t
 
 # Tolerance on the weights (|w| is at most ~8 here). Keras on a float32 variable rounds w
 # and its state to float32 at every step; over 200 steps that drifts by up to ~1e-5 from an
@@ -49,7 +50,11 @@ class Bowl:
         return g.reshape(self.shape).astype(self.dtype)
 
     def describe(self):
-        return f"{self.kind} quadratic bowl with noisy gradients, w of shape {self.shape} and dtype {self.dtype.name}"
+        if self.kind == "rotated":
+            return t("rotated quadratic bowl with noisy gradients, w of shape {shape} and dtype {dtype}",
+                     shape=self.shape, dtype=self.dtype.name)
+        return t("axis-aligned quadratic bowl with noisy gradients, w of shape {shape} and dtype {dtype}",
+                 shape=self.shape, dtype=self.dtype.name)
 
 
 def coupled_bowl(rng, shape, dtype, steps, lam=(0.1, 1.0), spread=2.0, noise=0.3):
@@ -133,7 +138,7 @@ def run_trajectory(student, tf, keras, fn, w0, grad, steps, hp, where):
     state = _initial_state(fn, w0)
     w = w0.copy()
     n_out = 1 + len(state)
-    call = f"{fn}(..., {_fmt_hp(hp)})" if hp else f"{fn}(...) with its default arguments"
+    call = f"{fn}(..., {_fmt_hp(hp)})" if hp else t("{fn}(...) with its default arguments", fn=fn)
     for k in range(1, steps + 1):
         g = np.asarray(grad(w, k), dtype=dtype)
         args = (w, g, *state) + ((k,) if fn == "adam_step" else ())
@@ -146,7 +151,7 @@ def run_trajectory(student, tf, keras, fn, w0, grad, steps, hp, where):
         else:
             w_new = got
         assert_allclose(w_new, want, rtol=RTOL, atol=ATOL,
-                        name=f"w after step {k} of {steps} ({call})", inputs=where)
+                        name=t("w after step {k} of {steps} ({call})", k=k, steps=steps, call=call), inputs=where)
         w = w_new
     return w
 
@@ -158,11 +163,12 @@ def _grad_of_half_square(w, k):
 
 def _course(student, tf, keras, fn, hp, steps=1):
     run_trajectory(student, tf, keras, fn, W_ONE.copy(), _grad_of_half_square, steps, hp,
-                   where="the course notes' example: loss w**2/2 from w = 1")
+                   where=t("the course notes' example: loss w**2/2 from w = 1"))
 
 
 def _bowl_trajectory(student, tf, keras, fn, bowl, steps, hp):
-    where = f"{bowl.describe()}, starting at {np.array2string(bowl.w0.reshape(-1)[:3], precision=4)}..."
+    where = t("{bowl}, starting at {w0}...", bowl=bowl.describe(),
+              w0=np.array2string(bowl.w0.reshape(-1)[:3], precision=4))
     run_trajectory(student, tf, keras, fn, bowl.w0, bowl.grad, steps, hp, where=where)
 
 
