@@ -34,6 +34,24 @@ def template_dir() -> Path:
     return here.parent / "templates"
 
 
+_DIFF_FIELDS = {
+    "array": ("shape", "dtype", "n_bad", "n_total", "nan_in_result", "max_abs_err", "max_rel_err",
+              "worst_index", "atol", "rtol", "got", "expected", "inputs"),
+    "scalar": ("got", "expected", "abs_err", "atol", "rtol", "inputs"),
+}
+
+
+def diff_table(details: dict | None) -> dict | None:
+    """The fields of a numeric diff table, each present ("—" where a check left one out), or None.
+
+    Details come from many checks; a missing field must cost one cell, never the report.
+    """
+    if not isinstance(details, dict) or details.get("kind") not in _DIFF_FIELDS:
+        return None
+    kind = details["kind"]
+    return {"kind": kind, **{k: details.get(k, "—") for k in _DIFF_FIELDS[kind]}}
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -50,6 +68,7 @@ def environment() -> jinja2.Environment:
     env.globals["status_label"] = STATUS_LABEL
     env.globals["t"] = i18n.t
     env.filters["svg_curve"] = svg_curve
+    env.filters["diff"] = diff_table
     env.filters["rx"] = _rich_escape
     # The language is read at render time, so one cached environment serves both.
     env.install_gettext_callables(

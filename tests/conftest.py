@@ -21,9 +21,15 @@ os.environ.setdefault("GRADER_MNIST", str(MNIST_NPZ))
 def grade_dir(path: Path, topics: tuple[str, ...], seed: int = 20261127, **settings):
     """Grade ``path`` in-process (the grader itself still isolates student code in workers)."""
     from grader.config import Settings
+    from grader.report import render
     from grader.runner import run
 
-    return run(Settings(submission=path, topics=topics, seed=seed, **settings))
+    result = run(Settings(submission=path, topics=topics, seed=seed, **settings))
+    # Every graded result must render: a check's details must never cost the student a report.
+    for template in ("report.html.j2", "report.md.j2"):
+        for audience in ("student", "instructor"):
+            render(result, template, audience=audience)
+    return result
 
 
 def grade_source(tmp_path: Path, topic: str, source: str, seed: int = 20261127, **settings):

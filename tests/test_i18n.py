@@ -58,3 +58,15 @@ def test_zh_report_has_chinese_headings(template):
     en = render(_result(), template, lang="en")
     assert "Grading report" in en and not re.search(r"[\u4e00-\u9fff]", en)
     assert i18n.get_lang() == "en"  # rendering restores the language
+
+
+@pytest.mark.parametrize("template", ["report.html.j2", "report.md.j2"])
+@pytest.mark.parametrize("kind", ["array", "scalar"])
+def test_a_diff_table_with_missing_fields_still_renders(template, kind):
+    import dataclasses
+
+    r = _result()
+    check = dataclasses.replace(r.topics[0].checks[0], details={"kind": kind, "got": 3.0, "expected": 4.0})
+    r = dataclasses.replace(r, topics=(dataclasses.replace(r.topics[0], checks=(check,)),))
+    out = render(r, template, lang="en", audience="instructor")
+    assert "—" in out or kind == "scalar" and template.endswith("md.j2")

@@ -21,12 +21,15 @@ import pytest
 from grader import mnist_verify as mv
 from grader.compare import as_array, assert_allclose, describe_value
 from grader.errors import CheckFailed, DataUnavailable, NotAttempted, StudentRaised
+from grader.i18n import N_, _, t
 from grader.mnist_data import locate_mnist, read_npz
 
 SHIPPED = "mnist_model.keras"
 PROBE_N = 256  # test images whose predictions are compared across the save/load round trip
 SHORT_RUN = (2048, 2, 1024)  # (training images, epochs, validation images) when a model is shipped
 LOAD_MARGIN = 60.0  # seconds on top of the training budget: loading data, preprocessing, saving
+SUMMARY_SHIPPED = N_("test accuracy {accuracy} on 10,000 images (shipped model; threshold {threshold})")
+SUMMARY_TRAINED = N_("test accuracy {accuracy} on 10,000 images (trained model; threshold {threshold})")
 
 
 def _expected(keras, x, y, num_classes=10):
@@ -41,9 +44,10 @@ def _pair(got, n, num_classes=10):
         if isinstance(got, list) and len(got) == 2:
             got = tuple(got)
         else:
-            raise CheckFailed(f"preprocess(x, y) should return a pair (x_out, y_out), but returned {describe_value(got)}")
-    x_out = as_array(got[0], name="preprocess(x, y)[0] (the images)", shape=(n, 784))
-    y_out = as_array(got[1], name="preprocess(x, y)[1] (the one-hot labels)", shape=(n, num_classes))
+            raise CheckFailed(t("preprocess(x, y) should return a pair (x_out, y_out), but returned {got}",
+                                got=describe_value(got)))
+    x_out = as_array(got[0], name=_("preprocess(x, y)[0] (the images)"), shape=(n, 784))
+    y_out = as_array(got[1], name=_("preprocess(x, y)[1] (the one-hot labels)"), shape=(n, num_classes))
     return got, x_out, y_out
 
 
@@ -55,7 +59,7 @@ def mnist(grader_settings, keras):
     importing it (two cores: the imports overlap instead of adding up).
     """
     if not (Path(grader_settings.submission) / "mnist.py").exists():
-        raise NotAttempted("mnist.py is not in the submission")
+        raise NotAttempted(_("mnist.py is not in the submission"))
     if grader_settings.mnist_unavailable:
         raise DataUnavailable(grader_settings.mnist_unavailable)
     path = locate_mnist(grader_settings.mnist)
@@ -73,9 +77,10 @@ def mnist(grader_settings, keras):
 def test_preprocess_returns_float32_arrays_of_the_right_shapes(student, mnist, rng):
     """preprocess returns float32 arrays of shapes (n, 784) and (n, 10)"""
     idx = np.sort(rng.choice(len(mnist.x_train), size=500, replace=False))
-    got, _, _ = _pair(student.call_pure("preprocess", mnist.x_train[idx], mnist.y_train[idx]), 500)
-    for name, arr in (("images", got[0]), ("labels", got[1])):
-        assert arr.dtype == np.float32, f"preprocess returned the {name} as {arr.dtype}; expected float32 (Keras' default)"
+    got, _x, _y = _pair(student.call_pure("preprocess", mnist.x_train[idx], mnist.y_train[idx]), 500)
+    for name, arr in ((_("images"), got[0]), (_("labels"), got[1])):
+        assert arr.dtype == np.float32, t("preprocess returned the {what} as {dtype}; expected float32 (Keras' default)",
+                                          what=name, dtype=arr.dtype)
 
 
 @pytest.mark.about("preprocess")
@@ -85,16 +90,18 @@ def test_preprocess_returns_float32_arrays_of_the_right_shapes(student, mnist, r
 def test_preprocess_matches_keras_on_real_images(student, keras, mnist, rng):
     """preprocess of real MNIST images and labels matches the course's reshape, /255 and to_categorical"""
     idx = np.sort(rng.choice(len(mnist.x_train), size=2000, replace=False))
-    for x, y, where in ((mnist.x_train[idx], mnist.y_train[idx], "2,000 training images"),
-                        (mnist.x_test[:500], mnist.y_test[:500], "the first 500 test images")):
+    for x, y, where in ((mnist.x_train[idx], mnist.y_train[idx], _("2,000 training images")),
+                        (mnist.x_test[:500], mnist.y_test[:500], _("the first 500 test images"))):
         xe, ye = _expected(keras, x, y)
-        _, x_out, y_out = _pair(student.call_pure("preprocess", x, y), len(x))
+        _got, x_out, y_out = _pair(student.call_pure("preprocess", x, y), len(x))
         if x_out.max() > 1.0 + 1e-6:
-            raise CheckFailed(f"preprocess on {where} returned pixel values up to {x_out.max():g}; scale them from "
-                              "0..255 to [0, 1] by dividing by 255")
+            raise CheckFailed(t("preprocess on {where} returned pixel values up to {max}; scale them from 0..255 to "
+                                "[0, 1] by dividing by 255", where=where, max=format(x_out.max(), "g")))
         # x/255 in float32 vs x*(1/255) or float64: a few float32 ulps of numbers <= 1.
-        assert_allclose(x_out, xe, rtol=1e-6, atol=1e-6, name=f"preprocess(x, y)[0] on {where}")
-        assert_allclose(y_out, ye, rtol=0, atol=1e-6, name=f"preprocess(x, y)[1] on {where}")
+        assert_allclose(x_out, xe, rtol=1e-6, atol=1e-6, name=t("{call} on {where}", call="preprocess(x, y)[0]",
+                                                                   where=where))
+        assert_allclose(y_out, ye, rtol=0, atol=1e-6, name=t("{call} on {where}", call="preprocess(x, y)[1]",
+                                                             where=where))
 
 
 @pytest.mark.about("preprocess")
@@ -109,11 +116,12 @@ def test_preprocess_matches_keras_on_random_data(student, keras, rng):
         y[0] = k - 1
         xe, ye = _expected(keras, x, y, k)
         kwargs = {} if k == 10 else {"num_classes": k}
-        call = f"preprocess(x, y{', num_classes=%d' % k if kwargs else ''}) with n={n}"
+        args = f"preprocess(x, y{', num_classes=%d' % k if kwargs else ''})"
+        call = t("{call} with n={n}", call=args, n=n)
         got = student.call_pure("preprocess", x, y, **kwargs)
-        _, x_out, y_out = _pair(got, n, k)
-        assert_allclose(x_out, xe, rtol=1e-6, atol=1e-6, name=f"{call}: images")
-        assert_allclose(y_out, ye, rtol=0, atol=1e-6, name=f"{call}: labels")
+        _got, x_out, y_out = _pair(got, n, k)
+        assert_allclose(x_out, xe, rtol=1e-6, atol=1e-6, name=t("{call}: images", call=call))
+        assert_allclose(y_out, ye, rtol=0, atol=1e-6, name=t("{call}: labels", call=call))
 
 
 # --------------------------------------------------------------------------- build_model
@@ -127,6 +135,12 @@ def built(student, keras):
         return SimpleNamespace(desc=desc, model=mv.rebuild(desc, keras), error=None)
     except CheckFailed as exc:
         return SimpleNamespace(desc=desc, model=None, error=exc)
+
+
+def _yours_and_course(ops) -> str:
+    """The student's and the course's layer sequences, one per line (layer names stay as in Keras)."""
+    return t("  yours:  {yours}\n  course: {course}", yours=mv.sequence_text(ops),
+             course=mv.sequence_text(mv.COURSE_OPS))
 
 
 def _rebuilt(built):
@@ -146,9 +160,10 @@ def test_build_model_has_the_course_parameter_count(built, keras):
     if (total, trainable, frozen) != mv.COURSE_PARAMS:
         ops = mv.canonical_ops(model, keras)
         raise CheckFailed(
-            f"build_model()'s network has {total:,} parameters ({trainable:,} trainable, {frozen:,} non-trainable); "
-            f"the course network has 671,754 (670,730 trainable, 1,024 non-trainable).\n"
-            f"  yours:  {mv.sequence_text(ops)}\n  course: {mv.sequence_text(mv.COURSE_OPS)}",
+            t("build_model()'s network has {total} parameters ({trainable} trainable, {frozen} non-trainable); "
+              "the course network has 671,754 (670,730 trainable, 1,024 non-trainable).",
+              total=format(total, ","), trainable=format(trainable, ","), frozen=format(frozen, ","))
+            + "\n" + _yours_and_course(ops),
             {"kind": "params", "got": [total, trainable, frozen], "expected": list(mv.COURSE_PARAMS)},
         )
 
@@ -163,8 +178,8 @@ def test_build_model_layers_match_the_course_network(built, keras):
     ops = mv.canonical_ops(model, keras)
     diff = mv.first_difference(ops, model.input_shape)
     if diff:
-        raise CheckFailed(f"build_model() differs from the course network: {diff}.\n"
-                          f"  yours:  {mv.sequence_text(ops)}\n  course: {mv.sequence_text(mv.COURSE_OPS)}")
+        raise CheckFailed(t("build_model() differs from the course network: {difference}.", difference=diff)
+                          + "\n" + _yours_and_course(ops))
 
 
 @pytest.mark.about("build_model")
@@ -176,7 +191,7 @@ def test_build_model_is_compiled_like_the_course(built):
         problem = mv.compile_problem(built.desc)
     else:
         _rebuilt(built)  # raises the explanation (not a model...)
-        problem = "build_model() did not return a model"
+        problem = _("build_model() did not return a model")
     assert problem is None, problem
 
 
@@ -193,7 +208,7 @@ def run(student, keras, mnist, grader_settings):
     if shipped_src.is_file():
         shipped = folder / SHIPPED
         shutil.copyfile(shipped_src, shipped)  # the grader's own copy: the worker never sees it
-    probe, _ = _expected(keras, mnist.x_test[:PROBE_N], mnist.y_test[:PROBE_N])
+    probe, _labels = _expected(keras, mnist.x_test[:PROBE_N], mnist.y_test[:PROBE_N])
     if shipped is None:
         kwargs = {"epochs": settings.mnist_epochs, "n_train": None, "n_val": None}
         budget = settings.mnist_time_budget
@@ -217,21 +232,23 @@ def _ok(run) -> dict:
         raise run.error
     r = run.reply
     if not isinstance(r, dict):
-        raise CheckFailed("the training run returned nothing readable")
+        raise CheckFailed(_("the training run returned nothing readable"))
     status, step = r.get("status"), r.get("step", "")
     if status == "ok":
         return r
     if status in ("not_implemented", "missing"):
-        raise NotAttempted(f"{step} still raises NotImplementedError" if status == "not_implemented" else r["message"])
+        raise NotAttempted(t("{step} still raises NotImplementedError", step=step)
+                           if status == "not_implemented" else r["message"])
     if status == "raised":
-        where = f" (at {r['file']}, line {r['line']})" if r.get("file") else ""
-        raise StudentRaised(f"while training: {step}() raised {r.get('type')}: {r.get('message')}{where}")
-    raise CheckFailed(f"while training: {r.get('message')}")
+        where = t(" (at {file}, line {line})", file=r["file"], line=r.get("line")) if r.get("file") else ""
+        raise StudentRaised(t("while training: {call} raised {type}: {message}{where}", call=str(step) + "()",
+                              type=r.get("type"), message=r.get("message"), where=where))
+    raise CheckFailed(t("while training: {message}", message=r.get("message")))
 
 
 def _trained_model(run, keras):
     r = _ok(run)
-    return mv.load_keras_file(r["model_path"], keras, "the model saved after train()")
+    return mv.load_keras_file(r["model_path"], keras, _("the model saved after train()"))
 
 
 @pytest.mark.about("train")
@@ -242,7 +259,7 @@ def test_train_reaches_the_test_accuracy_threshold(run, keras, mnist, grader_set
     """the trained model (or the shipped mnist_model.keras) reaches the test-accuracy threshold"""
     threshold = float(grader_settings.mnist_threshold)
     if run.shipped is not None:
-        what = f"the shipped {SHIPPED}"
+        what = t("the shipped {file}", file=SHIPPED)
         model = mv.load_keras_file(str(run.shipped), keras, what)
         problem = mv.shape_problem(model, what) or mv.architecture_problem(model, keras, what)
         if problem:
@@ -250,12 +267,12 @@ def test_train_reaches_the_test_accuracy_threshold(run, keras, mnist, grader_set
         source = "shipped"
     else:
         model = _trained_model(run, keras)
-        what = "the trained model"
+        what = _("the trained model")
         problem = mv.shape_problem(model, what)
         if problem:
             raise CheckFailed(problem)
         source = "trained"
-    x_test, _ = _expected(keras, mnist.x_test, mnist.y_test)
+    x_test, _labels = _expected(keras, mnist.x_test, mnist.y_test)
     probs = np.asarray(model.predict(x_test, batch_size=1000, verbose=0))
     pred = probs.argmax(axis=1)
     truth = mnist.y_test.astype(np.int64)
@@ -263,19 +280,21 @@ def test_train_reaches_the_test_accuracy_threshold(run, keras, mnist, grader_set
     cm = np.zeros((10, 10), dtype=np.int64)
     np.add.at(cm, (truth, pred), 1)
     wrong = np.flatnonzero(pred != truth)[:24]
+    summary_id = SUMMARY_SHIPPED if source == "shipped" else SUMMARY_TRAINED
     check_details.update(
-        summary=f"test accuracy {accuracy:.4f} on 10,000 images ({source} model; threshold {threshold:g})",
+        summary=t(summary_id, accuracy=format(accuracy, ".4f"), threshold=format(threshold, "g")),
         accuracy=accuracy, threshold=threshold, source=source, confusion_matrix=cm.tolist(),
     )
-    images = [{"title": "Confusion matrix", "png_base64": mv.confusion_png(cm)}]
+    images = [{"title": _("Confusion matrix"), "png_base64": mv.confusion_png(cm)}]
     if len(wrong):
-        images.append({"title": "Misclassified test digits",
+        images.append({"title": _("Misclassified test digits"),
                        "png_base64": mv.misclassified_png(mnist.x_test[wrong], truth[wrong], pred[wrong])})
     check_details["images"] = images
     if accuracy < threshold:
         raise CheckFailed(
-            f"{what} reaches a test accuracy of {accuracy:.4f}; at least {threshold:g} is required "
-            f"({len(np.flatnonzero(pred != truth))} of 10,000 test images misclassified)",
+            t("{what} reaches a test accuracy of {accuracy}; at least {threshold} is required "
+              "({wrong} of 10,000 test images misclassified)", what=what, accuracy=format(accuracy, ".4f"),
+              threshold=format(threshold, "g"), wrong=len(np.flatnonzero(pred != truth))),
         )
 
 
@@ -290,30 +309,35 @@ def test_train_returns_the_per_epoch_history(run, grader_settings, check_details
     if hist:
         keys = [k for k in ("loss", "val_loss", "accuracy", "val_accuracy") if hist.get(k)]
         if keys:
-            check_details["images"] = [{"title": "Training curves", "png_base64": mv.curves_png(hist)}]
+            check_details["images"] = [{"title": _("Training curves"), "png_base64": mv.curves_png(hist)}]
     if r.get("history_type") != "History" or r.get("history") is None:
-        raise CheckFailed(f"train() returned {r.get('history_type')}; return the History object that model.fit(...) returns")
+        raise CheckFailed(t("train() returned {type}; return the History object that model.fit(...) returns",
+                            type=r.get("history_type")))
     requested = run.kwargs.get("epochs")
     epochs = requested if requested is not None else 4
     missing = [k for k in ("loss", "accuracy", "val_loss", "val_accuracy") if k not in hist]
     if missing:
-        hint = " (pass validation_data=(x_val, y_val) to fit)" if any(k.startswith("val_") for k in missing) else ""
-        raise CheckFailed(f"the History has no {', '.join(missing)}{hint}; it holds {sorted(hist) or 'nothing'}")
+        hint = _(" (pass validation_data=(x_val, y_val) to fit)") if any(k.startswith("val_") for k in missing) else ""
+        raise CheckFailed(t("the History has no {missing}{hint}; it holds {keys}", missing=", ".join(missing),
+                            hint=hint, keys=sorted(hist) or _("nothing")))
     lengths = {k: len(hist[k]) for k in ("loss", "accuracy", "val_loss", "val_accuracy")}
-    called = f"train(..., epochs={requested})" if requested is not None else "train() with its default epochs"
+    called = f"train(..., epochs={requested})" if requested is not None else _("train() with its default epochs")
     if set(lengths.values()) != {epochs}:
-        raise CheckFailed(f"{called} should run {epochs} epochs, but the History holds {lengths}")
+        raise CheckFailed(t("{called} should run {epochs} epochs, but the History holds {lengths}", called=called,
+                            epochs=epochs, lengths=lengths))
     bad = [k for k, v in hist.items() if k in lengths and not all(math.isfinite(x) for x in v)]
     if bad:
-        raise CheckFailed(f"the History has NaN or infinite values in {', '.join(bad)}: the training diverged")
+        raise CheckFailed(t("the History has NaN or infinite values in {keys}: the training diverged",
+                            keys=", ".join(bad)))
     fits = r.get("fits") or []
     n = r.get("n_train") or 60000
     if fits and fits[0].get("steps") not in (None, math.ceil(n / 128)):
-        raise CheckFailed(f"model.fit ran {fits[0]['steps']} batches per epoch on {n} images; with the default "
-                          f"batch_size=128 that should be {math.ceil(n / 128)}")
-    check_details["summary"] = (
-        f"{epochs} epochs on {n:,} images in {r.get('train_seconds')} s; final val_accuracy {hist['val_accuracy'][-1]:.4f}"
-    )
+        raise CheckFailed(t("model.fit ran {steps} batches per epoch on {n} images; with the default "
+                            "batch_size=128 that should be {expected}", steps=fits[0]["steps"], n=n,
+                            expected=math.ceil(n / 128)))
+    check_details["summary"] = t("{epochs} epochs on {n} images in {seconds} s; final val_accuracy {accuracy}",
+                                 epochs=epochs, n=format(n, ","), seconds=r.get("train_seconds"),
+                                 accuracy=format(hist["val_accuracy"][-1], ".4f"))
 
 
 @pytest.mark.about("train")
@@ -325,8 +349,8 @@ def test_trained_model_survives_save_and_load(run, keras):
     r = _ok(run)
     model = _trained_model(run, keras)
     before = r.get("probe_pred")
-    before = as_array(before, name="the trained model's predictions before saving", shape=(PROBE_N, 10))
+    before = as_array(before, name=_("the trained model's predictions before saving"), shape=(PROBE_N, 10))
     after = np.asarray(model.predict(run.probe, verbose=0), dtype=np.float64)
     # Same weights and the same float32 kernels in both processes: equal up to float32 rounding.
     assert_allclose(after, before, rtol=1e-5, atol=1e-6,
-                    name="predictions of the reloaded model (vs. the model before saving)")
+                    name=_("predictions of the reloaded model (vs. the model before saving)"))

@@ -17,6 +17,7 @@ import pytest
 from grader.compare import as_int, as_tuple
 from grader.describe_keras import ModelView, class_path, finite_weights_for, reference_layers
 from grader.errors import CheckFailed, StudentError
+from grader.i18n import N_, _, t
 
 DESCRIBER = "grader.describe_keras:describe_model"
 DESCRIBE_TIMEOUT = 60.0  # the first Keras build in a fresh worker takes a few seconds
@@ -26,9 +27,13 @@ ATTRS = ("layer1", "layer2", "layer3")
 # student's model; rtol 1e-5 (~80 ulps) covers a different matmul kernel / batch blocking.
 RTOL, ATOL = 1e-5, 1e-6
 
-SEQ_HINT = "Start the Sequential with keras.Input(shape=(3,)) so that it is built with weights."
-SUB_HINT = "Call the model once on a batch, e.g. model(np.ones((1, 3))), so that its layers get weights."
-CALL_HINT = "check that call() applies self.layer1, then self.layer2, then self.layer3 (each once) and returns the result"
+# Message ids, translated where they are used (_()).
+SEQ_HINT = N_("Start the Sequential with keras.Input(shape=(3,)) so that it is built with weights.")
+SUB_HINT = N_("Call the model once on a batch, e.g. model(np.ones((1, 3))), so that its layers get weights.")
+CALL_HINT = N_("check that call() applies self.layer1, then self.layer2, then self.layer3 (each once) and returns the result")
+CALL_HINT_SENTENCE = N_("Check that call() applies self.layer1, then self.layer2, then self.layer3 (each once) "
+                        "and returns the result.")
+INPUT_HINT = N_('Start from keras.Input(shape=(3,), name="input").')
 
 
 # ------------------------------------------------------------------------------- fixtures
@@ -86,7 +91,7 @@ class Described:
         if not ok:
             raise value
         if not isinstance(value, dict):  # pragma: no cover - the describer always returns a dict
-            raise CheckFailed(f"{name}() could not be described")
+            raise CheckFailed(t("{call} could not be described", call=name + "()"))
         return value
 
 
@@ -104,15 +109,16 @@ def described(student, reference, seed) -> Described:
 
 
 def _returned(desc: dict) -> str:
-    t = desc.get("type", "?")
-    if t == "builtins.NoneType":
-        return "None (did you forget a return statement?)"
-    return f"an object of type {t}"
+    typ = desc.get("type", "?")
+    if typ == "builtins.NoneType":
+        return _("None (did you forget a return statement?)")
+    return t("an object of type {type}", type=typ)
 
 
 def _require_model(desc: dict, what: str, ref: Reference, expected: str) -> None:
     if ref.model_path not in (desc.get("mro") or []):
-        raise CheckFailed(f"{what} returned {_returned(desc)}, expected {expected}")
+        raise CheckFailed(t("{what} returned {got}, expected {expected}", what=what, got=_returned(desc),
+                            expected=_(expected)))
 
 
 def _seq_view(desc: dict, what: str, ref: Reference, expected: list) -> ModelView:
@@ -126,7 +132,7 @@ def _view(desc: dict, what: str, descs: list, expected: list, labels: list | Non
         for i, d in enumerate(descs):
             name = str((d or {}).get("name"))
             exp = expected[i].name if i < len(expected) else None
-            labels.append(name if name == exp else f"layer #{i + 1} ({name!r})")
+            labels.append(name if name == exp else t("layer #{i} ({name})", i=i + 1, name=repr(name)))
     return ModelView(desc=desc, what=what, layer_descs=list(descs), labels=labels)
 
 
@@ -134,29 +140,32 @@ def _sub_view(desc: dict, what: str) -> ModelView:
     attrs = desc.get("attrs") or {}
     missing = [a for a in ATTRS if attrs.get(a) is None]
     if missing:
-        raise CheckFailed(f"{what} has no attribute {', '.join('self.' + a for a in missing)}; "
-                          "create the layers in __init__ as self.layer1, self.layer2, self.layer3")
+        raise CheckFailed(t("{what} has no attribute {attrs}; create the layers in __init__ as self.layer1, "
+                            "self.layer2, self.layer3", what=what, attrs=", ".join("self." + a for a in missing)))
     return _view(desc, what, [attrs[a] for a in ATTRS], [], labels=[f"self.{a}" for a in ATTRS])
 
 
 def _check_input(desc: dict, what: str, hint: str) -> None:
     inputs = desc.get("inputs")
     if not inputs:
-        raise CheckFailed(f"{what} has no input shape, so it is not built and has 0 parameters. {hint}",
+        raise CheckFailed(t("{what} has no input shape, so it is not built and has 0 parameters. {hint}",
+                            what=what, hint=_(hint)),
                           {"kind": "not_built"})
     shapes = [tuple(i.get("shape") or ()) for i in inputs]
     if len(shapes) != 1 or shapes[0] != (None, N_IN):
-        raise CheckFailed(f"the input shape of {what} is {', '.join(map(str, shapes))}, expected (None, {N_IN})")
+        raise CheckFailed(t("the input shape of {what} is {shapes}, expected {expected}", what=what,
+                            shapes=", ".join(map(str, shapes)), expected=str((None, N_IN))))
 
 
 def _check_subclass(desc: dict, what: str, ref: Reference) -> None:
-    _require_model(desc, what, ref, "a subclass of keras.Model")
+    _require_model(desc, what, ref, N_("a subclass of keras.Model"))
     mro = desc.get("mro") or []
     if ref.sequential_path in mro or ref.functional_path in mro:
-        raise CheckFailed(f"{what} is a {desc.get('type')}; MyModel must subclass keras.Model directly "
-                          "and define the forward pass in call()")
+        raise CheckFailed(t("{what} is a {type}; MyModel must subclass keras.Model directly and define the "
+                            "forward pass in call()", what=what, type=desc.get("type")))
     if not str(desc.get("type", "")).endswith(".MyModel"):
-        raise CheckFailed(f"{what} is a {desc.get('type')}, expected an instance of your MyModel class")
+        raise CheckFailed(t("{what} is a {type}, expected an instance of your MyModel class", what=what,
+                            type=desc.get("type")))
 
 
 # --------------------------------------------------------------------- build_sequential
@@ -168,11 +177,12 @@ def _check_subclass(desc: dict, what: str, ref: Reference) -> None:
 def test_sequential_type_and_name(described, reference):
     """build_sequential returns a keras.Sequential named my_Sequential"""
     desc, what = described.get("build_sequential"), "build_sequential()"
-    _require_model(desc, what, reference, "a keras.Sequential model")
+    _require_model(desc, what, reference, N_("a keras.Sequential model"))
     if reference.sequential_path not in desc["mro"]:
-        raise CheckFailed(f"{what} returned a {desc['type']}, expected a keras.Sequential")
+        raise CheckFailed(t("{what} returned a {type}, expected a keras.Sequential", what=what, type=desc["type"]))
     if desc.get("name") != "my_Sequential":
-        raise CheckFailed(f"the model is named {desc.get('name')!r}, expected 'my_Sequential'")
+        raise CheckFailed(t("the model is named {got}, expected {expected}", got=repr(desc.get("name")),
+                            expected="'my_Sequential'"))
 
 
 @pytest.mark.about("build_sequential")
@@ -182,7 +192,7 @@ def test_sequential_type_and_name(described, reference):
 def test_sequential_layers(described, reference, keras):
     """build_sequential has layer1..layer3: Dense 3/2/2 units, relu/relu/sigmoid, he_normal"""
     desc, what = described.get("build_sequential"), "build_sequential()"
-    _require_model(desc, what, reference, "a keras.Sequential model")
+    _require_model(desc, what, reference, N_("a keras.Sequential model"))
     _seq_view(desc, what, reference, reference.sequential).check_layer_configs(reference.sequential, keras)
 
 
@@ -192,11 +202,11 @@ def test_sequential_layers(described, reference, keras):
 def test_sequential_parameters(described, reference, keras):
     """build_sequential is built on input (3,) with 26 parameters (12, 8, 6), counted by the grader"""
     desc, what = described.get("build_sequential"), "build_sequential()"
-    _require_model(desc, what, reference, "a keras.Sequential model")
+    _require_model(desc, what, reference, N_("a keras.Sequential model"))
     _check_input(desc, what, SEQ_HINT)
     view = _seq_view(desc, what, reference, reference.sequential)
     view.check_layer_list(reference.sequential)
-    view.check_params(view.rebuilt(keras), reference.sequential, N_IN, SEQ_HINT)
+    view.check_params(view.rebuilt(keras), reference.sequential, N_IN, _(SEQ_HINT))
 
 
 @pytest.mark.about("build_sequential")
@@ -205,11 +215,11 @@ def test_sequential_parameters(described, reference, keras):
 def test_sequential_forward_pass(described, reference, keras):
     """build_sequential's predictions equal the grader's layer1 -> layer2 -> layer3 on a random batch"""
     desc, what = described.get("build_sequential"), "build_sequential()"
-    _require_model(desc, what, reference, "a keras.Sequential model")
+    _require_model(desc, what, reference, N_("a keras.Sequential model"))
     view = _seq_view(desc, what, reference, reference.sequential)
     view.check_layer_list(reference.sequential)
-    view.check_forward(view.rebuilt(keras), N_IN, described.x, described.weights, SEQ_HINT,
-                       "list the layers in the order layer1, layer2, layer3", RTOL, ATOL)
+    view.check_forward(view.rebuilt(keras), N_IN, described.x, described.weights, _(SEQ_HINT),
+                       _("list the layers in the order layer1, layer2, layer3"), RTOL, ATOL)
 
 
 # --------------------------------------------------------------------- build_functional
@@ -221,12 +231,13 @@ def test_sequential_forward_pass(described, reference, keras):
 def test_functional_type_and_name(described, reference):
     """build_functional returns a functional keras.Model named my_model"""
     desc, what = described.get("build_functional"), "build_functional()"
-    _require_model(desc, what, reference, "a functional keras.Model")
+    _require_model(desc, what, reference, N_("a functional keras.Model"))
     if reference.functional_path not in desc["mro"] or reference.sequential_path in desc["mro"]:
-        raise CheckFailed(f"{what} returned a {desc['type']}, expected a functional model "
-                          "made with keras.Model(inputs=..., outputs=...)")
+        raise CheckFailed(t("{what} returned a {type}, expected a functional model made with "
+                            "keras.Model(inputs=..., outputs=...)", what=what, type=desc["type"]))
     if desc.get("name") != "my_model":
-        raise CheckFailed(f"the model is named {desc.get('name')!r}, expected 'my_model'")
+        raise CheckFailed(t("the model is named {got}, expected {expected}", got=repr(desc.get("name")),
+                            expected="'my_model'"))
 
 
 @pytest.mark.about("build_functional")
@@ -235,11 +246,12 @@ def test_functional_type_and_name(described, reference):
 def test_functional_input(described, reference):
     """build_functional has one Input of shape (3,) named input"""
     desc, what = described.get("build_functional"), "build_functional()"
-    _require_model(desc, what, reference, "a functional keras.Model")
-    _check_input(desc, what, 'Start from keras.Input(shape=(3,), name="input").')
+    _require_model(desc, what, reference, N_("a functional keras.Model"))
+    _check_input(desc, what, INPUT_HINT)
     name = desc["inputs"][0].get("name")
     if name != "input":
-        raise CheckFailed(f"the model's input is named {name!r}, expected 'input'")
+        raise CheckFailed(t("the model's input is named {got}, expected {expected}", got=repr(name),
+                            expected="'input'"))
 
 
 @pytest.mark.about("build_functional")
@@ -249,7 +261,7 @@ def test_functional_input(described, reference):
 def test_functional_layers(described, reference, keras):
     """build_functional has layer1..layer3: Dense 3/2/2 units, relu/relu/sigmoid"""
     desc, what = described.get("build_functional"), "build_functional()"
-    _require_model(desc, what, reference, "a functional keras.Model")
+    _require_model(desc, what, reference, N_("a functional keras.Model"))
     _seq_view(desc, what, reference, reference.functional).check_layer_configs(reference.functional, keras)
 
 
@@ -259,8 +271,8 @@ def test_functional_layers(described, reference, keras):
 def test_functional_parameters(described, reference, keras):
     """build_functional has 26 parameters (12, 8, 6), counted by the grader"""
     desc, what = described.get("build_functional"), "build_functional()"
-    _require_model(desc, what, reference, "a functional keras.Model")
-    _check_input(desc, what, 'Start from keras.Input(shape=(3,), name="input").')
+    _require_model(desc, what, reference, N_("a functional keras.Model"))
+    _check_input(desc, what, INPUT_HINT)
     view = _seq_view(desc, what, reference, reference.functional)
     view.check_layer_list(reference.functional)
     view.check_params(view.rebuilt(keras), reference.functional, N_IN, "")
@@ -273,7 +285,7 @@ def test_functional_parameters(described, reference, keras):
 def test_functional_wiring_and_forward_pass(described, reference, keras):
     """build_functional wires input -> layer1 -> layer2 -> layer3 and its predictions match the grader's"""
     desc, what = described.get("build_functional"), "build_functional()"
-    _require_model(desc, what, reference, "a functional keras.Model")
+    _require_model(desc, what, reference, N_("a functional keras.Model"))
     view = _seq_view(desc, what, reference, reference.functional)
     view.check_layer_list(reference.functional)
     graph = desc.get("graph") or {}
@@ -282,12 +294,14 @@ def test_functional_wiring_and_forward_pass(described, reference, keras):
     for layer, source in expected.items():
         got = inbound.get(layer)
         if got is not None and got != [source]:
-            raise CheckFailed(f"{layer} receives the output of {', '.join(got) or 'nothing'}, expected {source}")
+            raise CheckFailed(t("{layer} receives the output of {got}, expected {source}", layer=layer,
+                                got=", ".join(got) if got else _("nothing"), source=source))
     outputs = graph.get("outputs")
     if outputs is not None and outputs != ["layer3"]:
-        raise CheckFailed(f"the model's output comes from {', '.join(outputs)}, expected layer3")
+        raise CheckFailed(t("the model's output comes from {got}, expected {expected}", got=", ".join(outputs),
+                            expected="layer3"))
     view.check_forward(view.rebuilt(keras), N_IN, described.x, described.weights, "",
-                       "call each layer on the previous layer's output", RTOL, ATOL)
+                       _("call each layer on the previous layer's output"), RTOL, ATOL)
 
 
 # ------------------------------------------------------------------------------ MyModel
@@ -312,9 +326,9 @@ def test_mymodel_call_builds_26_parameters(described, reference, keras):
     desc, what = described.get("MyModel"), "MyModel()"
     _check_subclass(desc, what, reference)
     if desc.get("build_error"):
-        raise CheckFailed(f"calling MyModel() on ones((1, 3)) failed: {desc['build_error']}")
+        raise CheckFailed(t("calling MyModel() on ones((1, 3)) failed: {error}", error=desc["build_error"]))
     view = _sub_view(desc, what)
-    view.check_params(view.rebuilt(keras), reference.sequential, N_IN, CALL_HINT[0].upper() + CALL_HINT[1:] + ".")
+    view.check_params(view.rebuilt(keras), reference.sequential, N_IN, _(CALL_HINT_SENTENCE))
 
 
 @pytest.mark.about("MyModel")
@@ -325,9 +339,9 @@ def test_mymodel_call_is_the_forward_pass(described, reference, keras):
     desc, what = described.get("MyModel"), "MyModel()"
     _check_subclass(desc, what, reference)
     if desc.get("build_error"):
-        raise CheckFailed(f"calling MyModel() on ones((1, 3)) failed: {desc['build_error']}")
+        raise CheckFailed(t("calling MyModel() on ones((1, 3)) failed: {error}", error=desc["build_error"]))
     view = _sub_view(desc, what)
-    view.check_forward(view.rebuilt(keras), N_IN, described.x, described.weights, CALL_HINT, CALL_HINT,
+    view.check_forward(view.rebuilt(keras), N_IN, described.x, described.weights, _(CALL_HINT), _(CALL_HINT),
                        RTOL, ATOL)
 
 
@@ -342,7 +356,7 @@ def test_subclassed_is_a_called_mymodel(described, reference, keras):
     desc, what = described.get("build_subclassed"), "build_subclassed()"
     _check_subclass(desc, what, reference)
     view = _sub_view(desc, what)
-    view.check_params(view.rebuilt(keras), reference.sequential, N_IN, SUB_HINT)
+    view.check_params(view.rebuilt(keras), reference.sequential, N_IN, _(SUB_HINT))
 
 
 @pytest.mark.about("build_subclassed")
@@ -353,7 +367,7 @@ def test_subclassed_forward_pass(described, reference, keras):
     desc, what = described.get("build_subclassed"), "build_subclassed()"
     _check_subclass(desc, what, reference)
     view = _sub_view(desc, what)
-    view.check_forward(view.rebuilt(keras), N_IN, described.x, described.weights, SUB_HINT, CALL_HINT,
+    view.check_forward(view.rebuilt(keras), N_IN, described.x, described.weights, _(SUB_HINT), _(CALL_HINT),
                        RTOL, ATOL)
 
 
@@ -375,8 +389,11 @@ def _keras_mlp_count(keras, sizes: list[int], use_bias: bool) -> int:
 def _compare_count(got, want: int, call: str) -> None:
     g = as_int(got, name=call)
     if g != want:
-        raise CheckFailed(f"{call} returned {g}, expected {want} (count_params() of the Keras-built equivalent)",
-                          {"kind": "scalar", "got": g, "expected": want})
+        raise CheckFailed(t("{call} returned {got}, expected {expected} (count_params() of the Keras-built "
+                            "equivalent)", call=call, got=g, expected=want),
+                          # the report's scalar table also shows the error and the (exact) tolerance
+                          {"kind": "scalar", "got": g, "expected": want, "abs_err": abs(g - want), "rtol": 0,
+                           "atol": 0})
 
 
 @pytest.mark.about("dense_params")
@@ -449,5 +466,6 @@ def test_batchnorm_params_matches_keras(student, keras, rng):
         got = as_tuple(student.call("batchnorm_params", int(units)), 2, name=call)
         got = tuple(as_int(g, name=call) for g in got)
         if got != want:
-            raise CheckFailed(f"{call} returned (trainable, non_trainable) = {got}, expected {want} "
-                              "(from a Keras BatchNormalization layer built on that many features)")
+            raise CheckFailed(t("{call} returned (trainable, non_trainable) = {got}, expected {expected} (from a "
+                                "Keras BatchNormalization layer built on that many features)", call=call, got=got,
+                                expected=want))

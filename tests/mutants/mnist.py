@@ -2,10 +2,12 @@
 
 ``MUTANTS`` are graded by tests/test_mutants.py with the default settings (full training),
 so every one of them must fail fast: an error the training run hits in its first step, or a
-train() that hardly trains. ``SHIPPED_MUTANTS`` would train the full network for minutes;
-tests/test_mnist.py grades them with a trained ``mnist_model.keras`` shipped next to them
-(the grader then only runs a short 2-epoch training on 2,048 images) — their mistake is
-caught by the preprocess/build_model checks or by the history of that short run.
+train() that hardly trains — except two preprocess mistakes that only a full training can carry
+(they name a misconception, which only this suite checks; marked "full training").
+``SHIPPED_MUTANTS`` would train the full network for minutes; tests/test_mnist.py grades them
+with a trained ``mnist_model.keras`` shipped next to them (the grader then only runs a short
+2-epoch training on 2,048 images) — their mistake is caught by the preprocess/build_model
+checks or by the history of that short run.
 """
 
 from tests.mutants import Mutant
@@ -13,9 +15,19 @@ from tests.mutants import Mutant
 MUTANTS = [
     Mutant("preprocess", "labels left as integers (no one-hot encoding)",
            "y_out = keras.utils.to_categorical(np.asarray(y), num_classes).astype(np.float32)",
-           "y_out = np.asarray(y).astype(np.float32)"),
+           "y_out = np.asarray(y).astype(np.float32)", detects="preprocess.no_one_hot"),
+    Mutant("preprocess", "images scaled but not flattened (n, 28, 28)",
+           "x_out = np.asarray(x).reshape(len(x), -1).astype(np.float32)",
+           "x_out = np.asarray(x).astype(np.float32)", detects="preprocess.not_flattened"),
     Mutant("preprocess", "reshape hard-codes the 60,000 training images",
            "x_out = np.asarray(x).reshape(len(x), -1)", "x_out = np.asarray(x).reshape(60000, 784)"),
+    # These two train the full network (they fail only the preprocess checks): about 35 s per grading, and
+    # tests/test_mutants.py grades a detecting mutant twice (en, zh). Kept to the two most classic slips.
+    Mutant("preprocess", "images not scaled to [0, 1] (full training)",
+           ".astype(np.float32) / np.float32(255.0)", ".astype(np.float32)", detects="preprocess.not_scaled"),
+    Mutant("preprocess", "float64 labels (to_categorical without astype; full training)",
+           "keras.utils.to_categorical(np.asarray(y), num_classes).astype(np.float32)",
+           "keras.utils.to_categorical(np.asarray(y), num_classes)", detects="preprocess.float64"),
     Mutant("build_model", "model never compiled",
            '    model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])\n',
            ""),
