@@ -70,3 +70,32 @@ def test_a_near_miss_is_not_named_after_a_variant_that_equals_the_answer():
     calls = [((x,), {}, near)]
     assert detect("softmax", calls) is not None  # the loose default would name a mistake...
     assert detect("softmax", calls, tolerance=(1e-5, 1e-7)) is None  # ...the check's tolerance does not
+
+
+def _alternatives():
+    """(style, function, callable) for every function an accepted alternative implements."""
+    here = SOLUTIONS.parent / "tests" / "alternatives"
+    for path in sorted(here.glob("*/*.py")):
+        spec = importlib.util.spec_from_file_location(f"_alt_{path.parent.name}_{path.stem}", path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        for function in REGISTRY:
+            if callable(getattr(mod, function, None)):
+                yield path.parent.name, function, getattr(mod, function)
+
+
+ALTERNATIVES = list(_alternatives())
+
+
+@pytest.mark.parametrize("style,function,impl", ALTERNATIVES,
+                         ids=[f"{s}-{f}" for s, f, _ in ALTERNATIVES])
+def test_accepted_alternatives_match_no_variant_on_its_examples(style, function, impl):
+    """A correct implementation in another accepted style (float32, PyTorch velocity, textbook
+    epsilon, ...) is never taken for a mistake on the inputs each mistake is defined by."""
+    for m in REGISTRY[function]:
+        for args, kwargs in m.examples:
+            value = impl(*_copy(args), **_copy(kwargs))
+            found = detect(function, [(args, kwargs, value)], tolerance=(1e-5, 1e-7))
+            # Another variant may equal the right answer on these inputs (staircase ignored when
+            # staircase=False, say); detection only runs on a failing check, where that cannot be.
+            assert found is None or found.key != m.key, f"{style}.{function} looks like {m.key}"
