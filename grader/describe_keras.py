@@ -28,6 +28,14 @@ from typing import Any
 import numpy as np
 
 from grader.errors import CheckFailed
+from grader.i18n import N_, _, t
+from grader.worker import message
+
+# Sentences the worker side reports; the grader translates them (grader.student.localize).
+NOT_A_TENSOR = N_("the model returned {type}, not a tensor ({error})")
+LAYER_ERROR = N_("layer #{number}: {error}")
+LAYER_COUNT_DIFFERS = N_("the model has {got} layer(s), the grader sent weights for {expected}")
+WORKER_MESSAGES = (NOT_A_TENSOR, LAYER_ERROR, LAYER_COUNT_DIFFERS)
 
 # ================================================================================ worker side
 
@@ -145,7 +153,7 @@ def _predict(obj: Any, x: np.ndarray) -> tuple[Any, str | None]:
     try:
         return np.array(keras.ops.convert_to_numpy(y)), None
     except Exception as exc:  # noqa: BLE001
-        return None, f"the model returned {_path(type(y))}, not a tensor ({_err(exc)})"
+        return None, message(NOT_A_TENSOR, type=_path(type(y)), error=_err(exc))
 
 
 def describe_model(obj: Any, x: np.ndarray | None = None, build_with: np.ndarray | None = None,
@@ -204,9 +212,11 @@ def describe_model(obj: Any, x: np.ndarray | None = None, build_with: np.ndarray
                 try:
                     layer.set_weights([np.asarray(v) for v in values])
                 except Exception as exc:  # noqa: BLE001
-                    errors.append(f"layer #{i + 1}: {_err(exc)}")
-            if errors or len(model_layers) != len(set_weights):
-                out["set_weights_error"] = "; ".join(errors) or "layer count differs"
+                    errors.append(message(LAYER_ERROR, number=i + 1, error=_err(exc)))
+            if not errors and len(model_layers) != len(set_weights):
+                errors.append(message(LAYER_COUNT_DIFFERS, got=len(model_layers), expected=len(set_weights)))
+            if errors:
+                out["set_weights_error"] = errors
             else:
                 out["predictions_set"], out["predict_set_error"] = _predict(obj, x)
     return out
@@ -232,31 +242,48 @@ def class_path(cls: type) -> str:
 
 
 def _refuse(where: str, what: str) -> CheckFailed:
-    return CheckFailed(f"{where}: {what}; only built-in Keras layers, initializers and activations "
-                       "(given by name, e.g. activation=\"relu\") can be graded", {"kind": "refused"})
+    return CheckFailed(t("{where}: {what}; only built-in Keras layers, initializers and activations "
+                         "(given by name, e.g. activation=\"relu\") can be graded", where=where, what=what),
+                       {"kind": "refused"})
+
+
+def _holds(what: str) -> str:
+    return t("the configuration holds a {type}", type=what)
+
+
+def _text(v: Any) -> str:
+    """An error the worker reported (already translated by grader.student.localize), as text."""
+    if isinstance(v, (list, tuple)):
+        return "; ".join(_text(x) for x in v)
+    if isinstance(v, dict) and isinstance(v.get("__message__"), str) and isinstance(v.get("params"), dict):
+        try:  # described in this process (no worker in between)
+            return t(v["__message__"], **v["params"])
+        except (KeyError, IndexError, ValueError):
+            return v["__message__"]
+    return str(v)
 
 
 def _sanitize(cfg: Any, where: str, keras: Any, depth: int = 0) -> Any:
     """Refuse anything in a reported config that is not plain data or a built-in Keras object."""
     if depth > 12:
-        raise _refuse(where, "the configuration is nested too deeply")
+        raise _refuse(where, _("the configuration is nested too deeply"))
     if isinstance(cfg, dict):
         if "__unserializable__" in cfg:
-            raise _refuse(where, f"the configuration holds a {cfg['__unserializable__']}")
+            raise _refuse(where, _holds(str(cfg["__unserializable__"])))
         if "class_name" in cfg:
             module, name = cfg.get("module"), cfg.get("class_name")
             if module not in _NESTED_MODULES or not isinstance(name, str) or cfg.get("registered_name") not in (None, name):
-                raise _refuse(where, f"the configuration holds a {module}.{name}")
+                raise _refuse(where, _holds(f"{module}.{name}"))
             allowed = _NESTED_MODULES[module]
             ns = keras if module == "keras" else getattr(keras, module.split(".")[1])
             if (allowed is not None and name not in allowed) or not isinstance(getattr(ns, name, None), type):
-                raise _refuse(where, f"the configuration holds a {module}.{name}")
+                raise _refuse(where, _holds(f"{module}.{name}"))
         return {str(k): _sanitize(v, where, keras, depth + 1) for k, v in cfg.items()}
     if isinstance(cfg, list):
         return [_sanitize(v, where, keras, depth + 1) for v in cfg]
     if cfg is None or isinstance(cfg, (bool, int, float, str)):
         return cfg
-    raise _refuse(where, f"the configuration holds a {type(cfg).__name__}")
+    raise _refuse(where, _holds(type(cfg).__name__))
 
 
 def rebuild_layer(desc: dict, where: str, keras: Any) -> Any:
@@ -266,34 +293,39 @@ def rebuild_layer(desc: dict, where: str, keras: Any) -> Any:
     exactly that class (not a subclass defined by the submission).
     """
     if not desc or not desc.get("is_layer"):
-        raise CheckFailed(f"{where} is {'missing' if not desc else 'a ' + str(desc.get('type'))}, expected a keras layer")
+        if not desc:
+            raise CheckFailed(t("{where} is missing, expected a keras layer", where=where))
+        raise CheckFailed(t("{where} is a {type}, expected a keras layer", where=where, type=str(desc.get("type"))))
     ser = desc.get("serialized")
     if not isinstance(ser, dict):
-        raise CheckFailed(f"{where} ({desc.get('type')}) could not be serialized: {desc.get('serialize_error', '?')}")
+        raise CheckFailed(t("{where} ({type}) could not be serialized: {error}", where=where, type=desc.get("type"),
+                            error=desc.get("serialize_error", "?")))
     name = ser.get("class_name")
     cls = getattr(keras.layers, name, None) if isinstance(name, str) else None
     if (ser.get("module") != "keras.layers" or not isinstance(cls, type) or not issubclass(cls, keras.layers.Layer)
             or name in _CODE_LAYERS or desc.get("type") != class_path(cls)):
-        raise _refuse(where, f"it is a {desc.get('type')}")
+        raise _refuse(where, t("it is a {type}", type=desc.get("type")))
     cfg = ser.get("config")
     if not isinstance(cfg, dict):
-        raise _refuse(where, "its configuration is not a dict")
+        raise _refuse(where, _("its configuration is not a dict"))
     cfg = _sanitize(cfg, where, keras)
     act = cfg.get("activation", None)
     if "activation" in cfg and act is not None and not isinstance(act, str):
-        raise _refuse(where, "its activation is not a built-in Keras activation")
+        raise _refuse(where, _("its activation is not a built-in Keras activation"))
     if isinstance(act, str):
         try:
             keras.activations.get(act)
         except Exception:  # noqa: BLE001
-            raise _refuse(where, f"its activation {act!r} is not a built-in Keras activation") from None
+            raise _refuse(where, t("its activation {name} is not a built-in Keras activation",
+                                   name=repr(act))) from None
     units = cfg.get("units")
     if units is not None and (type(units) is not int or not 0 < units <= _MAX_UNITS):
-        raise CheckFailed(f"{where} has units={units!r}; expected a positive int")
+        raise CheckFailed(t("{where} has units={units}; expected a positive int", where=where, units=repr(units)))
     try:
         return cls.from_config(cfg)
     except Exception as exc:  # noqa: BLE001 - a config Keras itself refuses
-        raise CheckFailed(f"{where}: Keras could not rebuild the layer from its configuration ({_err(exc)})") from None
+        raise CheckFailed(t("{where}: Keras could not rebuild the layer from its configuration ({error})",
+                            where=where, error=_err(exc))) from None
 
 
 def initializer_matches(got: Any, want: Any) -> bool:
@@ -350,6 +382,14 @@ def reference_layers(model: Any, check_initializer: bool) -> list[RefLayer]:
     return out
 
 
+def _not_dense(label: str, layer: Any) -> str:
+    return t("{label} is a {type}, expected a keras.layers.Dense", label=label, type=type(layer).__name__)
+
+
+def _layer_text(layer: Any) -> str:
+    return f"{type(layer).__name__}({getattr(layer, 'units', '')})"
+
+
 def _fmt_shapes(shapes: list) -> str:
     return "[" + ", ".join(str(tuple(s)) for s in shapes) + "]"
 
@@ -372,11 +412,13 @@ class ModelView:
         names = self.layer_names()
         want = [r.name for r in ref]
         if len(names) != len(want):
-            raise CheckFailed(f"{self.what} has {len(names)} layer(s) ({', '.join(names) or 'none'}), "
-                              f"expected {len(want)}: {', '.join(want)}")
+            raise CheckFailed(t("{what} has {n} layer(s) ({names}), expected {n_expected}: {expected}",
+                                what=self.what, n=len(names), names=", ".join(names) or _("none"),
+                                n_expected=len(want), expected=", ".join(want)))
         for label, got, exp in zip(self.labels, names, want):
             if got != exp:
-                raise CheckFailed(f"{label} is named {got!r}, expected {exp!r} (pass name={exp!r})")
+                raise CheckFailed(t("{label} is named {got}, expected {expected} (pass name={expected})",
+                                    label=label, got=repr(got), expected=repr(exp)))
 
     def rebuilt(self, keras: Any) -> list[Any]:
         return [rebuild_layer(d, label, keras) for d, label in zip(self.layer_descs, self.labels)]
@@ -388,17 +430,20 @@ class ModelView:
         for label, layer, r in zip(self.labels, layers, ref):
             name = r.name
             if not isinstance(layer, keras.layers.Dense) or type(layer) is not keras.layers.Dense:
-                raise CheckFailed(f"{label} is a {type(layer).__name__}, expected a keras.layers.Dense")
+                raise CheckFailed(_not_dense(label, layer))
             if layer.units != r.units:
-                raise CheckFailed(f"{name} has {layer.units} units, expected {r.units}")
+                raise CheckFailed(t("{name} has {got} units, expected {expected}", name=name, got=layer.units,
+                                    expected=r.units))
             if layer.activation is not r.activation:
-                raise CheckFailed(f"activation of {name} is {activation_name(layer.activation)}, "
-                                  f"expected {activation_name(r.activation)}")
+                raise CheckFailed(t("activation of {name} is {got}, expected {expected}", name=name,
+                                    got=activation_name(layer.activation), expected=activation_name(r.activation)))
             if layer.use_bias != r.use_bias:
-                raise CheckFailed(f"{name} has use_bias={layer.use_bias}, expected {r.use_bias}")
+                raise CheckFailed(t("{name} has use_bias={got}, expected {expected}", name=name, got=layer.use_bias,
+                                    expected=r.use_bias))
             if r.kernel_initializer is not None and not initializer_matches(layer.kernel_initializer, r.kernel_initializer):
-                raise CheckFailed(f"kernel_initializer of {name} is {initializer_name(layer.kernel_initializer)}, "
-                                  f"expected he_normal ({initializer_name(r.kernel_initializer)})")
+                raise CheckFailed(t("kernel_initializer of {name} is {got}, expected he_normal ({expected})", name=name,
+                                    got=initializer_name(layer.kernel_initializer),
+                                    expected=initializer_name(r.kernel_initializer)))
         return layers
 
     # -- weights and parameters ---------------------------------------------------------
@@ -410,7 +455,7 @@ class ModelView:
             for w in (d or {}).get("weights") or []:
                 v = w.get("value") if isinstance(w, dict) else None
                 if not isinstance(v, np.ndarray):
-                    raise CheckFailed(f"the weights of {label} could not be read")
+                    raise CheckFailed(t("the weights of {label} could not be read", label=label))
                 vals.append(v)
             out.append(vals)
         return out
@@ -421,33 +466,36 @@ class ModelView:
         weights must fit them (and, with ``ref``, the grader's count must be the course's)."""
         weights = self.reported_weights()
         if not any(weights):
-            raise CheckFailed(f"{self.what} has 0 parameters: the model was never built. {not_built_hint}",
-                              {"kind": "not_built"})
+            raise CheckFailed(t("{what} has 0 parameters: the model was never built. {hint}", what=self.what,
+                                hint=not_built_hint), {"kind": "not_built"})
         width = n_in
         for i, (label, layer, ws) in enumerate(zip(self.labels, layers, weights)):
             if not ws:
-                raise CheckFailed(f"{label} has no weights: it was never built (not called on any input). "
-                                  f"{not_built_hint}", {"kind": "not_built"})
+                raise CheckFailed(t("{label} has no weights: it was never built (not called on any input). {hint}",
+                                    label=label, hint=not_built_hint), {"kind": "not_built"})
             if type(layer).__name__ != "Dense":
-                raise CheckFailed(f"{label} is a {type(layer).__name__}, expected a keras.layers.Dense")
+                raise CheckFailed(_not_dense(label, layer))
             if width * layer.units > _MAX_KERNEL:
-                raise CheckFailed(f"{label} would have a {width} x {layer.units} kernel, far larger than the course "
-                                  "network's layers")
+                raise CheckFailed(t("{label} would have a {rows} x {cols} kernel, far larger than the course "
+                                    "network's layers", label=label, rows=width, cols=layer.units))
             layer.build((None, width))
             if ref is not None and i < len(ref):
                 count = int(layer.count_params())  # the grader's Keras counts
                 if count != ref[i].n_params:
-                    raise CheckFailed(f"{label} has {count} parameters, expected {ref[i].n_params}",
+                    raise CheckFailed(t("{label} has {got} parameters, expected {expected}", label=label, got=count,
+                                        expected=ref[i].n_params),
                                       {"kind": "params", "got": count, "expected": ref[i].n_params})
             want = [tuple(int(s) for s in w.shape) for w in layer.weights]
             got = [tuple(w.shape) for w in ws]
             if got != want:
                 if got and want and len(got[0]) == 2 and len(want[0]) == 2 and got[0][0] != want[0][0]:
-                    msg = (f"{label} receives {got[0][0]} inputs, expected {width} "
-                           f"(its weights have shapes {_fmt_shapes(got)}, expected {_fmt_shapes(want)})")
+                    msg = t("{label} receives {got} inputs, expected {expected} (its weights have shapes "
+                            "{got_shapes}, expected {expected_shapes})", label=label, got=got[0][0], expected=width,
+                            got_shapes=_fmt_shapes(got), expected_shapes=_fmt_shapes(want))
                 else:
-                    msg = (f"{label} has weights of shapes {_fmt_shapes(got)}, expected {_fmt_shapes(want)} "
-                           f"for a {type(layer).__name__}({getattr(layer, 'units', '')}) receiving {width} inputs")
+                    msg = t("{label} has weights of shapes {got_shapes}, expected {expected_shapes} for a {layer} "
+                            "receiving {n} inputs", label=label, got_shapes=_fmt_shapes(got),
+                            expected_shapes=_fmt_shapes(want), layer=_layer_text(layer), n=width)
                 raise CheckFailed(msg, {"kind": "weight_shapes"})
             width = int(layer.compute_output_shape((None, width))[-1])
         return weights
@@ -457,8 +505,8 @@ class ModelView:
         want_total = sum(r.n_params for r in ref)
         trainable = sum(int(layer.count_params()) for layer in layers if layer.trainable)
         if trainable != want_total:
-            raise CheckFailed(f"{self.what} has {trainable} trainable parameters, expected {want_total} "
-                              "(do not freeze layers)")
+            raise CheckFailed(t("{what} has {got} trainable parameters, expected {expected} (do not freeze layers)",
+                                what=self.what, got=trainable, expected=want_total))
         total = 0
         for d in self.desc.get("layers") or []:
             for w in (d or {}).get("weights") or []:
@@ -466,7 +514,8 @@ class ModelView:
                 total += int(v.size) if isinstance(v, np.ndarray) else 0
         if total != want_total:
             parts = ", ".join(f"{r.name} {r.n_params}" for r in ref)
-            raise CheckFailed(f"{self.what} has {total} parameters in all its layers, expected {want_total} ({parts})")
+            raise CheckFailed(t("{what} has {got} parameters in all its layers, expected {expected} ({parts})",
+                                what=self.what, got=total, expected=want_total, parts=parts))
 
     # -- forward pass -------------------------------------------------------------------
 
@@ -482,14 +531,17 @@ class ModelView:
         weights = self.build_chain(layers, n_in, not_built_hint)
         for err_key in ("predict_error", "predict_set_error"):
             if self.desc.get(err_key):
-                raise CheckFailed(f"calling the model on a batch of shape {x.shape} failed: {self.desc[err_key]}")
+                raise CheckFailed(t("calling the model on a batch of shape {shape} failed: {error}", shape=x.shape,
+                                    error=_text(self.desc[err_key])))
         if self.desc.get("set_weights_error"):
-            raise CheckFailed(f"loading new weights into the model's layers failed: {self.desc['set_weights_error']}")
+            raise CheckFailed(t("loading new weights into the model's layers failed: {error}",
+                                error=_text(self.desc["set_weights_error"])))
         chain = " -> ".join(self.layer_names())
         for pred_key, ws in (("predictions", weights), ("predictions_set", grader_weights)):
             got = self.desc.get(pred_key)
             if got is None:
-                raise CheckFailed(f"{self.what} did not produce predictions for a batch of shape {x.shape}")
+                raise CheckFailed(t("{what} did not produce predictions for a batch of shape {shape}", what=self.what,
+                                    shape=x.shape))
             y = x
             for layer, w in zip(layers, ws):
                 layer.set_weights([np.asarray(v) for v in w])
@@ -497,11 +549,12 @@ class ModelView:
             want = np.asarray(y)
             try:
                 assert_allclose(got, want, rtol=rtol, atol=atol,
-                                name=f"the output of {self.what} on a batch of shape {x.shape}")
+                                name=t("the output of {what} on a batch of shape {shape}", what=self.what,
+                                       shape=x.shape))
             except CheckFailed as exc:
-                which = "its own weights" if pred_key == "predictions" else "weights chosen by the grader"
-                raise CheckFailed(f"{exc.message}. The grader computed {chain} with {which}; {call_hint}",
-                                  exc.details) from None
+                which = _("its own weights") if pred_key == "predictions" else _("weights chosen by the grader")
+                raise CheckFailed(t("{message}. The grader computed {chain} with {weights}; {hint}", message=exc.message,
+                                    chain=chain, weights=which, hint=call_hint), exc.details) from None
 
 
 def finite_weights_for(ref: list[RefLayer], rng: np.random.Generator, x: np.ndarray) -> list[list[np.ndarray]]:

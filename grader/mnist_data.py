@@ -24,11 +24,13 @@ from pathlib import Path
 import numpy as np
 
 from grader.errors import UsageError
+from grader.i18n import N_, _, t
 
 KEYS = ("x_train", "y_train", "x_test", "y_test")
 N_TRAIN, N_TEST = 60_000, 10_000
 
-HOW_TO = (
+# Also shown to students (in the report) when grading every topic without the data.
+HOW_TO = N_(
     "provide mnist.npz in one of three ways: pass --mnist PATH (or set mnist = \"PATH\" under "
     "[tool.grader] in pyproject.toml), set the GRADER_MNIST environment variable to the file, "
     "or put it in the Keras cache as ~/.keras/datasets/mnist.npz (keras.datasets.mnist.load_data() "
@@ -36,6 +38,10 @@ HOW_TO = (
 )
 
 _cache: dict[tuple, tuple] = {}
+
+
+def _exc_text(exc: BaseException, limit: int | None = None) -> str:
+    return f"{type(exc).__name__}: {str(exc)[:limit]}"
 
 
 def keras_cache_path() -> Path:
@@ -47,21 +53,25 @@ def validate(arrays: dict, source: str) -> tuple:
     """((x_train, y_train), (x_test, y_test)) after checking keys, shapes, dtypes, labels."""
     missing = [k for k in KEYS if k not in arrays]
     if missing:
-        raise UsageError(f"{source} lacks the array(s) {', '.join(missing)} (expected {', '.join(KEYS)})",
-                         fix=HOW_TO)
+        raise UsageError(t("{source} lacks the array(s) {missing} (expected {expected})", source=source,
+                           missing=", ".join(missing), expected=", ".join(KEYS)), fix=_(HOW_TO))
     out = {}
     for key, n in (("x_train", N_TRAIN), ("y_train", N_TRAIN), ("x_test", N_TEST), ("y_test", N_TEST)):
         a = np.asarray(arrays[key])
         want = (n, 28, 28) if key.startswith("x") else (n,)
         if a.shape != want:
-            raise UsageError(f"{source}: {key} has shape {a.shape}, expected {want}", fix=HOW_TO)
+            raise UsageError(t("{source}: {key} has shape {shape}, expected {expected}", source=source, key=key,
+                               shape=a.shape, expected=want), fix=_(HOW_TO))
         if key.startswith("x") and a.dtype != np.uint8:
-            raise UsageError(f"{source}: {key} has dtype {a.dtype}, expected uint8 pixels 0-255", fix=HOW_TO)
+            raise UsageError(t("{source}: {key} has dtype {dtype}, expected uint8 pixels 0-255", source=source, key=key,
+                               dtype=a.dtype), fix=_(HOW_TO))
         if key.startswith("y"):
             if a.dtype.kind not in "iu":
-                raise UsageError(f"{source}: {key} has dtype {a.dtype}, expected integer labels", fix=HOW_TO)
+                raise UsageError(t("{source}: {key} has dtype {dtype}, expected integer labels", source=source,
+                                   key=key, dtype=a.dtype), fix=_(HOW_TO))
             if a.min() < 0 or a.max() > 9:
-                raise UsageError(f"{source}: {key} holds labels outside 0-9 ({a.min()}..{a.max()})", fix=HOW_TO)
+                raise UsageError(t("{source}: {key} holds labels outside 0-9 ({low}..{high})", source=source, key=key,
+                                   low=a.min(), high=a.max()), fix=_(HOW_TO))
             a = a.astype(np.uint8)
         a = np.array(a, copy=True)
         a.setflags(write=False)  # shared by every check of the run: nobody may change it
@@ -73,9 +83,9 @@ def read_npz(path: str | os.PathLike) -> tuple:
     """Read and validate ``path`` (cached per path, size and modification time)."""
     p = Path(path).expanduser()
     if not p.exists():
-        raise UsageError(f"the MNIST file {p} does not exist", fix=HOW_TO)
+        raise UsageError(t("the MNIST file {path} does not exist", path=p), fix=_(HOW_TO))
     if not p.is_file():
-        raise UsageError(f"the MNIST path {p} is not a file", fix=HOW_TO)
+        raise UsageError(t("the MNIST path {path} is not a file", path=p), fix=_(HOW_TO))
     st = p.stat()
     key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
     if key not in _cache:
@@ -83,8 +93,8 @@ def read_npz(path: str | os.PathLike) -> tuple:
             with np.load(p, allow_pickle=False) as f:
                 arrays = {k: f[k] for k in f.files if k in KEYS}
         except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-            raise UsageError(f"the MNIST file {p} could not be read as .npz ({type(exc).__name__}: {exc})",
-                             fix=HOW_TO) from None
+            raise UsageError(t("the MNIST file {path} could not be read as .npz ({error})", path=p,
+                               error=_exc_text(exc)), fix=_(HOW_TO)) from None
         _cache.clear()  # one data set at a time: 55 MB
         _cache[key] = validate(arrays, str(p))
     return _cache[key]
@@ -98,9 +108,10 @@ def _download() -> Path:
         (xtr, ytr), (xte, yte) = keras.datasets.mnist.load_data()
     except Exception as exc:  # noqa: BLE001 - offline, blocked, corrupt download...
         raise UsageError(
-            f"no MNIST data found: no path was given, {keras_cache_path()} does not hold a readable "
-            f"mnist.npz, and keras.datasets.mnist.load_data() failed ({type(exc).__name__}: {str(exc)[:200]})",
-            fix=HOW_TO,
+            t("no MNIST data found: no path was given, {cache} does not hold a readable mnist.npz, and "
+              "keras.datasets.mnist.load_data() failed ({error})", cache=keras_cache_path(),
+              error=_exc_text(exc, 200)),
+            fix=_(HOW_TO),
         ) from None
     validate({"x_train": xtr, "y_train": ytr, "x_test": xte, "y_test": yte}, "keras.datasets.mnist")
     cached = keras_cache_path()

@@ -17,6 +17,27 @@ import os
 import time
 from typing import Any
 
+from grader.i18n import N_
+from grader.worker import message
+
+# Sentences for the student, translated by the grader (grader.student.localize): the worker
+# does not know the student's language.
+AN_ARRAY = N_("an array of shape {shape} and dtype {dtype}")
+A_TYPE_OF_SHAPE = N_("a {type} of shape {shape}")
+A_TYPE_OF_LENGTH = N_("a {type} of length {n}")
+A_TYPE = N_("a {type}")
+EXIT_CALLED = N_("called sys.exit({code})")
+NOT_DEFINED = N_("{name} is not defined in {file}")
+NEEDS_A_PAIR = N_("{call} returned {got}; the training run needs a pair {want}")
+WRONG_PART = N_("{call} returned {name} as {got}; the training run needs {want}")
+NOT_A_KERAS_MODEL = N_("build_model() returned {got}, not a keras.Model")
+ON_TRAINING_IMAGES = N_("preprocess(x_train, y_train) on {n} training images")
+ON_TEST_IMAGES = N_("preprocess(x_test, y_test) on {n} test images")
+PAIR_SHAPES = N_("(x of shape {x_shape}, y of shape {y_shape})")
+UNPRINTABLE = N_("<exception message could not be printed>")
+WORKER_MESSAGES = (AN_ARRAY, A_TYPE_OF_SHAPE, A_TYPE_OF_LENGTH, A_TYPE, EXIT_CALLED, NOT_DEFINED, NEEDS_A_PAIR,
+                   WRONG_PART, NOT_A_KERAS_MODEL, ON_TRAINING_IMAGES, ON_TEST_IMAGES, PAIR_SHAPES, UNPRINTABLE)
+
 
 def _type_path(obj: Any) -> str:
     t = type(obj)
@@ -72,41 +93,47 @@ def _step(step: str, fn, *args, **kwargs):
         raise _Stop({"status": "not_implemented", "step": step, "message": str(exc)[:300]}) from None
     except SystemExit as exc:
         raise _Stop({"status": "raised", "step": step, "type": "SystemExit",
-                     "message": f"called sys.exit({exc.code!r})", "file": "", "line": None}) from None
+                     "message": message(EXIT_CALLED, code=repr(exc.code)), "file": "", "line": None}) from None
     except BaseException as exc:  # noqa: BLE001 - whatever the student's code does
         from grader.worker import _exc_payload
 
         payload = _exc_payload("raised", exc)
         payload.update(status="raised", step=step)
+        if payload.pop("unprintable", False):
+            payload["message"] = message(UNPRINTABLE)
         raise _Stop(payload) from None
 
 
-def _problem(step: str, message: str) -> _Stop:
-    return _Stop({"status": "problem", "step": step, "message": message})
+def _problem(step: str, text: dict) -> _Stop:
+    return _Stop({"status": "problem", "step": step, "message": text})
 
 
-def _describe_value(v: Any) -> str:
+def _describe_value(v: Any) -> dict | str:
     import numpy as np
 
     if isinstance(v, np.ndarray):
-        return f"an array of shape {v.shape} and dtype {v.dtype}"
+        return message(AN_ARRAY, shape=str(v.shape), dtype=str(v.dtype))
     if v is None:
         return "None"
     shape = getattr(v, "shape", None)
     if shape is not None:
-        return f"a {_type_path(v)} of shape {tuple(shape)}"
+        try:
+            shape = str(tuple(shape))
+        except Exception:  # noqa: BLE001 - a hostile shape
+            shape = "?"
+        return message(A_TYPE_OF_SHAPE, type=_type_path(v), shape=shape)
     if isinstance(v, (list, tuple)):
-        return f"a {type(v).__name__} of length {len(v)}"
-    return f"a {_type_path(v)}"
+        return message(A_TYPE_OF_LENGTH, type=type(v).__name__, n=len(v))
+    return message(A_TYPE, type=_type_path(v))
 
 
-def _pair(value: Any, n: int, call: str):
+def _pair(value: Any, n: int, call: dict):
     """Check a preprocess() result enough to train on it: (x (n, 784), y (n, 10)) numeric arrays."""
     import numpy as np
 
-    want = f"(x of shape ({n}, 784), y of shape ({n}, 10))"
+    want = message(PAIR_SHAPES, x_shape=str((n, 784)), y_shape=str((n, 10)))
     if not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise _problem("preprocess", f"{call} returned {_describe_value(value)}; the training run needs a pair {want}")
+        raise _problem("preprocess", message(NEEDS_A_PAIR, call=call, got=_describe_value(value), want=want))
     out = []
     for name, v, width in (("x", value[0], 784), ("y", value[1], 10)):
         try:
@@ -114,7 +141,7 @@ def _pair(value: Any, n: int, call: str):
         except Exception:  # noqa: BLE001
             arr = None
         if arr is None or arr.dtype.kind not in "biuf" or arr.shape != (n, width):
-            raise _problem("preprocess", f"{call} returned {name} as {_describe_value(v)}; the training run needs {want}")
+            raise _problem("preprocess", message(WRONG_PART, call=call, name=name, got=_describe_value(v), want=want))
         out.append(arr)
     return out
 
@@ -227,15 +254,16 @@ def _train_and_save(module, report, npz, out_dir, probe, epochs, n_train, n_val)
     report("preprocessing the images with your preprocess()", force=True)
     for name in ("preprocess", "build_model", "train"):
         if not callable(getattr(module, name, None)):
-            raise _Stop({"status": "missing", "step": name, "message": f"{name} is not defined in mnist.py"})
+            raise _Stop({"status": "missing", "step": name,
+                         "message": message(NOT_DEFINED, name=name, file="mnist.py")})
     xtr, ytr = _pair(_step("preprocess", module.preprocess, x_train.copy(), y_train.copy()), len(x_train),
-                     f"preprocess(x_train, y_train) on {len(x_train)} training images")
+                     message(ON_TRAINING_IMAGES, n=len(x_train)))
     xte, yte = _pair(_step("preprocess", module.preprocess, x_test.copy(), y_test.copy()), len(x_test),
-                     f"preprocess(x_test, y_test) on {len(x_test)} test images")
+                     message(ON_TEST_IMAGES, n=len(x_test)))
     report("building the model with your build_model()", force=True)
     model = _step("build_model", module.build_model)
     if not isinstance(model, keras.Model):
-        raise _problem("build_model", f"build_model() returned {_describe_value(model)}, not a keras.Model")
+        raise _problem("build_model", message(NOT_A_KERAS_MODEL, got=_describe_value(model)))
     fits: list = []
     _attach_progress(model, _progress_callback(report, fits))
     kwargs = {} if epochs is None else {"epochs": int(epochs)}
@@ -245,7 +273,7 @@ def _train_and_save(module, report, npz, out_dir, probe, epochs, n_train, n_val)
     seconds = time.monotonic() - t0
     history_type, history_values = _plain_history(history)
     report("saving the trained model", force=True)
-    probe_pred = _step("the trained model's predict", lambda: np.asarray(model.predict(probe, verbose=0)))
+    probe_pred = _step("model.predict", lambda: np.asarray(model.predict(probe, verbose=0)))
     path = os.path.join(out_dir, "trained.keras")
     _step("model.save", model.save, path)
     return {

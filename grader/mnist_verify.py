@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from grader.errors import CheckFailed
+from grader.i18n import _, t
 
 # The course network (seed, section 5.3), as a sequence of operations.
 COURSE_OPS: list[tuple] = [
@@ -37,6 +38,10 @@ COURSE_PARAMS = (671_754, 670_730, 1_024)  # total, trainable, non-trainable
 # ------------------------------------------------------------------------ configuration
 
 
+def _exc_text(exc: BaseException, limit: int) -> str:
+    return f"{type(exc).__name__}: {str(exc)[:limit]}"
+
+
 def check_builtin_config(cfg: Any, what: str) -> None:
     """Refuse configs that name anything but Keras built-ins (before Keras deserializes them)."""
     stack = [cfg]
@@ -50,50 +55,51 @@ def check_builtin_config(cfg: Any, what: str) -> None:
                 reg = node.get("registered_name")
                 builtin_fn = module == "builtins" and cls == "function" and isinstance(node.get("config"), str)
                 if not builtin_fn and not (isinstance(module, str) and (module == "keras" or module.startswith("keras."))):
-                    raise CheckFailed(f"{what} uses {cls!s:.60} from {module!s:.60}; the course network uses only "
-                                      "built-in Keras layers (keras.layers)")
+                    raise CheckFailed(t("{what} uses {name} from {module}; the course network uses only "
+                                        "built-in Keras layers (keras.layers)", what=what, name=str(cls)[:60],
+                                        module=str(module)[:60]))
                 if isinstance(reg, str) and ">" in reg:
-                    raise CheckFailed(f"{what} uses the custom class {reg:.80}; the course network uses only "
-                                      "built-in Keras layers (keras.layers)")
+                    raise CheckFailed(t("{what} uses the custom class {name}; the course network uses only "
+                                        "built-in Keras layers (keras.layers)", what=what, name=reg[:80]))
                 if cls == "Lambda":
-                    raise CheckFailed(f"{what} uses a Lambda layer; the course network uses only Dense, Activation, "
-                                      "Dropout and BatchNormalization layers")
+                    raise CheckFailed(t("{what} uses a Lambda layer; the course network uses only Dense, Activation, "
+                                        "Dropout and BatchNormalization layers", what=what))
             stack.extend(node.values())
 
 
 def rebuild(desc: Any, keras) -> Any:
     """The grader's own copy of the student's model, rebuilt from the reported configuration."""
     if not isinstance(desc, dict) or desc.get("kind") not in ("model", "not_a_model"):
-        raise CheckFailed("build_model() returned something the grader could not inspect")
+        raise CheckFailed(_("build_model() returned something the grader could not inspect"))
     if desc["kind"] == "not_a_model":
-        raise CheckFailed(f"build_model() returned {desc.get('type')} ({desc.get('repr', '')[:80]}); "
-                          "it should return a compiled keras.Model (keras.Sequential)")
+        raise CheckFailed(t("build_model() returned {type} ({repr}); it should return a compiled keras.Model "
+                            "(keras.Sequential)", type=desc.get("type"), repr=str(desc.get("repr", ""))[:80]))
     if "config_json" not in desc:
-        raise CheckFailed(f"the model's configuration could not be read ({desc.get('config_error')}); "
-                          "build it from built-in keras.layers")
+        raise CheckFailed(t("the model's configuration could not be read ({error}); build it from built-in "
+                            "keras.layers", error=desc.get("config_error")))
     try:
         cfg = json.loads(desc["config_json"])
     except (TypeError, ValueError):
-        raise CheckFailed("the model's configuration could not be read") from None
-    check_builtin_config(cfg, "build_model()'s model")
+        raise CheckFailed(_("the model's configuration could not be read")) from None
+    check_builtin_config(cfg, _("build_model()'s model"))
     if cfg.get("class_name") not in ("Sequential", "Functional") or cfg.get("module") != "keras":
-        raise CheckFailed(f"build_model() returned a {cfg.get('class_name')!s:.60} model; use keras.Sequential "
-                          "(or the functional keras.Model) with built-in layers")
+        raise CheckFailed(t("build_model() returned a {type} model; use keras.Sequential (or the functional "
+                            "keras.Model) with built-in layers", type=str(cfg.get("class_name"))[:60]))
     try:
         model = keras.saving.deserialize_keras_object(cfg, safe_mode=True)
     except Exception as exc:  # noqa: BLE001 - the student's config, whatever it holds
-        raise CheckFailed(f"the grader could not rebuild build_model()'s model from its configuration "
-                          f"({type(exc).__name__}: {str(exc)[:200]})") from None
+        raise CheckFailed(t("the grader could not rebuild build_model()'s model from its configuration ({error})",
+                            error=_exc_text(exc, 200))) from None
     if not model.built or not model.weights:
-        raise CheckFailed("build_model()'s model has no input shape, so it has no weights yet: start it with "
-                          "keras.Input(shape=(784,)) (or input_shape=(784,) on the first Dense layer)")
+        raise CheckFailed(_("build_model()'s model has no input shape, so it has no weights yet: start it with "
+                            "keras.Input(shape=(784,)) (or input_shape=(784,) on the first Dense layer)"))
     # The reported weight shapes must be the ones the configuration implies.
     reported = [(tuple(w[1]), bool(w[2])) for layer in desc.get("layers", []) for w in layer.get("weights", [])]
     rebuilt = [(tuple(int(d) for d in w.shape), bool(w.trainable)) for w in model.weights]
     if sorted(reported) != sorted(rebuilt):
-        raise CheckFailed("build_model()'s model has weights that do not follow from its layer configuration "
-                          f"({len(reported)} weight arrays reported, {len(rebuilt)} expected); build it from "
-                          "built-in keras.layers without changing their weights afterwards")
+        raise CheckFailed(t("build_model()'s model has weights that do not follow from its layer configuration "
+                            "({got} weight arrays reported, {expected} expected); build it from built-in keras.layers "
+                            "without changing their weights afterwards", got=len(reported), expected=len(rebuilt)))
     return model
 
 
@@ -192,16 +198,18 @@ def first_difference(ops: list[tuple], input_shape: Any) -> str | None:
     """A sentence naming the first difference from the course network (None if there is none)."""
     shape = tuple(input_shape) if isinstance(input_shape, (list, tuple)) else input_shape
     if shape != (None, 784):
-        return f"the model takes inputs of shape {shape}; the course network takes flattened images, (None, 784)"
+        return t("the model takes inputs of shape {shape}; the course network takes flattened images, (None, 784)",
+                 shape=shape)
     for i, want in enumerate(COURSE_OPS):
-        before = "the input" if i == 0 else op_text(COURSE_OPS[i - 1])
+        before = _("the input") if i == 0 else op_text(COURSE_OPS[i - 1])
         if i >= len(ops):
-            return f"your network ends after {op_text(ops[-1]) if ops else 'the input'}; the course network " \
-                   f"continues with {op_text(want)}"
+            return t("your network ends after {last}; the course network continues with {want}",
+                     last=op_text(ops[-1]) if ops else _("the input"), want=op_text(want))
         if not _same(ops[i], want):
-            return f"after {before} the course network has {op_text(want)}, yours has {op_text(ops[i])}"
+            return t("after {before} the course network has {want}, yours has {got}", before=before,
+                     want=op_text(want), got=op_text(ops[i]))
     if len(ops) > len(COURSE_OPS):
-        return f"your network has an extra {op_text(ops[len(COURSE_OPS)])} after the final softmax"
+        return t("your network has an extra {extra} after the final softmax", extra=op_text(ops[len(COURSE_OPS)]))
     return None
 
 
@@ -214,11 +222,13 @@ def architecture_problem(model, keras, what: str) -> str | None:
     ops = canonical_ops(model, keras)
     diff = first_difference(ops, getattr(model, "input_shape", None))
     if diff:
-        return f"{what} is not the course network: {diff}.\n  course: {sequence_text(COURSE_OPS)}\n  yours:  {sequence_text(ops)}"
+        return t("{what} is not the course network: {difference}.\n  course: {course}\n  yours:  {yours}", what=what,
+                 difference=diff, course=sequence_text(COURSE_OPS), yours=sequence_text(ops))
     counts = param_counts(model)
     if counts != COURSE_PARAMS:
-        return f"{what} has {counts[0]:,} parameters ({counts[1]:,} trainable, {counts[2]:,} non-trainable); " \
-               f"the course network has 671,754 (670,730 trainable, 1,024 non-trainable)"
+        return t("{what} has {total} parameters ({trainable} trainable, {frozen} non-trainable); the course network "
+                 "has 671,754 (670,730 trainable, 1,024 non-trainable)", what=what, total=format(counts[0], ","),
+                 trainable=format(counts[1], ","), frozen=format(counts[2], ","))
     return None
 
 
@@ -227,14 +237,14 @@ def architecture_problem(model, keras, what: str) -> str | None:
 
 def compile_problem(desc: dict) -> str | None:
     if "compile_json" not in desc:
-        return f"the model's compile settings could not be read ({desc.get('compile_error')})"
+        return t("the model's compile settings could not be read ({error})", error=desc.get("compile_error"))
     try:
         cfg = json.loads(desc["compile_json"])
     except (TypeError, ValueError):
-        return "the model's compile settings could not be read"
+        return _("the model's compile settings could not be read")
     if not desc.get("compiled") or not cfg:
-        return "build_model() returns a model that is not compiled: call model.compile(loss=..., optimizer=..., " \
-               "metrics=[...]) before returning it"
+        return _("build_model() returns a model that is not compiled: call model.compile(loss=..., optimizer=..., "
+                 "metrics=[...]) before returning it")
     loss = cfg.get("loss")
     ok_loss = (
         loss in ("categorical_crossentropy", "CategoricalCrossentropy")
@@ -243,11 +253,11 @@ def compile_problem(desc: dict) -> str | None:
         or (isinstance(loss, dict) and loss.get("class_name") == "function" and loss.get("config") == "categorical_crossentropy")
     )
     if not ok_loss:
-        return f"the loss is {_short(loss)}; the course network is compiled with loss='categorical_crossentropy' " \
-               "(one-hot labels, softmax outputs)"
+        return t("the loss is {loss}; the course network is compiled with loss='categorical_crossentropy' "
+                 "(one-hot labels, softmax outputs)", loss=_short(loss))
     opt = cfg.get("optimizer")
     if not (opt in ("adam", "Adam") or (isinstance(opt, dict) and opt.get("class_name") == "Adam")):
-        return f"the optimizer is {_short(opt)}; the course network uses optimizer='adam'"
+        return t("the optimizer is {optimizer}; the course network uses optimizer='adam'", optimizer=_short(opt))
     metrics = cfg.get("metrics") or []
     if not isinstance(metrics, list):
         metrics = [metrics]
@@ -258,7 +268,8 @@ def compile_problem(desc: dict) -> str | None:
         elif isinstance(m, dict):
             names.add(str(m.get("class_name")))
     if not names & {"accuracy", "acc", "categorical_accuracy", "CategoricalAccuracy"}:
-        return f"the metrics are {_short(metrics)}; the course network reports metrics=['accuracy']"
+        return t("the metrics are {metrics}; the course network reports metrics=['accuracy']",
+                 metrics=_short(metrics))
     return None
 
 
@@ -277,26 +288,28 @@ def load_keras_file(path: str, keras, what: str):
         with zipfile.ZipFile(path) as zf:
             cfg = json.loads(zf.read("config.json"))
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, RuntimeError) as exc:
-        raise CheckFailed(f"{what} is not a readable .keras model file ({type(exc).__name__}: {str(exc)[:120]}); "
-                          "save it with model.save('mnist_model.keras')") from None
+        raise CheckFailed(t("{what} is not a readable .keras model file ({error}); save it with "
+                            "model.save('mnist_model.keras')", what=what,
+                            error=_exc_text(exc, 120))) from None
     check_builtin_config(cfg, what)
     try:
         return keras.models.load_model(path, safe_mode=True, compile=False)
     except Exception as exc:  # noqa: BLE001 - corrupt weights, unknown layers...
-        raise CheckFailed(f"{what} could not be loaded ({type(exc).__name__}: {str(exc)[:200]}); "
-                          "save it with model.save('mnist_model.keras')") from None
+        raise CheckFailed(t("{what} could not be loaded ({error}); save it with model.save('mnist_model.keras')",
+                            what=what, error=_exc_text(exc, 200))) from None
 
 
 def shape_problem(model, what: str) -> str | None:
     try:
         ins, outs = model.input_shape, model.output_shape
     except Exception:  # noqa: BLE001 - multi-input or unbuilt models
-        return f"{what} has no single input and output"
+        return t("{what} has no single input and output", what=what)
     if tuple(ins) != (None, 784):
-        return f"{what} expects inputs of shape {tuple(ins)}; the course network takes flattened images of " \
-               "shape (None, 784) (preprocess turns each 28x28 image into 784 pixels)"
+        return t("{what} expects inputs of shape {shape}; the course network takes flattened images of shape "
+                 "(None, 784) (preprocess turns each 28x28 image into 784 pixels)", what=what, shape=tuple(ins))
     if tuple(outs) != (None, 10):
-        return f"{what} outputs shape {tuple(outs)}; expected (None, 10): one probability per digit"
+        return t("{what} outputs shape {shape}; expected (None, 10): one probability per digit", what=what,
+                 shape=tuple(outs))
     return None
 
 

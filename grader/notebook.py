@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Iterable
 
 from grader.errors import UsageError
+from grader.i18n import t
 from grader.topics import BY_SLUG, TOPICS
 
 SUFFIX = ".ipynb"
@@ -195,8 +196,12 @@ def cells_to_module(cells: Iterable[str], names: Iterable[str], *, header: str =
             if hit:  # keep it so the student sees the syntax error, not "not attempted"
                 stmts.append(_Stmt(ci, order, src.rstrip("\n"), hit, set()))
                 order += 1
-            notes.append(f"cell {ci + 1} is not valid Python ({exc.msg}, line {exc.lineno})"
-                         + ("" if hit else "; ignored"))
+            if hit:
+                notes.append(t("cell {number} is not valid Python ({error}, line {line})", number=ci + 1,
+                               error=exc.msg, line=exc.lineno))
+            else:
+                notes.append(t("cell {number} is not valid Python ({error}, line {line}); ignored", number=ci + 1,
+                               error=exc.msg, line=exc.lineno))
             continue
         lines = src.splitlines()
         for node in tree.body:
@@ -414,12 +419,12 @@ _TEXT = {
            "error": "error", "timeout": "timeout", "not_attempted": "not attempted",
            "all": "All checks passed.", "none": "Nothing attempted yet: fill in the functions above.",
            "hint": "hint", "check": "check", "status": "status", "fn": "function",
-           "missing": "not defined in this notebook"},
+           "missing": "not defined in this notebook", "note": "note"},
     "zh": {"title": "自测", "points": "分", "passed": "通过", "failed": "未通过",
            "error": "出错", "timeout": "超时", "not_attempted": "未作答",
            "all": "全部检查通过。", "none": "还没有作答：请先完成上面的函数。",
            "hint": "提示", "check": "检查项", "status": "状态", "fn": "函数",
-           "missing": "本笔记本中没有定义"},
+           "missing": "本笔记本中没有定义", "note": "注意"},
 }
 _COLOR = {"passed": "#1a7f37", "failed": "#cf222e", "error": "#9a6700", "timeout": "#9a6700",
           "not_attempted": "#6e7781"}
@@ -463,7 +468,7 @@ class SelfCheckReport:
                 lines.append(f"      {msg}")
             if hint:
                 lines.append(f"      {T['hint']}: {hint}")
-        lines.extend(f"note: {n}" for n in self.notes)
+        lines.extend(f"{T['note']}: {n}" for n in self.notes)
         return "\n".join(lines)
 
     def markdown(self) -> str:
@@ -500,7 +505,7 @@ class SelfCheckReport:
                         f"<td>{c.points:g}/{c.max_points:g}</td></tr>")
         table = (f"<table><tr><th>{e(T['fn'])}</th><th>{e(T['check'])}</th><th>{e(T['status'])}</th>"
                  f"<th>{e(T['points'])}</th></tr>{''.join(rows)}</table>")
-        notes = "".join(f"<p><small>note: {e(n)}</small></p>" for n in self.notes)
+        notes = "".join(f"<p><small>{e(T['note'])}: {e(n)}</small></p>" for n in self.notes)
         return head + table + notes + "</div>"
 
     def __str__(self) -> str:
@@ -540,6 +545,9 @@ def self_check(topic: str, namespace: dict | None = None, *, lang: str = "en", s
         raise UsageError(f"unknown topic {topic!r}", fix=f"choose from: {', '.join(t.slug for t in TOPICS)}")
     if namespace is None:
         namespace = sys._getframe(1).f_globals
+    from grader import i18n
+
+    i18n.set_lang(lang if lang in i18n.LANGS else "en")  # the conversion's notes and the checks' messages
     names = api_names(topic)
     conv = cells_to_module(_namespace_cells(namespace, names), names)
     tmp = Path(tempfile.mkdtemp(prefix="grader-selfcheck-"))
@@ -556,7 +564,8 @@ def self_check(topic: str, namespace: dict | None = None, *, lang: str = "en", s
         settings = cfg.build_settings(
             {**table, **{k: v for k, v in extra.items() if k in limit_keys}},
             submission=sub, topics=(topic,), seed=seed, out=tmp / "report",
-            **{k: v for k, v in extra.items() if k not in limit_keys},
+            **{k: v for k, v in extra.items() if k not in limit_keys and k != "lang"},
+            lang=i18n.get_lang(),
         )
         result = runner.run(settings)
     finally:

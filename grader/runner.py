@@ -209,7 +209,7 @@ def _topic_results(topics: list[str], plugin: GraderPlugin, pool: WorkerPool, py
             res = CheckResult(
                 id=f"{meta.topic}::{item.name}", topic=meta.topic, name=item.name, function=meta.function,
                 title=meta.title, status="error", points=0.0, max_points=meta.points,
-                message=f"internal grader error: the check did not run (pytest exit {pytest_code})",
+                message=i18n.t("internal grader error: the check did not run (pytest exit {code})", code=pytest_code),
                 internal_error=True, hidden=meta.hidden,
             )
         by_topic.setdefault(meta.topic, []).append(res)

@@ -33,12 +33,16 @@ from grader.errors import (
     StudentRaised,
     StudentTimeout,
 )
-from grader.i18n import t
+from grader.i18n import _, t
 from grader.topics import BY_SLUG, FORBIDDEN_IN_NUMPY_ONLY
 
+# The grader package is imported from GRADER_PATH first, so that the worker runs the same
+# grader as this process (not another copy installed in site-packages); the path then moves to
+# the end so it shadows nothing else the submission imports.
 _BOOT = (
-    "import sys; sys.path.append(sys.argv[2]); "
-    "from grader.worker import main; main(sys.argv)"
+    "import sys; sys.path.insert(0, sys.argv[2]); "
+    "from grader.worker import main; "
+    "sys.path.remove(sys.argv[2]); sys.path.append(sys.argv[2]); main(sys.argv)"
 )
 _GRADER_PARENT = str(Path(__file__).resolve().parent.parent)
 
@@ -176,9 +180,15 @@ class Worker:
                 blocked[name] = t(
                     "'{topic}' is a numpy-only topic: importing {module} is not allowed; write the computation "
                     "with NumPy", topic=self.topic.slug, module=name)
+        denied = {  # templates, filled in by the worker
+            "read": _("reading {path} is not allowed while grading"),
+            "spawn": _("starting other programs ({event}) is not allowed while grading"),
+            "signal": _("sending signals to other processes is not allowed while grading"),
+        }
         return {
             "root": str(self.root),
             "protected": [str(Path(_GRADER_PARENT) / "solutions")],
+            "denied": denied,
             "filename": self.topic.module_file,
             "module": self.topic.slug,
             "blocked": blocked,
@@ -347,6 +357,8 @@ class Worker:
             self.timed_out.add(name)
             raise
         if reply["ok"]:
+            if describe:
+                reply["value"] = localize(reply.get("value"), describe)
             return reply
         kind = reply.get("kind")
         if kind == "missing":
@@ -370,6 +382,7 @@ class Worker:
             self._progress_path = None
             Path(name).unlink(missing_ok=True)
         if reply["ok"]:
+            reply["value"] = localize(reply.get("value"), driver)
             return reply
         if reply.get("kind") == "not_implemented":
             raise NotAttempted(t("{what}: a function still raises NotImplementedError ({detail})", what=what,
@@ -408,6 +421,53 @@ def forbidden_imports(path: Path) -> list[str]:
     return sorted(found)
 
 
+def _worker_messages(code: str) -> frozenset[str]:
+    """The message ids the grader module ``code`` ("package.module:function") sends from the worker."""
+    import importlib
+
+    mod_name = code.partition(":")[0]
+    try:
+        return frozenset(getattr(importlib.import_module(mod_name), "WORKER_MESSAGES", ()))
+    except ImportError:  # pragma: no cover - the grader itself names the module
+        return frozenset()
+
+
+def localize(value: Any, code: str) -> Any:
+    """``value`` (a describer's or driver's reply) with every message marker (see
+    :func:`grader.worker.message`) replaced by its translation.
+
+    Only message ids the describing module declares are translated (the worker is untrusted);
+    any other marker is left as it is.
+    """
+    allowed = _worker_messages(code)
+
+    def walk(v: Any, depth: int) -> Any:
+        if depth > 64:
+            return v
+        if isinstance(v, dict):
+            msgid, params = v.get("__message__"), v.get("params")
+            if len(v) == 2 and isinstance(msgid, str) and msgid in allowed and isinstance(params, dict):
+                params = {str(k): walk(p, depth + 1) for k, p in params.items()}
+                try:
+                    return t(msgid, **params)
+                except (KeyError, IndexError, ValueError, TypeError):
+                    return msgid
+            return {k: walk(x, depth + 1) for k, x in v.items()}
+        if isinstance(v, list):
+            return [walk(x, depth + 1) for x in v]
+        if isinstance(v, tuple):
+            return tuple(walk(x, depth + 1) for x in v)
+        return v
+
+    return walk(value, 0)
+
+
+def _message(reply: dict) -> str:
+    if reply.get("unprintable"):
+        return t("<exception message could not be printed>")
+    return reply.get("message")
+
+
 def _raised_text(name: str, reply: dict, limits: Limits) -> str:
     where = _where(reply)
     if reply.get("type") == "MemoryError":
@@ -419,9 +479,12 @@ def _raised_text(name: str, reply: dict, limits: Limits) -> str:
         return t("{name} called sys.exit({code}){where}", name=name, code=reply.get("code"), where=where)
     if reply.get("kind") == "describe":
         return t("the object returned by {name}() could not be inspected: {type}: {message}", name=name,
-                 type=reply.get("type"), message=reply.get("message"))
+                 type=reply.get("type"), message=_message(reply))
+    if reply.get("kind") == "encode":
+        return t("the value returned by {name}() could not be read ({type}: {message})", name=name,
+                 type=reply.get("type"), message=_message(reply))
     return t("{name}() raised {type}: {message}{where}", name=name, type=reply.get("type"),
-             message=reply.get("message"), where=where)
+             message=_message(reply), where=where)
 
 
 def _where(reply: dict) -> str:
@@ -451,7 +514,7 @@ def import_error(topic: str, reply: dict) -> Exception:
         return StudentImportFailed(t("importing {file}: {message}", file=filename, message=reply.get("message")))
     return StudentImportFailed(
         t("importing {file} failed: {type}: {message}{where}", file=filename, type=reply.get("type"),
-          message=reply.get("message"), where=_where(reply))
+          message=_message(reply), where=_where(reply))
     )
 
 

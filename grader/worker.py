@@ -25,6 +25,25 @@ from grader.codec import encode
 
 _state: dict[str, Any] = {"module": None, "path": None}
 
+# The worker does not know the student's language, and must not need the catalogues: its own
+# sentences for the student either come translated from the grader (the import payload's
+# "blocked" and "denied" texts) or leave as message() markers the grader translates.
+# English fallbacks of the "denied" texts, in case the grader sent none.
+_DENIED = {
+    "read": "reading {path} is not allowed while grading",
+    "spawn": "starting other programs ({event}) is not allowed while grading",
+    "signal": "sending signals to other processes is not allowed while grading",
+}
+
+
+def message(msgid: str, **params: Any) -> dict:
+    """A sentence for the student as plain data: the grader replaces it with its translation.
+
+    ``msgid`` must be a message id the module sending it lists in ``WORKER_MESSAGES`` (the
+    grader translates nothing else); ``params`` are plain data, possibly markers themselves.
+    """
+    return {"__message__": msgid, "params": params}
+
 
 class _Blocker(importlib.abc.MetaPathFinder):
     """Refuses imports the topic's policy forbids, naming the rule in the error."""
@@ -69,27 +88,45 @@ def _student_traceback(exc: BaseException) -> tuple[str, int | None, str]:
 
 
 def _exc_payload(kind: str, exc: BaseException) -> dict:
-    where, line, text = _student_traceback(exc)
+    where, line, tb = _student_traceback(exc)
+    unprintable = False
     try:
-        message = str(exc)
+        text = str(exc)
     except Exception:
-        message = "<exception message could not be printed>"
-    return {
+        text, unprintable = "", True  # the grader says so in the student's language
+    out = {
         "ok": False,
         "kind": kind,
         "type": type(exc).__name__,
-        "message": message[:2000],
+        "message": text[:2000],
         "file": where,
         "line": line,
-        "traceback": text[-4000:],
+        "traceback": tb[-4000:],
     }
+    if unprintable:
+        out["unprintable"] = True
+    return out
 
 
 _SPAWN_EVENTS = ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
                  "os.forkpty", "pty.spawn")
 
 
-def _install_audit_hook(protected: list[str]) -> None:
+def _denied_texts(texts: dict) -> dict[str, str]:
+    """The grader's (translated) refusal texts, each checked to format like its English fallback."""
+    out = dict(_DENIED)
+    probe = {"path": "p", "event": "e"}
+    for key, text in (texts or {}).items():
+        if key in out and isinstance(text, str):
+            try:
+                text.format(**probe)
+            except (KeyError, IndexError, ValueError):
+                continue
+            out[key] = text
+    return out
+
+
+def _install_audit_hook(protected: list[str], denied: dict | None = None) -> None:
     """Refuse reading the reference solutions and starting other programs.
 
     Audit hooks cannot be removed once added, so student code cannot switch this off from
@@ -97,6 +134,7 @@ def _install_audit_hook(protected: list[str]) -> None:
     """
     roots = [os.path.realpath(p) for p in protected]
     own_pid = os.getpid()
+    texts = _denied_texts(denied or {})
 
     def hook(event: str, args: tuple) -> None:
         if event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
@@ -106,12 +144,12 @@ def _install_audit_hook(protected: list[str]) -> None:
                 return
             for root in roots:
                 if path == root or path.startswith(root + os.sep):
-                    raise PermissionError(f"reading {path} is not allowed while grading")
+                    raise PermissionError(texts["read"].format(path=path))
         elif event in _SPAWN_EVENTS:
-            raise PermissionError(f"starting other programs ({event}) is not allowed while grading")
+            raise PermissionError(texts["spawn"].format(event=event))
         elif event in ("os.kill", "os.killpg") and args and args[0] not in (own_pid, 0):
             # Signals to itself are the student's business; the grader is out of reach.
-            raise PermissionError("sending signals to other processes is not allowed while grading")
+            raise PermissionError(texts["signal"])
 
     sys.addaudithook(hook)
 
@@ -126,7 +164,7 @@ def op_import(p: dict) -> dict:
         import keras  # noqa: F401
         import tensorflow  # noqa: F401
     sys.meta_path.insert(0, _Blocker(dict(p.get("blocked", {}))))
-    _install_audit_hook(list(p.get("protected", [])))
+    _install_audit_hook(list(p.get("protected", [])), p.get("denied"))
     sys.path.insert(0, root)
     path = os.path.join(root, p["filename"])
     name = p["module"]
@@ -250,8 +288,11 @@ def main(argv: list[str]) -> None:
         try:
             data = encode(reply)
         except BaseException as exc:  # noqa: BLE001
-            data = encode({"ok": False, "kind": "encode", "type": type(exc).__name__,
-                           "message": f"the returned value could not be read: {exc}"[:500]})
+            try:
+                text = str(exc)[:500]
+            except Exception:  # noqa: BLE001 - a hostile __str__
+                text = ""
+            data = encode({"ok": False, "kind": "encode", "type": type(exc).__name__, "message": text})
         sys.stdout.flush()
         sys.stderr.flush()
         _write_all(resp_fd, struct.pack("<Q", len(data)) + data)
