@@ -256,7 +256,10 @@ def write_handouts(topics: list[str], langs: list[str], editions: list[str], out
 
 # --------------------------------------------------------------------------- release bundle
 
-_PACKAGE_SKIP = re.compile(r"(^|/)(__pycache__|\.ipynb_checkpoints|\.pytest_cache)(/|$)|\.pyc$")
+_PACKAGE_SKIP = re.compile(r"(^|/)(__pycache__|\.ipynb_checkpoints|\.pytest_cache)(/|$)|\.pyc$|(^|/)\.lock$"
+                           # The known-mistake catalogues stay with the course: each wrong variant
+                           # is the answer with one slip, so shipping them would ship the answers.
+                           r"|^misconceptions/(?!__init__\.py$)")
 
 
 def build_release(repo: Path, out: Path, *, exercises: Path, solutions: Path | None = None) -> list[str]:
@@ -265,7 +268,8 @@ def build_release(repo: Path, out: Path, *, exercises: Path, solutions: Path | N
     Contents (under ``tfgrader-student/``): exercises/, notebooks/ (student editions, both
     languages), HOWTO.en.md, HOWTO.zh.md, the grader package (grader/ incl. its checks,
     templates/, pyproject.toml, README.md) so `pip install .` works. Never solutions/,
-    tests/ or instructor notebooks.
+    tests/, instructor notebooks or the misconception catalogues (the framework stays, so a
+    student's local run simply names no mistakes; the course's own grading does).
     """
     import tempfile
 

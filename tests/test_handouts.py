@@ -320,6 +320,8 @@ def test_release_contains_no_solution_code(release_zip):
     with zipfile.ZipFile(release_zip) as zf:
         names = zf.namelist()
         assert not [n for n in names if "/solutions/" in n or n.endswith("instructor.ipynb") or "/tests/" in n]
+        catalogues = [n for n in names if "/grader/misconceptions/" in n]
+        assert catalogues == ["tfgrader-student/grader/misconceptions/__init__.py"], catalogues
         texts = {n: zf.read(n).decode("utf-8", "replace") for n in names}
     bodies = [(t, b) for t in TOPICS for b in _solution_bodies(t)]
     assert bodies
