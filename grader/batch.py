@@ -228,17 +228,12 @@ def grade_student(job: Job) -> dict:
     before = _Process.cache.stats()
     started = time.monotonic()
     student, out = job.student, job.out
-    tmp = out / f".{student.name}.partial-{uuid.uuid4().hex[:8]}"
     running = out / f".{student.name}.running-{os.getpid()}"  # tells the parent who was in flight
     running.touch()
     try:
         result = _grade(job)
-        tmp.mkdir(parents=True)
-        write_student_outputs(result, tmp, job.audience, getattr(job.settings, "lang", None))
-        _publish(tmp, out / student.name)
-        _write_instructor_copy(out, student.name, result)
+        _deliver(job, result)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
         running.unlink(missing_ok=True)
     after = _Process.cache.stats()
     return {
@@ -376,6 +371,18 @@ def write_student_outputs(result: RunResult, folder: Path, audience: str, lang: 
         result = report.redact_hidden(result)
     data = gradescope.to_gradescope(result, audience)
     report._atomic_write(folder / "gradescope.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _deliver(job: Job, result: RunResult) -> None:
+    """Write DIR/<student>/ complete or not at all, then the instructor's unredacted copy."""
+    tmp = job.out / f".{job.student.name}.partial-{uuid.uuid4().hex[:8]}"
+    try:
+        tmp.mkdir(parents=True)
+        write_student_outputs(result, tmp, job.audience, getattr(job.settings, "lang", None))
+        _publish(tmp, job.out / job.student.name)
+        _write_instructor_copy(job.out, job.student.name, result)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 INSTRUCTOR_DIR = ".instructor"  # DIR/.instructor/<student>.json: unredacted results for the dashboard
@@ -622,14 +629,7 @@ def _run_pool(jobs_list: list[Job], workers: int, seed: int, topics: tuple[str, 
 def _record_internal(job: Job, why: str) -> dict:
     """Write an internal-error result for a student from the parent process."""
     result = failed_result(job.student, job.settings, f"internal grader error: {why}", internal=True)
-    tmp = job.out / f".{job.student.name}.partial-{uuid.uuid4().hex[:8]}"
-    try:
-        tmp.mkdir(parents=True)
-        write_student_outputs(result, tmp, job.audience, getattr(job.settings, "lang", None))
-        _publish(tmp, job.out / job.student.name)
-        _write_instructor_copy(job.out, job.student.name, result)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    _deliver(job, result)
     return {"name": job.student.name, "score": 0.0, "max_score": result.max_score, "all_passed": False,
             "internal_errors": len(result.internal_errors), "seconds": 0.0, "cache": {}}
 

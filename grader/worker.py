@@ -28,12 +28,6 @@ _state: dict[str, Any] = {"module": None, "path": None}
 # The worker does not know the student's language, and must not need the catalogues: its own
 # sentences for the student either come translated from the grader (the import payload's
 # "blocked" and "denied" texts) or leave as message() markers the grader translates.
-# English fallbacks of the "denied" texts, in case the grader sent none.
-_DENIED = {
-    "read": "reading {path} is not allowed while grading",
-    "spawn": "starting other programs ({event}) is not allowed while grading",
-    "signal": "sending signals to other processes is not allowed while grading",
-}
 
 
 def message(msgid: str, **params: Any) -> dict:
@@ -112,21 +106,7 @@ _SPAWN_EVENTS = ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "
                  "os.forkpty", "pty.spawn")
 
 
-def _denied_texts(texts: dict) -> dict[str, str]:
-    """The grader's (translated) refusal texts, each checked to format like its English fallback."""
-    out = dict(_DENIED)
-    probe = {"path": "p", "event": "e"}
-    for key, text in (texts or {}).items():
-        if key in out and isinstance(text, str):
-            try:
-                text.format(**probe)
-            except (KeyError, IndexError, ValueError):
-                continue
-            out[key] = text
-    return out
-
-
-def _install_audit_hook(protected: list[str], denied: dict | None = None) -> None:
+def _install_audit_hook(protected: list[str], denied: dict[str, str]) -> None:
     """Refuse reading the reference solutions and starting other programs.
 
     Audit hooks cannot be removed once added, so student code cannot switch this off from
@@ -134,7 +114,6 @@ def _install_audit_hook(protected: list[str], denied: dict | None = None) -> Non
     """
     roots = [os.path.realpath(p) for p in protected]
     own_pid = os.getpid()
-    texts = _denied_texts(denied or {})
 
     def hook(event: str, args: tuple) -> None:
         if event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
@@ -144,12 +123,12 @@ def _install_audit_hook(protected: list[str], denied: dict | None = None) -> Non
                 return
             for root in roots:
                 if path == root or path.startswith(root + os.sep):
-                    raise PermissionError(texts["read"].format(path=path))
+                    raise PermissionError(denied["read"].format(path=path))
         elif event in _SPAWN_EVENTS:
-            raise PermissionError(texts["spawn"].format(event=event))
+            raise PermissionError(denied["spawn"].format(event=event))
         elif event in ("os.kill", "os.killpg") and args and args[0] not in (own_pid, 0):
             # Signals to itself are the student's business; the grader is out of reach.
-            raise PermissionError(texts["signal"])
+            raise PermissionError(denied["signal"])
 
     sys.addaudithook(hook)
 
@@ -164,7 +143,7 @@ def op_import(p: dict) -> dict:
         import keras  # noqa: F401
         import tensorflow  # noqa: F401
     sys.meta_path.insert(0, _Blocker(dict(p.get("blocked", {}))))
-    _install_audit_hook(list(p.get("protected", [])), p.get("denied"))
+    _install_audit_hook(list(p.get("protected", [])), dict(p["denied"]))
     sys.path.insert(0, root)
     path = os.path.join(root, p["filename"])
     name = p["module"]

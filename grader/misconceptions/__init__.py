@@ -4,9 +4,10 @@ When a check about ``function`` fails, every misconception registered for that f
 evaluated (in the grader process, on the same arguments the student's function received in
 that check). If the student's results match a misconception's results on every call, the
 failure message names the mistake and the fix. Random functions (the initializers) declare a
-``match`` that compares the pooled samples statistically instead of call by call. A misconception only ever runs for a check
-that already failed, and ``tests/test_misconceptions.py`` proves each one differs from the
-reference on its examples, so a correct implementation can never be told it made one.
+``match`` that compares the pooled samples statistically instead of call by call. A
+misconception only ever runs for a check that already failed, and
+``tests/test_misconceptions.py`` proves each one differs from the reference on its examples,
+so a correct implementation can never be told it made one.
 """
 
 from __future__ import annotations
