@@ -29,7 +29,7 @@ import numpy as np  # noqa: E402
 
 
 class InProcessStudent:
-    """Duck-types grader.student.StudentModule, calling the module directly."""
+    """Duck-types grader.sandbox.student.StudentModule, calling the module directly."""
 
     def __init__(self, module):
         self._m = module
@@ -107,7 +107,7 @@ def run_topic(topic: str, seed: int, tf, keras) -> tuple[int, int]:
     sol = importlib.util.module_from_spec(spec)
     sys.modules[topic] = sol
     spec.loader.exec_module(sol)
-    checks = importlib.import_module(f"grader.checks.test_{topic}")
+    checks = importlib.import_module(f"grader.course.checks.test_{topic}")
     student = InProcessStudent(sol)
     module_cache: dict[str, object] = {}
     fixtures = {name: obj for name, obj in vars(checks).items() if _fixture_fn(obj) is not None}

@@ -4,7 +4,7 @@ For each topic the submission is the reference solution with as many of the cata
 detectable mistakes (tests/mutants/<topic>.py entries with ``detects=``) applied as fit
 together, so that most of the topic's checks fail and detection runs on each of them.
 
-A (the product): the grader as shipped. B: the same grader with ``grader.plugin.detect``
+A (the product): the grader as shipped. B: the same grader with ``grader.core.plugin.detect``
 replaced by a function that finds nothing. Both run in this one process (TensorFlow imported
 once, before timing), alternating A and B for ``--rounds`` rounds. Prints per-topic medians,
 the ratio A/B (target <= 1.10: feedback must not make grading noticeably slower) and how many
@@ -59,9 +59,9 @@ def main() -> int:
 
     import tensorflow  # noqa: F401 - imported once, outside every timing
 
-    import grader.plugin as plugin
+    import grader.core.plugin as plugin
     from grader.config import Settings
-    from grader.runner import run
+    from grader.core.runner import run
 
     real_detect = plugin.detect
     tmp = Path(tempfile.mkdtemp(prefix="bench-feedback-"))

@@ -81,8 +81,8 @@ def main() -> int:
 
 
 def _render_time(out: Path) -> float:
-    from grader.report import write_reports
-    from grader.results import RunResult
+    from grader.outputs.report import write_reports
+    from grader.core.results import RunResult
 
     result = RunResult.from_dict(json.loads((out / "results.json").read_text()))
     t0 = time.perf_counter()

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.codec import Opaque
+from grader.sandbox.codec import Opaque
 from grader.errors import CheckFailed
 from grader.i18n import t
 

@@ -1,40 +1,91 @@
-"""Settings: defaults, then ``[tool.grader]`` in pyproject.toml, then command-line flags."""
+"""Settings: defaults, then ``[tool.grader]`` in pyproject.toml, then command-line flags.
+
+Every key is declared once, as a dataclass field whose metadata says what it means and
+what values it accepts; loading a table and applying flags both validate through it, so a
+wrong value is refused where it was written, with the key's name and how to fix it.
+``describe()`` lists the keys (the README's settings table and ``grader config`` use it).
+"""
 
 from __future__ import annotations
 
+import math
 import os
 import sys
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
 from grader.errors import UsageError
-from grader.student import Limits
 
 if sys.version_info >= (3, 11):
     import tomllib
-else:  # pragma: no cover
+else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
+
+
+def _key(help: str, check: Callable[[Any], bool] | None = None, rule: str = "", flag: str | None = None,
+         default: Any = MISSING, factory: Any = MISSING) -> Any:
+    meta = {"help": help, "check": check, "rule": rule, "flag": flag}
+    if factory is not MISSING:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def _positive(v: Any) -> bool:
+    return isinstance(v, (int, float)) and math.isfinite(v) and v > 0
+
+
+def _non_negative(v: Any) -> bool:
+    return isinstance(v, (int, float)) and math.isfinite(v) and v >= 0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one worker process running student code may use."""
+
+    call_timeout: float = _key("seconds one call of a student function may take", _positive, "> 0",
+                               "--timeout", default=20.0)
+    import_timeout: float = _key("seconds for importing a student module (Keras topics import TF)", _positive,
+                                 "> 0", "--import-timeout", default=120.0)
+    memory_mb: int = _key("address-space cap (MB) of each worker running student code; 0: no cap",
+                          lambda v: v == 0 or v >= 64, "0 or >= 64", "--memory-mb", default=4096)
+    output_kb: int = _key("student stdout/stderr kept per topic (KB); the rest is dropped", _non_negative, ">= 0",
+                          "--output-kb", default=256)
 
 
 @dataclass(frozen=True)
 class Settings:
+    """One grading run: what to grade (invocation) and how (configuration)."""
+
     submission: Path = Path("exercises")
     topics: tuple[str, ...] = ()
-    seed: int | None = None
     out: Path = Path("grader-report")
+    seed: int | None = _key("seed for the random test inputs; the report records it", _non_negative, ">= 0",
+                            "--seed", default=None)
     limits: Limits = field(default_factory=Limits)
-    mnist: str | None = None  # explicit path to mnist.npz
-    mnist_threshold: float = 0.97
-    mnist_time_budget: float = 600.0  # seconds for the student's train() call
-    mnist_epochs: int | None = None  # None: the student's default (the course uses 4)
-    lang: str | None = None  # en | zh; None: from the locale
-    mnist_unavailable: str | None = None  # why MNIST could not be found (set by the runner)
+    mnist: str | None = _key("path to mnist.npz", None, "", "--mnist", default=None)
+    mnist_threshold: float = _key("test accuracy the MNIST model must reach", lambda v: 0 <= v <= 1, "in [0, 1]",
+                                  "--mnist-threshold", default=0.97)
+    mnist_time_budget: float = _key("seconds the student's train() may take", _positive, "> 0",
+                                    "--mnist-time-budget", default=600.0)
+    mnist_epochs: int | None = _key("override the number of epochs (the course uses 4)", lambda v: v >= 1, ">= 1",
+                                    "--mnist-epochs", default=None)
+    lang: str | None = _key("language of messages and reports: en or zh (default: from the locale)",
+                            lambda v: v in ("en", "zh"), "en or zh", "--lang", default=None)
 
 
-# [tool.grader] keys and where they land.
-_LIMIT_KEYS = {f.name for f in fields(Limits)}
-_SETTING_KEYS = {"mnist", "mnist_threshold", "mnist_time_budget", "mnist_epochs", "seed", "lang"}
+# Invocation fields: given on the command line, never in [tool.grader].
+_INVOCATION = {"submission", "topics", "out"}
+_LIMIT_FIELDS = {f.name: f for f in fields(Limits)}
+_SETTING_FIELDS = {f.name: f for f in fields(Settings) if f.name not in _INVOCATION and f.name != "limits"}
+KEYS = {**_SETTING_FIELDS, **_LIMIT_FIELDS}
+
+
+def describe() -> Iterator[tuple[str, Any, str, str | None]]:
+    """(key, default, meaning, flag) for every ``[tool.grader]`` key, in declaration order."""
+    for f in (*_LIMIT_FIELDS.values(), *_SETTING_FIELDS.values()):
+        default = f.default if f.default is not MISSING else None
+        yield f.name, default, f.metadata["help"], f.metadata["flag"]
 
 
 def load_pyproject(path: Path | None) -> dict[str, Any]:
@@ -48,39 +99,64 @@ def load_pyproject(path: Path | None) -> dict[str, Any]:
             data = tomllib.load(fh)
     except FileNotFoundError:
         raise UsageError(f"config file {path} does not exist", fix="pass an existing pyproject.toml to --config") from None
+    except IsADirectoryError:
+        raise UsageError(f"config file {path} is a folder", fix="pass a pyproject.toml file to --config") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path} is not valid TOML: {exc}", fix="fix the file or pass another with --config") from None
     table = data.get("tool", {}).get("grader", {})
-    unknown = set(table) - _LIMIT_KEYS - _SETTING_KEYS
+    unknown = set(table) - set(KEYS)
     if unknown:
         raise UsageError(
             f"unknown key(s) in [tool.grader] of {path}: {', '.join(sorted(unknown))}",
-            fix=f"known keys: {', '.join(sorted(_LIMIT_KEYS | _SETTING_KEYS))}",
+            fix=f"known keys: {', '.join(sorted(KEYS))}",
         )
-    return table
+    return {key: _validated(key, value, f"[tool.grader] {key}") for key, value in table.items()}
+
+
+def _kind(f: Any) -> type:
+    annotation = str(f.type)
+    for name, kind in (("float", float), ("int", int), ("str", str), ("bool", bool)):
+        if annotation.startswith(name):
+            return kind
+    return str
+
+
+def _validated(key: str, value: Any, where: str) -> Any:
+    """``value`` converted to the key's type and checked against its rule."""
+    f = KEYS[key]
+    if value is None:
+        return None
+    kind = _kind(f)
+    try:
+        if kind is int and isinstance(value, float) and not value.is_integer():
+            raise ValueError
+        if kind in (int, float) and isinstance(value, (str, bool)):
+            raise ValueError  # "20" or true in a TOML file is a mistake, not a number
+        converted = kind(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"{where} should be a {kind.__name__}, got {value!r}",
+                         fix=f"{f.metadata['help']}; e.g. {key} = {f.default!r}") from None
+    check = f.metadata["check"]
+    if check is not None and not check(converted):
+        raise UsageError(f"{where} must be {f.metadata['rule']}, not {value!r}", fix=f"{key}: {f.metadata['help']}")
+    return converted
 
 
 def build_settings(table: dict[str, Any], **overrides: Any) -> Settings:
     """Merge a [tool.grader] table with CLI overrides (None means 'not given')."""
-    s = Settings()
-    limits = s.limits
+    limits: dict[str, Any] = {}
+    rest: dict[str, Any] = {}
     for key, value in table.items():
-        if key in _LIMIT_KEYS:
-            limits = replace(limits, **{key: _typed(key, value, type(getattr(limits, key)))})
-        else:
-            s = replace(s, **{key: value})
-    limit_over = {k: v for k, v in overrides.items() if k in _LIMIT_KEYS and v is not None}
-    if limit_over:
-        limits = replace(limits, **limit_over)
-    rest = {k: v for k, v in overrides.items() if k not in _LIMIT_KEYS and v is not None}
-    s = replace(s, limits=limits, **rest)
-    if s.mnist is None and os.environ.get("GRADER_MNIST"):
-        s = replace(s, mnist=os.environ["GRADER_MNIST"])
-    return s
-
-
-def _typed(key: str, value: Any, kind: type) -> Any:
-    try:
-        return kind(value)
-    except (TypeError, ValueError):
-        raise UsageError(f"[tool.grader] {key} should be a {kind.__name__}, got {value!r}") from None
+        (limits if key in _LIMIT_FIELDS else rest)[key] = value
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        if key not in KEYS and key not in _INVOCATION:
+            raise UsageError(f"unknown setting {key!r}", fix=f"known settings: {', '.join(sorted(KEYS))}")
+        if key in KEYS:
+            flag = KEYS[key].metadata["flag"] or key
+            value = _validated(key, value, flag)
+        (limits if key in _LIMIT_FIELDS else rest)[key] = value
+    if rest.get("mnist") is None and os.environ.get("GRADER_MNIST"):
+        rest["mnist"] = os.environ["GRADER_MNIST"]
+    return replace(Settings(), limits=replace(Limits(), **limits), **rest)

@@ -14,14 +14,27 @@ Three families, kept apart on purpose:
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Any
+
+from grader.status import Status
+
+
+class ExitCode(enum.IntEnum):
+    """The ``grader`` command's process status: the one definition every command uses."""
+
+    OK = 0  # every check passed
+    FAILED = 1  # some check did not pass (the student's code)
+    USAGE = 2  # the CLI was misused or configured wrongly
+    INTERNAL = 3  # the grader itself broke (a report is still written)
+    INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
 
 
 class GraderError(Exception):
     """Base of every error the CLI reports itself. ``exit_code`` picks the process status."""
 
-    exit_code = 3
+    exit_code = ExitCode.INTERNAL
 
     def __init__(self, message: str, *, fix: str | None = None):
         super().__init__(message)
@@ -32,13 +45,13 @@ class GraderError(Exception):
 class UsageError(GraderError):
     """The CLI was misused or configured wrongly (exit 2)."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
 
 
 class InternalError(GraderError):
     """The grader itself broke (exit 3)."""
 
-    exit_code = 3
+    exit_code = ExitCode.INTERNAL
 
 
 # --------------------------------------------------------------------------- student side
@@ -47,7 +60,7 @@ class InternalError(GraderError):
 class StudentError(Exception):
     """Something the student's code did; mapped to a check status by the plugin."""
 
-    status = "error"
+    status = Status.ERROR
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -57,41 +70,35 @@ class StudentError(Exception):
 class NotAttempted(StudentError):
     """The function still raises NotImplementedError, or the module is missing."""
 
-    status = "not_attempted"
+    status = Status.NOT_ATTEMPTED
 
 
 class StudentRaised(StudentError):
     """The student's function raised an exception (other than NotImplementedError)."""
 
-    status = "error"
+    status = Status.ERROR
 
 
 class StudentImportFailed(StudentError):
     """The student's module could not be imported (syntax error, failing import...)."""
 
-    status = "error"
+    status = Status.ERROR
 
 
 class PolicyViolation(StudentError):
     """The submission broke a topic rule (e.g. TensorFlow in a numpy-only topic)."""
 
-    status = "failed"
-
-
-class DataUnavailable(StudentError):
-    """A data set a topic needs could not be found; the check cannot run (not the student's fault)."""
-
-    status = "error"
+    status = Status.FAILED
 
 
 class StudentTimeout(StudentError):
-    status = "timeout"
+    status = Status.TIMEOUT
 
 
 class StudentCrashed(StudentError):
     """The worker process died (exit, signal, memory limit) while running student code."""
 
-    status = "error"
+    status = Status.ERROR
 
 
 @dataclass

@@ -6,23 +6,30 @@ Every student-facing string is written in English in the code as a gettext messa
 and hints (declared with markers) are message ids too. ``grader/locale/zh.po`` holds the
 Chinese translations. English needs no catalogue: the message id is the English text.
 
-Maintainers: ``python -m grader.i18n extract`` lists every message id (code, templates, check
-titles and hints) into ``grader/locale/messages.pot`` and adds missing ones to ``zh.po``;
-a test fails while any of them lacks a translation or a translation's placeholders differ.
+The language is never process-global state. Code that produces messages runs inside
+``with language(lang):`` (a context variable: each thread and task has its own), and
+``_``/``t`` return :class:`Text`: a ``str`` in that language which also remembers its
+message id and parameters, so the same message can be rendered later in any language
+(:func:`localize`). Reports therefore render one results model in either language.
+
+Maintainers: ``python -m grader.authoring.catalogue extract`` refreshes the catalogues.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import locale
 import os
 import re
 import string
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Iterator
 
 LANGS = ("en", "zh")
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
-_state = {"lang": "en"}
+_current: contextvars.ContextVar[str] = contextvars.ContextVar("grader_lang", default="en")
 
 
 def default_lang() -> str:
@@ -38,16 +45,30 @@ def default_lang() -> str:
     return "zh" if loc.lower().startswith("zh") else "en"
 
 
-def set_lang(lang: str) -> None:
+def check_lang(lang: str | None) -> str:
+    """``lang`` validated; None means the user's locale."""
+    if lang is None:
+        return default_lang()
     if lang not in LANGS:
         from grader.errors import UsageError
 
         raise UsageError(f"unknown language {lang!r}", fix=f"use one of: {', '.join(LANGS)}")
-    _state["lang"] = lang
+    return lang
 
 
-def get_lang() -> str:
-    return _state["lang"]
+@contextlib.contextmanager
+def language(lang: str | None) -> Iterator[str]:
+    """Produce messages in ``lang`` inside the block (None: the user's locale)."""
+    token = _current.set(check_lang(lang))
+    try:
+        yield _current.get()
+    finally:
+        _current.reset(token)
+
+
+def current() -> str:
+    """The language messages are produced in right now."""
+    return _current.get()
 
 
 @lru_cache(maxsize=None)
@@ -66,12 +87,64 @@ def catalog(lang: str) -> dict[str, str]:
 
 
 def gettext(msgid: str, lang: str | None = None) -> str:
+    """The plain translation of ``msgid`` in ``lang`` (default: the current language)."""
     if not msgid:
         return msgid
-    return catalog(lang or _state["lang"]).get(msgid, msgid)
+    return catalog(lang or _current.get()).get(str(msgid), str(msgid))
 
 
-_ = gettext
+def _format(msgid: str, params: dict[str, Any], lang: str) -> str:
+    values = {k: (v.render(lang) if isinstance(v, Text) else v) for k, v in params.items()}
+    try:
+        return gettext(msgid, lang).format(**values)
+    except (KeyError, IndexError, ValueError):
+        return msgid.format(**values)  # a broken translation must not hide the message
+
+
+class Text(str):
+    """A message in the current language that can be rendered again in any other.
+
+    ``parts`` is what the text was made of: message ids with their parameters, other
+    ``Text`` and literal strings. Concatenating with ``+`` keeps the structure; anything
+    else (f-strings, ``join``, slicing) gives a plain ``str`` in the current language,
+    which is still correct, only no longer translatable afterwards.
+    """
+
+    parts: tuple[Any, ...]
+
+    def __new__(cls, text: str = "", parts: tuple[Any, ...] = ()) -> Text:
+        obj = super().__new__(cls, text)
+        obj.parts = parts
+        return obj
+
+    def render(self, lang: str) -> str:
+        out = []
+        for part in self.parts:
+            if isinstance(part, Text):
+                out.append(part.render(lang))
+            elif isinstance(part, tuple):
+                out.append(_format(part[0], part[1], lang))
+            else:
+                out.append(str(part))
+        return "".join(out)
+
+    def __add__(self, other: object) -> Any:
+        if not isinstance(other, str):
+            return NotImplemented
+        return Text(str.__add__(str(self), str(other)), (self, other))
+
+    def __radd__(self, other: object) -> Any:
+        if not isinstance(other, str):
+            return NotImplemented
+        return Text(str.__add__(str(other), str(self)), (other, self))
+
+    def __getnewargs__(self) -> tuple[str]:  # pickling: the text, then __dict__ (parts)
+        return (str(self),)
+
+
+def _(msgid: str) -> Text:
+    """Translate ``msgid`` into the current language."""
+    return Text(gettext(msgid), ((str(msgid), {}),))
 
 
 def N_(msgid: str) -> str:
@@ -79,13 +152,26 @@ def N_(msgid: str) -> str:
     return msgid
 
 
-def t(msgid: str, **params) -> str:
-    """Translate ``msgid`` and fill its ``{placeholders}``."""
-    text = gettext(msgid)
-    try:
-        return text.format(**params)
-    except (KeyError, IndexError, ValueError):
-        return msgid.format(**params)  # a broken translation must not hide the message
+def t(msgid: str, **params: Any) -> Text:
+    """Translate ``msgid`` into the current language and fill its ``{placeholders}``."""
+    return Text(_format(msgid, params, _current.get()), ((msgid, params),))
+
+
+def localize(value: Any, lang: str) -> Any:
+    """``value`` rendered in ``lang`` if it is a :class:`Text`, else unchanged."""
+    return value.render(lang) if isinstance(value, Text) else value
+
+
+def bound(lang: str) -> tuple[Any, Any]:
+    """``(_, t)`` that translate into ``lang`` and return plain strings (for templates)."""
+
+    def gettext_(msgid: str) -> str:
+        return gettext(msgid, lang)
+
+    def t_(msgid: str, **params: Any) -> str:
+        return _format(msgid, params, lang)
+
+    return gettext_, t_
 
 
 def placeholders(text: str) -> set[str]:
@@ -98,109 +184,6 @@ def translate_title(title: str, lang: str | None = None) -> str:
     if whole != title:  # a title that itself ends in brackets, e.g. "... like [1000, 1000, 999]"
         return whole
     m = re.match(r"^(.*?)( \[[^\]]*\])?$", title, re.S)
+    assert m is not None  # the pattern matches every string
     base, suffix = m.group(1), m.group(2) or ""
     return gettext(base, lang) + suffix
-
-
-# ------------------------------------------------------------------------- maintenance
-
-
-def extract_ids() -> dict[str, str]:
-    """Every message id with where it comes from: code, templates, check titles and hints."""
-    from babel.messages.extract import extract_from_dir
-
-    root = Path(__file__).resolve().parent
-    ids: dict[str, str] = {}
-    keywords = {"_": None, "N_": None, "t": None, "gettext": None}
-    for filename, _lineno, message, _comments, _ctx in extract_from_dir(
-        str(root), method_map=[("**.py", "python")], keywords=keywords,
-    ):
-        if isinstance(message, str) and message:
-            ids.setdefault(message, f"grader/{filename}")
-    templates = root.parent / "templates"
-    if not templates.exists():
-        from grader.report import template_dir
-
-        templates = template_dir()
-    for filename, _lineno, message, _comments, _ctx in extract_from_dir(
-        str(templates), method_map=[("**.j2", "jinja2")], keywords={"_": None, "t": None},
-        options_map={"**.j2": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}},
-    ):
-        if isinstance(message, str) and message:
-            ids.setdefault(message, f"templates/{filename}")
-    from grader.runner import available_topics, collect
-
-    for cid, meta in collect(available_topics()):
-        # Only a parametrized check's title carries a " [param]" suffix that is not translated.
-        base = re.sub(r" \[[^\]]*\]$", "", meta.title) if "[" in cid else meta.title
-        ids.setdefault(base, f"title of {cid}")
-        if meta.hint:
-            ids.setdefault(meta.hint, f"hint of {cid}")
-    return ids
-
-
-def _main(argv: list[str]) -> int:
-    import fcntl
-    import json
-
-    if argv[:1] not in (["extract"], ["merge"]) or (argv[0] == "merge") != (len(argv) == 2):
-        print("usage: python -m grader.i18n extract | merge TRANSLATIONS.json")
-        return 2
-    translations = json.loads(Path(argv[1]).read_text(encoding="utf-8")) if argv[0] == "merge" else {}
-    bad = {k: v for k, v in translations.items() if placeholders(k) != placeholders(v)}
-    if bad:
-        print(f"placeholders differ: {bad}")
-        return 1
-    LOCALE_DIR.mkdir(exist_ok=True)
-    # Several maintainers (or helpers) may update the catalogue at once; one at a time.
-    with open(LOCALE_DIR / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        return _update_catalogues(translations)
-
-
-def _update_catalogues(translations: dict[str, str]) -> int:
-    """Rewrite messages.pot from the code and add new ids (and ``translations``) to zh.po."""
-    from babel.messages.catalog import Catalog
-    from babel.messages.pofile import read_po, write_po
-
-    ids = extract_ids()
-    pot = Catalog(project="tfgrader")
-    for msgid, where in sorted(ids.items()):
-        pot.add(msgid, auto_comments=[where])
-    LOCALE_DIR.mkdir(exist_ok=True)
-    with open(LOCALE_DIR / "messages.pot", "wb") as fh:
-        write_po(fh, pot, width=100, omit_header=True)
-    zh_path = LOCALE_DIR / "zh.po"
-    if zh_path.exists():
-        with open(zh_path, "rb") as fh:
-            zh = read_po(fh, locale="zh_Hans_CN")
-    else:
-        zh = Catalog(locale="zh_Hans_CN", project="tfgrader")
-    added = 0
-    for msgid, where in sorted(ids.items()):
-        if msgid not in zh:
-            zh.add(msgid, "", auto_comments=[where])
-            added += 1
-    unknown = sorted(k for k in translations if k not in ids)
-    for msgid, text in translations.items():
-        if msgid in ids:
-            zh[msgid].string = text
-    stale = [m.id for m in zh if m.id and m.id not in ids]
-    for msgid in stale:
-        del zh[msgid]
-    with open(zh_path, "wb") as fh:
-        write_po(fh, zh, width=100, omit_header=True, sort_output=True)
-    missing = sum(1 for m in zh if m.id and not m.string)
-    print(f"{len(ids)} message ids; added {added}, removed {len(stale)} stale; {missing} untranslated in zh.po")
-    for msgid, where in sorted(ids.items()):
-        if not (zh.get(msgid) and zh[msgid].string):
-            print(f"  untranslated ({where}): {msgid!r}")
-    if unknown:
-        print(f"{len(unknown)} translations for ids not in the code (ignored): {unknown[:5]}")
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    import sys
-
-    raise SystemExit(_main(sys.argv[1:]))

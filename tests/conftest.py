@@ -19,12 +19,17 @@ os.environ.setdefault("GRADER_MNIST", str(MNIST_NPZ))
 
 
 def grade_dir(path: Path, topics: tuple[str, ...], seed: int = 20261127, **settings):
-    """Grade ``path`` in-process (the grader itself still isolates student code in workers)."""
-    from grader.config import Settings
-    from grader.report import render
-    from grader.runner import run
+    """Grade ``path`` (a folder, notebook or zip) in-process, as `grader run` does.
 
-    result = run(Settings(submission=path, topics=topics, seed=seed, **settings))
+    The grader itself still isolates student code in workers.
+    """
+    from grader.config import Settings
+    from grader.core.runner import run
+    from grader.intake.prepare import prepared
+    from grader.outputs.report import render
+
+    with prepared(path, topics) as work:
+        result = run(Settings(submission=work.path, topics=work.narrow(topics), seed=seed, **settings), label=path)
     # Every graded result must render: a check's details must never cost the student a report.
     for template in ("report.html.j2", "report.md.j2"):
         for audience in ("student", "instructor"):

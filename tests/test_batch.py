@@ -12,11 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader import batch
+from grader.batch.merge import merge
+from grader.batch.pool import MAX_ATTEMPTS
+from grader.batch.roster import Student, graded_students, load_results, parse_shard, select_shard
+from grader.batch.run import run_batch
 from grader.cli import main
 from grader.config import Settings
 from grader.errors import UsageError
-from grader.student import Limits
+from grader.config import Limits
 from tests.conftest import EXERCISES, SOLUTIONS, grade_dir
 
 TOPIC = "activations"  # numpy-only: quick to grade
@@ -54,8 +57,8 @@ def _verdicts(result) -> dict:
 
 def _as_written(result, folder: Path):
     """What `grader run` leaves in results.json (student audience: hidden checks redacted)."""
-    from grader.report import write_reports
-    from grader.results import RunResult
+    from grader.outputs.report import write_reports
+    from grader.core.results import RunResult
 
     write_reports(result, folder)
     return RunResult.from_dict(json.loads((folder / "results.json").read_text()))
@@ -64,7 +67,7 @@ def _as_written(result, folder: Path):
 def _run(cls: Path, out: Path, **kw):
     kw.setdefault("jobs", 0)
     events = []
-    summary = batch.run_batch(cls, _settings(seed=kw.pop("seed", SEED), **kw.pop("settings", {})), out,
+    summary = run_batch(cls, _settings(seed=kw.pop("seed", SEED), **kw.pop("settings", {})), out,
                               on_event=lambda kind, info: events.append((kind, info)), **kw)
     return summary, events
 
@@ -87,7 +90,7 @@ def test_batch_verdicts_equal_grader_run(tmp_path):
     summary, _ = _run(cls, tmp_path / "out", jobs=2)
     assert sorted(summary.graded) == sorted(p.name for p in cls.iterdir())
     assert summary.cache.get("hits", 0) > 0  # later students were served from the cache
-    results = batch.load_results(tmp_path / "out", instructor=False)
+    results = load_results(tmp_path / "out", instructor=False)
     for folder in sorted(cls.iterdir()):
         single = _as_written(grade_dir(folder, (TOPIC,), seed=SEED), tmp_path / "single" / folder.name)
         assert _verdicts(results[folder.name]) == _verdicts(single), folder.name
@@ -178,20 +181,20 @@ def test_resume_skips_finished_students_and_redoes_half_written_ones(tmp_path):
     _student(cls, "cat", SOFTMAX_SLIP)
 
     events = []
-    summary = batch.run_batch(cls, _settings(), out, jobs=0,  # no --seed: the recorded one is reused
+    summary = run_batch(cls, _settings(), out, jobs=0,  # no --seed: the recorded one is reused
                               on_event=lambda kind, info: events.append((kind, info)))
     assert summary.seed == SEED
     assert summary.skipped == ["ann"] and sorted(summary.graded) == ["ben", "cat"]
     assert (out / "ann" / "sentinel").exists()
     assert not list(out.glob(".ben.partial-*"))
-    results = batch.load_results(out)
+    results = load_results(out)
     assert sorted(results) == ["ann", "ben", "cat"] and {r.seed for r in results.values()} == {SEED}
     assert _verdicts(results["ben"]) == _verdicts(_as_written(grade_dir(cls / "ben", (TOPIC,), seed=SEED), tmp_path / "b"))
     assert len(list(csv.DictReader((out / "gradebook.csv").open()))) == 3
 
     with pytest.raises(UsageError, match="seed"):  # mixing seeds in one folder is refused
-        batch.run_batch(cls, _settings(seed=SEED + 1), out, jobs=0)
-    summary = batch.run_batch(cls, _settings(), out, jobs=0, force=True)
+        run_batch(cls, _settings(seed=SEED + 1), out, jobs=0)
+    summary = run_batch(cls, _settings(), out, jobs=0, force=True)
     assert sorted(summary.graded) == ["ann", "ben", "cat"] and not (out / "ann" / "sentinel").exists()
 
 
@@ -219,7 +222,7 @@ def test_hostile_and_broken_submissions_do_not_stop_the_batch(tmp_path):
     out = tmp_path / "out"
     summary, _ = _run(cls, out, settings={"limits": Limits(call_timeout=2.0)})
     assert summary.ignored == ["readme.txt"]
-    results = batch.load_results(out)
+    results = load_results(out)
     assert sorted(results) == ["broken", "chatty", "exits", "fine", "garbage", "loops", "slip", "writes_reports", "zipped"]
     assert results["fine"].all_passed and results["zipped"].all_passed and results["writes_reports"].all_passed
     exits = results["exits"].topics[0]
@@ -242,13 +245,13 @@ def test_hostile_and_broken_submissions_do_not_stop_the_batch(tmp_path):
 
 
 def test_shards_are_disjoint_round_robin_slices():
-    students = [batch.Student(f"s{i:02d}", Path(f"s{i:02d}"), "dir") for i in range(7)]
-    shards = [batch.select_shard(students, (i, 3)) for i in (1, 2, 3)]
+    students = [Student(f"s{i:02d}", Path(f"s{i:02d}"), "dir") for i in range(7)]
+    shards = [select_shard(students, (i, 3)) for i in (1, 2, 3)]
     assert [s.name for s in shards[0]] == ["s00", "s03", "s06"]
     assert sorted(s.name for sh in shards for s in sh) == [s.name for s in students]
     for bad in ("0/3", "4/3", "1-3", "x/y"):
         with pytest.raises(UsageError):
-            batch.parse_shard(bad)
+            parse_shard(bad)
 
 
 def test_shards_then_merge_give_the_same_gradebook_as_one_batch(tmp_path):
@@ -257,17 +260,17 @@ def test_shards_then_merge_give_the_same_gradebook_as_one_batch(tmp_path):
     _run(cls, tmp_path / "s1", shard=(1, 2))
     _run(cls, tmp_path / "s2", shard=(2, 2))
     assert (tmp_path / "s1" / "batch-1-of-2.json").is_file()
-    names1, names2 = batch.graded_students(tmp_path / "s1"), batch.graded_students(tmp_path / "s2")
+    names1, names2 = graded_students(tmp_path / "s1"), graded_students(tmp_path / "s2")
     assert names1 and names2 and not set(names1) & set(names2)
     assert main(["merge", str(tmp_path / "s1"), str(tmp_path / "s2"), "--out", str(tmp_path / "merged")]) == 1
     assert (tmp_path / "merged" / "gradebook.csv").read_text() == (tmp_path / "all" / "gradebook.csv").read_text()
-    merged, whole = batch.load_results(tmp_path / "merged"), batch.load_results(tmp_path / "all")
+    merged, whole = load_results(tmp_path / "merged"), load_results(tmp_path / "all")
     assert {n: _verdicts(r) for n, r in merged.items()} == {n: _verdicts(r) for n, r in whole.items()}
     assert (tmp_path / "merged" / "index.html").is_file() and (tmp_path / "merged" / "junit.xml").is_file()
     with pytest.raises(UsageError, match="--seed"):  # shards must share one seed
-        batch.run_batch(cls, _settings(), tmp_path / "s3", jobs=0, shard=(1, 2))
+        run_batch(cls, _settings(), tmp_path / "s3", jobs=0, shard=(1, 2))
     with pytest.raises(UsageError, match="both"):  # overlapping outputs are refused
-        batch.merge([tmp_path / "all", tmp_path / "s1"], tmp_path / "bad")
+        merge([tmp_path / "all", tmp_path / "s1"], tmp_path / "bad")
 
 
 # ------------------------------------------------------------------------------------ CLI
@@ -297,7 +300,7 @@ def test_cli_batch_exit_codes(tmp_path, capsys):
 def test_reference_cache_serves_equal_fresh_values_and_keeps_gradients():
     import tensorflow
 
-    from grader.refcache import RefCache, cacheable_path, wrap
+    from grader.batch.refcache import RefCache, cacheable_path, wrap
 
     cache = RefCache(seed=1)
     tf = wrap(tensorflow, "tf", cache)
@@ -328,12 +331,12 @@ def test_a_submission_killing_its_grading_process_is_isolated_and_recorded(tmp_p
     _student(cls, "killer", "import ctypes, os\nctypes.CDLL(None).kill(os.getppid(), 9)\n")
     _student(cls, "fine", SOLUTION)
     summary, events = _run(cls, tmp_path / "out", jobs=2)
-    results = batch.load_results(tmp_path / "out")
+    results = load_results(tmp_path / "out")
     assert results["fine"].all_passed
     killer = results["killer"]
     assert killer.score == 0 and killer.internal_errors
     assert "died" in killer.topics[0].checks[0].message
-    assert summary.failed_processes >= batch.MAX_ATTEMPTS
+    assert summary.failed_processes >= MAX_ATTEMPTS
     assert any(kind == "retry" for kind, _ in events)
     assert not list((tmp_path / "out").glob(".*running*"))
 
@@ -351,11 +354,11 @@ def test_dashboard_sees_hidden_checks_that_students_do_not(tmp_path):
     mine = json.loads((tmp_path / "out" / "axis_slip" / "results.json").read_text())
     (check,) = [c for t in mine["topics"] for c in t["checks"] if c["id"] == hidden_id]
     assert check["status"] == "failed" and check["details"] == {} and "hidden check" in check["message"]
-    full = batch.load_results(tmp_path / "out")["axis_slip"]
+    full = load_results(tmp_path / "out")["axis_slip"]
     (check,) = [c for t in full.topics for c in t.checks if c.id == hidden_id]
     assert check.details.get("misconception") == "softmax.axis_ignored"
     assert "the axis argument ignored" in (tmp_path / "out" / "index.html").read_text()
     merged = tmp_path / "merged"
     assert main(["merge", str(tmp_path / "out"), "--out", str(merged)]) == 1  # a check failed
-    (check,) = [c for t in batch.load_results(merged)["axis_slip"].topics for c in t.checks if c.id == hidden_id]
+    (check,) = [c for t in load_results(merged)["axis_slip"].topics for c in t.checks if c.id == hidden_id]
     assert check.details.get("misconception") == "softmax.axis_ignored"

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from grader.runner import available_topics, collect
-from grader.stubs import generate
+from grader.core.catalog import available_topics, collect
+from grader.authoring.stubs import generate
 from tests.conftest import EXERCISES, REPO, SHARED, SOLUTIONS
 
 SPEC = SHARED / "exercise-spec.md"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader import codec
+from grader.sandbox import codec
 from grader.errors import CheckFailed
 from tests.conftest import SOLUTIONS, grade_source
 
@@ -133,7 +133,7 @@ def _walk(v):
 
 
 def test_description_is_plain_data(keras):
-    from grader.describe_keras import describe_model
+    from grader.course.keras_describe import describe_model
 
     x = np.ones((4, 3), dtype=np.float32)
     desc = codec.decode(codec.encode(describe_model(_course_sequential(keras), x=x)))
@@ -144,7 +144,8 @@ def test_description_is_plain_data(keras):
 
 
 def test_rebuild_refuses_anything_but_builtin_keras(keras):
-    from grader.describe_keras import describe_model, rebuild_layer
+    from grader.course.keras_describe import describe_model
+    from grader.course.keras_verify import rebuild_layer
 
     desc = codec.decode(codec.encode(describe_model(_course_sequential(keras))))
     layer = desc["layers"][0]
@@ -168,7 +169,8 @@ def test_rebuild_refuses_anything_but_builtin_keras(keras):
 
 
 def test_lambda_activation_is_refused(keras):
-    from grader.describe_keras import describe_model, rebuild_layer
+    from grader.course.keras_describe import describe_model
+    from grader.course.keras_verify import rebuild_layer
 
     model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(2, activation=lambda z: z, name="layer1")])
     desc = codec.decode(codec.encode(describe_model(model)))

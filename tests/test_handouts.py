@@ -23,9 +23,10 @@ import nbformat
 import pytest
 
 from conftest import EXERCISES, MNIST_NPZ, REPO, SOLUTIONS, grade_dir
-from grader import handout as ho
-from grader import notebook as gnb
-from grader.runner import available_topics
+from grader.authoring import handouts as ho
+from grader.core.catalog import api_names, points_by_function
+from grader.intake.ipynb import cells_to_module
+from grader.core.catalog import available_topics
 
 TOPICS = [t for t in available_topics() if (SOLUTIONS / f"{t}.py").exists() and (EXERCISES / f"{t}.py").exists()]
 MNIST_BUDGET = {"mnist_epochs": 1, "mnist_threshold": 0.9}
@@ -66,7 +67,7 @@ def _code(nb):
 
 @pytest.mark.parametrize("topic", TOPICS)
 def test_every_handout_is_valid_and_complete(handouts, topic):
-    names = gnb.api_names(topic)
+    names = api_names(topic)
     for lang in ho.LANGS:
         for edition in ho.EDITIONS:
             path = handouts / ho.notebook_name(topic, lang, edition)
@@ -133,7 +134,7 @@ def test_conversion_handles_magics_scratch_cells_and_redefinitions():
         "def broken(:\n    pass",
         "leaky_relu = leaky_relu  # harmless rebinding",
     ]
-    conv = gnb.cells_to_module(cells, ["relu", "leaky_relu", "sigmoid"])
+    conv = cells_to_module(cells, ["relu", "leaky_relu", "sigmoid"])
     assert "tensorflow" not in conv.module, conv.module
     assert "NotImplementedError" not in conv.module  # the later definition of relu won
     assert "echo" not in conv.module
@@ -172,7 +173,7 @@ def test_a_notebook_without_a_topic_needs_one_on_the_command_line(tmp_path):
 
 def _fill_one(student_nb, topic: str):
     """The student notebook with its first graded function replaced by the reference, plus noise."""
-    name = gnb.api_names(topic)[0]
+    name = api_names(topic)[0]
     chunks = ho.split_module((SOLUTIONS / f"{topic}.py").read_text(encoding="utf-8"))
     (ref,) = [c.source for c in chunks if c.kind == "function" and c.names == [name]]
     # the reference's module-level helpers (constants, private functions) are not in the stub;
@@ -221,7 +222,7 @@ def test_an_instructor_notebook_as_submission_gets_full_marks(graded_notebooks, 
 @pytest.mark.parametrize("topic", _topics_runnable())
 def test_a_student_notebook_with_one_function_gets_exactly_its_points(graded_notebooks, topic):
     tr, name = graded_notebooks[1][topic], graded_notebooks[2][topic]
-    expected = gnb.points_by_function(topic)[name]
+    expected = points_by_function(topic)[name]
     wrong = [(c.id, c.status) for c in tr.checks if (c.function == name) != (c.status == "passed")]
     assert tr.score == pytest.approx(expected) and not wrong, (name, tr.score, expected, wrong)
 
@@ -310,18 +311,18 @@ def test_release_has_what_students_need(release_zip):
         for lang in ho.LANGS:
             assert f"notebooks/{ho.notebook_name(t, lang, 'student')}" in rel
     for needed in ("HOWTO.en.md", "HOWTO.zh.md", "pyproject.toml", "README.md", "grader/__init__.py",
-                   "grader/cli.py", "grader/notebook.py", "grader/checks/grader.ini", "templates/report.html.j2",
+                   "grader/cli/app.py", "grader/notebook.py", "grader/course/checks/grader.ini", "templates/report.html.j2",
                    f"templates/handouts/{TOPICS[0]}.zh.md.j2"):
         assert needed in rel, needed
-    assert any(r.startswith("grader/checks/test_") for r in rel)
+    assert any(r.startswith("grader/course/checks/test_") for r in rel)
 
 
 def test_release_contains_no_solution_code(release_zip):
     with zipfile.ZipFile(release_zip) as zf:
         names = zf.namelist()
         assert not [n for n in names if "/solutions/" in n or n.endswith("instructor.ipynb") or "/tests/" in n]
-        catalogues = [n for n in names if "/grader/misconceptions/" in n]
-        assert catalogues == ["tfgrader-student/grader/misconceptions/__init__.py"], catalogues
+        catalogues = [n for n in names if "/grader/course/misconceptions/" in n]
+        assert catalogues == ["tfgrader-student/grader/course/misconceptions/__init__.py"], catalogues
         texts = {n: zf.read(n).decode("utf-8", "replace") for n in names}
     bodies = [(t, b) for t in TOPICS for b in _solution_bodies(t)]
     assert bodies

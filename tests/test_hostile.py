@@ -14,9 +14,9 @@ import time
 import pytest
 
 from grader.cli import main
-from grader.runner import available_topics
-from grader.student import Limits
-from grader.topics import BY_SLUG
+from grader.core.catalog import available_topics
+from grader.config import Limits
+from grader.course.topics import BY_SLUG
 from tests.conftest import REPO, SOLUTIONS, grade_dir
 
 ACT = (SOLUTIONS / "activations.py").read_text()

@@ -7,7 +7,7 @@ import importlib.util
 import pytest
 
 from grader.i18n import catalog
-from grader.misconceptions import _copy, detect, load_all
+from grader.course.misconceptions import _copy, detect, load_all
 from tests.conftest import SOLUTIONS
 from tests.mutants import all_mutants
 
@@ -39,7 +39,7 @@ def test_variant_differs_from_the_reference_on_its_examples(m):
 @pytest.mark.parametrize("m", ALL, ids=[m.key for m in ALL])
 def test_mistake_and_fix_are_translated(m):
     zh = catalog("zh")
-    assert zh.get(m.name) and zh.get(m.fix), f"{m.key}: add zh translations (python -m grader.i18n extract)"
+    assert zh.get(m.name) and zh.get(m.fix), f"{m.key}: add zh translations (python -m grader.authoring.catalogue extract)"
 
 
 def test_keys_are_unique_and_linked_to_mutants():

@@ -12,7 +12,7 @@ import re
 import pytest
 
 from grader.i18n import catalog
-from grader.misconceptions import load_all
+from grader.course.misconceptions import load_all
 from tests.conftest import SOLUTIONS, grade_source
 from tests.mutants import Mutant, all_mutants
 

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from grader.report import write_reports
+from grader.outputs.report import write_reports
 from tests.conftest import SOLUTIONS, grade_dir
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from grader.report import write_reports
+from grader.outputs.report import write_reports
 from tests.conftest import SOLUTIONS, grade_dir
 from tests.mutants.schedules import MUTANTS
 

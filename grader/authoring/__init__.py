@@ -1,0 +1,1 @@
+"""Instructor and maintainer tools: stubs, handouts, the student release, the translation catalogue."""

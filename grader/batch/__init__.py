@@ -1,0 +1,1 @@
+"""A whole class: roster, batch processes, the pool, merging shards, the reference cache."""

@@ -1,0 +1,106 @@
+"""``grader batch`` and ``grader merge``: grade a whole class."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, List, Optional
+
+import typer
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from grader.batch.merge import merge as merge_folders
+from grader.batch.roster import parse_shard
+from grader.batch.run import run_batch
+from grader.cli.common import (AudienceOpt, Config, LangOpt, MemoryMb, Mnist, Seed, Timeout, Topics, err, exit_code,
+                               out, settings_from_options)
+from grader.errors import ExitCode
+from grader.outputs.redact import Audience
+
+
+def batch(
+    submissions: Annotated[Path, typer.Argument(help="Folder with one sub-folder, .zip or .ipynb per student (named "
+                                                "by its file name).")],
+    topics: Topics = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Batch output folder: <student>/ reports, "
+                                          "gradebook.csv, junit.xml, index.html.")] = ...,  # type: ignore[assignment]
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Parallel grading processes (default: number "
+                                                "of cores).", show_default=False)] = None,
+    seed: Seed = None,
+    shard: Annotated[Optional[str], typer.Option(help="Grade only slice i of n (i/n, 1-based, round-robin over "
+                                                 "sorted names); needs --seed.", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Regrade students that already have results in --out.")]
+    = False,
+    config: Config = None,
+    timeout: Timeout = None,
+    memory_mb: MemoryMb = None,
+    mnist: Mnist = None,
+    lang: LangOpt = None,
+    audience: AudienceOpt = Audience.STUDENT,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar; print only the summary.")] = False,
+) -> None:
+    """(Instructors) Grade every submission of a class: per-student reports, gradebook, JUnit, dashboard."""
+    parsed_shard = parse_shard(shard)
+    settings = settings_from_options(config, submission=submissions, topics=topics, out_dir=out_dir, seed=seed,
+                                     timeout=timeout, memory_mb=memory_mb, mnist=mnist, lang=lang)
+    progress = Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("elapsed"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+        console=err, transient=False, disable=quiet,
+    )
+    task = None
+
+    def on_event(kind: str, info: dict) -> None:
+        nonlocal task
+        if kind == "start":
+            extra = f", {info['skipped']} already graded" if info["skipped"] else ""
+            if not quiet:
+                err.print(f"{info['total']} student(s){extra}; seed {info['seed']}; {info['jobs']} process(es)")
+                if info["ignored"]:
+                    err.print(f"[dim]ignored (not a folder, .zip or .ipynb): {escape(', '.join(info['ignored'][:10]))}[/]")
+            task = progress.add_task("grading (importing TensorFlow)", total=info["todo"])
+        elif kind == "student" and task is not None:
+            progress.update(task, advance=1, description=f"graded {escape(info['name'][:30])}")
+        elif kind == "retry" and not quiet:
+            err.print(f"[yellow]a grading process died; retrying {escape(', '.join(info['students']))}[/]")
+
+    with progress:
+        summary = run_batch(submissions, settings, out_dir, jobs=jobs, shard=parsed_shard, force=force,
+                            audience=audience, on_event=on_event)
+    cache = summary.cache
+    out.print(f"graded {len(summary.graded)}, skipped {len(summary.skipped)} (already graded) of {summary.total} "
+              f"student(s) in {summary.duration:.1f} s; seed {summary.seed}")
+    if cache.get("hits") or cache.get("misses"):
+        out.print(f"reference cache: {cache.get('hits', 0)} hits, {cache.get('misses', 0)} misses")
+    for name, path in summary.class_files.items():
+        out.print(f"{name}: {path}")
+    _exit(summary.all_passed, summary.internal_errors)
+
+
+def merge(
+    dirs: Annotated[List[Path], typer.Argument(help="Batch output folders to combine (e.g. one per shard).")],
+    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Where the merged class goes (default: "
+                                                    "the first folder).", show_default=False)] = None,
+) -> None:
+    """(Instructors) Combine `grader batch` outputs (shards) into one gradebook, JUnit file and dashboard."""
+    target = out_dir or dirs[0]
+    info = merge_folders(dirs, target)
+    out.print(f"merged {len(info['students'])} student(s) (seed {info['seed']}) into {target}")
+    for name, path in info["paths"].items():
+        out.print(f"{name}: {path}")
+    _exit(info["all_passed"], info["internal_errors"])
+
+
+def _exit(all_passed: bool, internal_errors: int) -> None:
+    code = exit_code(all_passed, internal_errors)
+    if code == ExitCode.INTERNAL:
+        err.print(f"[yellow]{internal_errors} check result(s) are internal grader errors; see the dashboard.[/]")
+    raise typer.Exit(code)

@@ -1,0 +1,71 @@
+"""What every command shares: the consoles, the option declarations, settings from options.
+
+Options are declared once, as ``Annotated`` aliases, and used by ``run``, ``batch`` and
+``watch`` alike; their values are validated in one place (:mod:`grader.config`).
+"""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated, Any, List, Optional
+
+import typer
+from rich.console import Console
+
+from grader import config as cfg
+from grader.config import Settings
+from grader.core.results import RunResult
+from grader.errors import ExitCode
+from grader.i18n import LANGS
+from grader.outputs.redact import Audience
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+STYLE = {"passed": "green", "failed": "red", "error": "yellow", "timeout": "yellow", "not_attempted": "dim",
+         "graded": "green", "not_graded": "yellow"}
+
+Lang = enum.Enum("Lang", {code: code for code in LANGS}, type=str)  # type: ignore[misc]
+
+# Rich would read "[tool.grader]" as markup and drop it from --help: escaped once, here.
+_CONFIG_HELP = "pyproject.toml with a \\[tool.grader] table (default: ./pyproject.toml)."
+
+Topics = Annotated[Optional[List[str]], typer.Argument(help="Topics to grade (default: all). See `grader list`.",
+                                                       show_default=False)]
+Config = Annotated[Optional[Path], typer.Option(help=_CONFIG_HELP, show_default=False)]
+Seed = Annotated[Optional[int], typer.Option(
+    help="Seed for the random test inputs (>= 0; recorded in the report: reuse it to replay a run).",
+    show_default=False)]
+Timeout = Annotated[Optional[float], typer.Option("--timeout", help="Seconds one call of a student function may "
+                                                  "take (> 0).", show_default=False)]
+MemoryMb = Annotated[Optional[int], typer.Option("--memory-mb", help="Memory cap (MB) for each worker process "
+                                                 "running student code.", show_default=False)]
+Mnist = Annotated[Optional[str], typer.Option(help="Path to mnist.npz (else GRADER_MNIST, then the Keras cache).",
+                                              show_default=False)]
+LangOpt = Annotated[Optional[Lang], typer.Option("--lang", help="Language of messages and reports (default: "
+                                                 "from the locale).", show_default=False)]
+AudienceOpt = Annotated[Audience, typer.Option(help="student: hidden checks show no details; instructor: "
+                                               "everything.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the total.")]
+
+
+def settings_from_options(config: Path | None, *, submission: Path, topics: list[str] | None, out_dir: Path,
+                          seed: int | None, timeout: float | None, memory_mb: int | None, mnist: str | None,
+                          lang: Any, **more: Any) -> Settings:
+    """Defaults, then ``[tool.grader]``, then these flags (None: not given)."""
+    return cfg.build_settings(
+        cfg.load_pyproject(config), submission=submission, topics=tuple(topics or ()), seed=seed, out=out_dir,
+        call_timeout=timeout, memory_mb=memory_mb, mnist=mnist, lang=getattr(lang, "value", lang), **more,
+    )
+
+
+def exit_code(result_passed: bool, internal_errors: int) -> ExitCode:
+    """0 all passed, 1 a check did not pass, 3 the grader broke on some check."""
+    if internal_errors:
+        return ExitCode.INTERNAL
+    return ExitCode.OK if result_passed else ExitCode.FAILED
+
+
+def result_exit_code(result: RunResult) -> ExitCode:
+    return exit_code(result.all_passed, len(result.internal_errors))

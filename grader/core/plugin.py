@@ -1,0 +1,244 @@
+"""The pytest plugin that turns check functions into scored results.
+
+Checks declare what they are worth with registered markers (read once at collection and
+kept in the item stash, as pytest's own ``skipping.py`` does); results are collected from
+structured reports in hooks (as ``junitxml.py`` does), never from printed output.
+"""
+
+from __future__ import annotations
+
+import traceback
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+
+from grader import i18n
+from grader.core.results import CheckResult
+from grader.course.misconceptions import detect
+from grader.errors import CheckFailed, StudentError
+from grader.i18n import LANGS, _, t, translate_title
+from grader.sandbox.client import WorkerPool
+from grader.sandbox.student import StudentModule
+from grader.status import Status
+
+MARKERS = {
+    "about": "about(name): the student function or class a check is about",
+    "points": "points(n): what the check is worth",
+    "hint": "hint(text): shown to the student when the check does not pass",
+    "hidden": "hidden: counts in the score, but student reports show no inputs or values",
+}
+
+
+@dataclass(frozen=True)
+class CheckMeta:
+    topic: str
+    function: str
+    points: float
+    hint: str
+    title: str
+    hidden: bool
+
+
+meta_key = pytest.StashKey[CheckMeta]()
+# Filled through the ``check_details`` fixture: details kept whether the check passes or not.
+details_key = pytest.StashKey[dict]()
+
+
+def topic_of(module_name: str) -> str:
+    return module_name.rsplit(".", 1)[-1].removeprefix("test_")
+
+
+def _single_arg(item: pytest.Item, name: str) -> Any:
+    mark = item.get_closest_marker(name)
+    if mark is None:
+        return None
+    if len(mark.args) != 1:
+        raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.{name} takes exactly one argument")
+    return mark.args[0]
+
+
+def _title(item: pytest.Item) -> str:
+    doc = (getattr(item.obj, "__doc__", None) or "").strip().splitlines()
+    title = doc[0].strip() if doc else item.originalname.removeprefix("test_").replace("_", " ")
+    if "[" in item.name:
+        title += f" [{item.name.split('[', 1)[1]}"
+    return title
+
+
+class GraderPlugin:
+    def __init__(self, pool: WorkerPool | None, seed: int, settings: Any = None):
+        # Underscored: public names on a plugin object are scanned as fixtures by pytest.
+        self._pool = pool
+        self._seed = seed
+        self._settings = settings
+        self.results: dict[str, CheckResult] = {}
+        self.items: list[pytest.Item] = []
+        self._modules: dict[str, StudentModule] = {}
+
+    # -- configuration ------------------------------------------------------------------
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        for line in MARKERS.values():
+            config.addinivalue_line("markers", line)
+
+    def pytest_collection_modifyitems(self, session, config, items: list[pytest.Item]) -> None:
+        for item in items:
+            function, points = _single_arg(item, "about"), _single_arg(item, "points")
+            if function is None or points is None:
+                raise pytest.UsageError(f"{item.nodeid}: every check needs @pytest.mark.about and @pytest.mark.points")
+            item.stash[meta_key] = CheckMeta(
+                topic=topic_of(item.module.__name__),
+                function=str(function),
+                points=float(points),
+                hint=str(_single_arg(item, "hint") or ""),
+                title=_title(item),
+                hidden=item.get_closest_marker("hidden") is not None,
+            )
+        self.items = list(items)
+
+    # -- fixtures -----------------------------------------------------------------------
+
+    @pytest.fixture(scope="module")
+    def student(self, request) -> StudentModule:
+        topic = topic_of(request.module.__name__)
+        if topic not in self._modules:
+            self._modules[topic] = StudentModule(self._pool.get(topic))
+        return self._modules[topic]
+
+    @pytest.fixture
+    def rng(self, request) -> np.random.Generator:
+        """A generator seeded by the run's seed and the check's id: replayable with --seed."""
+        return np.random.default_rng([self._seed, zlib.crc32(request.node.nodeid.encode())])
+
+    @pytest.fixture(scope="session")
+    def seed(self) -> int:
+        return self._seed
+
+    @pytest.fixture(scope="session")
+    def tf(self):
+        import os
+
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        import gc
+
+        import tensorflow
+
+        # TF leaves ~a million long-lived objects; freezing them keeps every later full
+        # collection (pytest runs several at session end) from walking them again.
+        gc.collect()
+        gc.freeze()
+        return tensorflow
+
+    @pytest.fixture(scope="session")
+    def keras(self, tf):
+        import keras
+
+        return keras
+
+    @pytest.fixture
+    def check_details(self, request) -> dict:
+        """A dict the check fills with report data (a summary line, images) kept even when it passes."""
+        details: dict = {}
+        request.node.stash[details_key] = details
+        return details
+
+    @pytest.fixture(scope="session")
+    def grader_settings(self):
+        return self._settings
+
+    # -- results ------------------------------------------------------------------------
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        rep = yield
+        meta = item.stash.get(meta_key, None)
+        if meta is None:
+            return rep
+        if rep.when == "call" or (rep.when == "setup" and not rep.passed):
+            self.results[item.nodeid] = self._result(item, meta, call, rep)
+        return rep
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        for module in self._modules.values():
+            module.calls.clear()
+
+    def _diagnose(self, meta: CheckMeta, message: str, details: dict) -> tuple[str, dict]:
+        """Name the student's mistake when their results match a known misconception."""
+        module = self._modules.get(meta.topic)
+        if module is None:
+            return message, details
+        calls = [(args, kwargs, value) for name, args, kwargs, value in module.calls if name == meta.function]
+        tolerance = None
+        if isinstance(details.get("rtol"), (int, float)) and isinstance(details.get("atol"), (int, float)):
+            tolerance = (float(details["rtol"]), float(details["atol"]))
+        found = detect(meta.function, calls, tolerance)
+        if found is None:
+            return message, details
+        details = {**details, "misconception": found.key}
+        message = t("This looks like a known mistake: {mistake}. Fix: {fix}", mistake=_(found.name),
+                    fix=_(found.fix)) + "\n" + message
+        return message, details
+
+    def _result(self, item, meta: CheckMeta, call: pytest.CallInfo, rep) -> CheckResult:
+        status, message, details, internal = Status.PASSED, "", {}, False
+        exc = call.excinfo.value if call.excinfo is not None else None
+        if rep.skipped:
+            # A skipped check would hide a missing feature; it is a grader defect.
+            status, internal = Status.ERROR, True
+            message = t("internal grader error: the check was skipped ({reason})", reason=getattr(exc, "msg", exc))
+        elif exc is None:
+            status = Status.PASSED
+        elif isinstance(exc, StudentError):
+            status, message = exc.status, exc.message
+        elif isinstance(exc, CheckFailed):
+            status, message, details = Status.FAILED, exc.message, dict(exc.details)
+        elif isinstance(exc, AssertionError):
+            # args[0], not str(exc): str() would drop the message's translations (grader.i18n.Text).
+            text = exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], str) else str(exc)
+            if "\nassert " in text:
+                text = text.split("\nassert ")[0]
+            if text != text.strip():
+                text = text.strip()
+            status, message = Status.FAILED, text or _("wrong answer")
+        else:
+            status, internal = Status.ERROR, True
+            tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-3))
+            message = t("internal grader error in this check ({type}: {error}); please report it",
+                        type=type(exc).__name__, error=exc) + "\n" + tb
+        if status == Status.FAILED:
+            message, details = self._diagnose(meta, message, details)
+        extra = item.stash.get(details_key, None)
+        if extra:
+            details = {**extra, **details}
+        pts = meta.points if status == Status.PASSED else 0.0
+        hint = meta.hint if status != Status.PASSED else ""
+        return CheckResult(
+            id=f"{meta.topic}::{item.name}",
+            topic=meta.topic,
+            name=item.name,
+            function=meta.function,
+            title=translate_title(meta.title),
+            status=status,
+            points=pts,
+            max_points=meta.points,
+            message=str(message),
+            hint=_(hint) if hint else "",
+            details=details,
+            internal_error=internal,
+            duration=round(rep.duration, 4),
+            hidden=meta.hidden,
+            i18n=check_texts(meta.title, message, hint),
+        )
+
+
+def check_texts(title: str, message: str, hint: str) -> dict[str, dict[str, str]]:
+    """A check's title, message and hint in every language (message ids are translated here)."""
+    return {
+        lang: {"title": translate_title(title, lang), "message": i18n.localize(message, lang),
+               "hint": i18n.gettext(hint, lang) if hint else ""}
+        for lang in LANGS
+    }

@@ -1,0 +1,354 @@
+"""Checks for the ``mnist`` topic: preprocessing, the course network, training on real MNIST.
+
+Trust boundary: the student's code runs in the worker, which only reports plain data and
+writes a ``.keras`` file (grader/mnist_driver.py). Parameter counts, layer comparisons, test
+accuracy and the round trip are computed here, in the grader process, with the grader's own
+Keras (grader/mnist_verify.py). One training run (a module-scoped fixture) feeds the
+accuracy, history and round-trip checks.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import tempfile
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from grader.course import mnist_verify as mv
+from grader.compare import as_array, assert_allclose, describe_value
+from grader.errors import CheckFailed, NotAttempted, StudentRaised
+from grader.i18n import N_, _, t
+from grader.course.mnist_data import locate_mnist, read_npz
+
+SHIPPED = "mnist_model.keras"
+PROBE_N = 256  # test images whose predictions are compared across the save/load round trip
+SHORT_RUN = (2048, 2, 1024)  # (training images, epochs, validation images) when a model is shipped
+LOAD_MARGIN = 60.0  # seconds on top of the training budget: loading data, preprocessing, saving
+SUMMARY_SHIPPED = N_("test accuracy {accuracy} on 10,000 images (shipped model; threshold {threshold})")
+SUMMARY_TRAINED = N_("test accuracy {accuracy} on 10,000 images (trained model; threshold {threshold})")
+
+
+def _expected(keras, x, y, num_classes=10):
+    """The course's preprocessing, computed here: reshape, float32 / 255, to_categorical."""
+    xe = np.asarray(x).reshape(len(x), -1).astype(np.float32) / np.float32(255)
+    ye = keras.utils.to_categorical(np.asarray(y), num_classes).astype(np.float32)
+    return xe, ye
+
+
+def _pair(got, n, num_classes=10):
+    if not isinstance(got, tuple) or len(got) != 2:
+        if isinstance(got, list) and len(got) == 2:
+            got = tuple(got)
+        else:
+            raise CheckFailed(t("preprocess(x, y) should return a pair (x_out, y_out), but returned {got}",
+                                got=describe_value(got)))
+    x_out = as_array(got[0], name=_("preprocess(x, y)[0] (the images)"), shape=(n, 784))
+    y_out = as_array(got[1], name=_("preprocess(x, y)[1] (the one-hot labels)"), shape=(n, num_classes))
+    return got, x_out, y_out
+
+
+@pytest.fixture(scope="module")
+def mnist(grader_settings, keras):
+    """The validated data set (already located by the runner, so this does not download).
+
+    Requests ``keras`` so that the grader imports TensorFlow while the worker is still
+    importing it (two cores: the imports overlap instead of adding up).
+    """
+    if not (Path(grader_settings.submission) / "mnist.py").exists():
+        raise NotAttempted(_("mnist.py is not in the submission"))
+    path = locate_mnist(grader_settings.mnist)
+    (x_train, y_train), (x_test, y_test) = read_npz(path)
+    return SimpleNamespace(path=str(path), x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+
+
+# ---------------------------------------------------------------------------- preprocess
+
+
+@pytest.mark.about("preprocess")
+@pytest.mark.points(1)
+@pytest.mark.hint("Return (x.reshape(n, 784).astype('float32') / 255, keras.utils.to_categorical(y, 10)): "
+                  "dividing a uint8 array by 255 gives float64 unless you convert first.")
+def test_preprocess_returns_float32_arrays_of_the_right_shapes(student, mnist, rng):
+    """preprocess returns float32 arrays of shapes (n, 784) and (n, 10)"""
+    idx = np.sort(rng.choice(len(mnist.x_train), size=500, replace=False))
+    got, _x, _y = _pair(student.call_pure("preprocess", mnist.x_train[idx], mnist.y_train[idx]), 500)
+    for name, arr in ((_("images"), got[0]), (_("labels"), got[1])):
+        assert arr.dtype == np.float32, t("preprocess returned the {what} as {dtype}; expected float32 (Keras' default)",
+                                          what=name, dtype=arr.dtype)
+
+
+@pytest.mark.about("preprocess")
+@pytest.mark.points(2)
+@pytest.mark.hint("Flatten each 28x28 image to 784 values and divide by 255 so pixels lie in [0, 1]; "
+                  "one-hot encode the labels with keras.utils.to_categorical(y, num_classes).")
+def test_preprocess_matches_keras_on_real_images(student, keras, mnist, rng):
+    """preprocess of real MNIST images and labels matches the course's reshape, /255 and to_categorical"""
+    idx = np.sort(rng.choice(len(mnist.x_train), size=2000, replace=False))
+    for x, y, where in ((mnist.x_train[idx], mnist.y_train[idx], _("2,000 training images")),
+                        (mnist.x_test[:500], mnist.y_test[:500], _("the first 500 test images"))):
+        xe, ye = _expected(keras, x, y)
+        _got, x_out, y_out = _pair(student.call_pure("preprocess", x, y), len(x))
+        if x_out.max() > 1.0 + 1e-6:
+            raise CheckFailed(t("preprocess on {where} returned pixel values up to {max}; scale them from 0..255 to "
+                                "[0, 1] by dividing by 255", where=where, max=format(x_out.max(), "g")))
+        # x/255 in float32 vs x*(1/255) or float64: a few float32 ulps of numbers <= 1.
+        assert_allclose(x_out, xe, rtol=1e-6, atol=1e-6, name=t("{call} on {where}", call="preprocess(x, y)[0]",
+                                                                   where=where))
+        assert_allclose(y_out, ye, rtol=0, atol=1e-6, name=t("{call} on {where}", call="preprocess(x, y)[1]",
+                                                             where=where))
+
+
+@pytest.mark.about("preprocess")
+@pytest.mark.points(2)
+@pytest.mark.hint("Use len(x) (not 60000) when reshaping, and pass num_classes on to to_categorical.")
+def test_preprocess_matches_keras_on_random_data(student, keras, rng):
+    """preprocess matches Keras on random images of any batch size (1 included) and on num_classes"""
+    cases = [(1, 10, np.uint8), (37, 10, np.int64), (256, 10, np.uint8), (50, 12, np.int32)]
+    for n, k, ydtype in cases:
+        x = rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8)
+        y = rng.integers(0, k, size=n).astype(ydtype)
+        y[0] = k - 1
+        xe, ye = _expected(keras, x, y, k)
+        kwargs = {} if k == 10 else {"num_classes": k}
+        args = f"preprocess(x, y{', num_classes=%d' % k if kwargs else ''})"
+        call = t("{call} with n={n}", call=args, n=n)
+        got = student.call_pure("preprocess", x, y, **kwargs)
+        _got, x_out, y_out = _pair(got, n, k)
+        assert_allclose(x_out, xe, rtol=1e-6, atol=1e-6, name=t("{call}: images", call=call))
+        assert_allclose(y_out, ye, rtol=0, atol=1e-6, name=t("{call}: labels", call=call))
+
+
+# --------------------------------------------------------------------------- build_model
+
+
+@pytest.fixture(scope="module")
+def built(student, keras):
+    """build_model() described in the worker, rebuilt here; the rebuild error is kept for the checks."""
+    desc = student.describe("build_model", "grader.course.mnist_driver:describe_model", timeout=120)
+    try:
+        return SimpleNamespace(desc=desc, model=mv.rebuild(desc, keras), error=None)
+    except CheckFailed as exc:
+        return SimpleNamespace(desc=desc, model=None, error=exc)
+
+
+def _yours_and_course(ops) -> str:
+    """The student's and the course's layer sequences, one per line (layer names stay as in Keras)."""
+    return t("  yours:  {yours}\n  course: {course}", yours=mv.sequence_text(ops),
+             course=mv.sequence_text(mv.COURSE_OPS))
+
+
+def _rebuilt(built):
+    if built.error is not None:
+        raise built.error
+    return built.model
+
+
+@pytest.mark.about("build_model")
+@pytest.mark.points(3)
+@pytest.mark.hint("Dense(512) has 784*512+512 parameters; BatchNormalization(512) adds 1,024 trainable "
+                  "(gamma, beta) and 1,024 non-trainable (moving mean and variance).")
+def test_build_model_has_the_course_parameter_count(built, keras):
+    """the model has 671,754 parameters: 670,730 trainable and 1,024 non-trainable"""
+    model = _rebuilt(built)
+    total, trainable, frozen = mv.param_counts(model)
+    if (total, trainable, frozen) != mv.COURSE_PARAMS:
+        ops = mv.canonical_ops(model, keras)
+        raise CheckFailed(
+            t("build_model()'s network has {total} parameters ({trainable} trainable, {frozen} non-trainable); "
+              "the course network has 671,754 (670,730 trainable, 1,024 non-trainable).",
+              total=format(total, ","), trainable=format(trainable, ","), frozen=format(frozen, ","))
+            + "\n" + _yours_and_course(ops),
+            {"kind": "params", "got": [total, trainable, frozen], "expected": list(mv.COURSE_PARAMS)},
+        )
+
+
+@pytest.mark.about("build_model")
+@pytest.mark.points(3)
+@pytest.mark.hint("Dense(512) → relu → Dropout(0.2) → Dense(512, kernel_regularizer=l2(0.001)) → "
+                  "BatchNormalization → relu → Dropout(0.2) → Dense(10) → softmax, input shape (784,).")
+def test_build_model_layers_match_the_course_network(built, keras):
+    """layer order and types, dropout rates, the L2 factor and the softmax output match the course network"""
+    model = _rebuilt(built)
+    ops = mv.canonical_ops(model, keras)
+    diff = mv.first_difference(ops, model.input_shape)
+    if diff:
+        raise CheckFailed(t("build_model() differs from the course network: {difference}.", difference=diff)
+                          + "\n" + _yours_and_course(ops))
+
+
+@pytest.mark.about("build_model")
+@pytest.mark.points(2)
+@pytest.mark.hint("model.compile(loss='categorical_crossentropy', optimizer='adam', metrics=['accuracy']).")
+def test_build_model_is_compiled_like_the_course(built):
+    """the model is compiled with categorical cross-entropy, Adam and the accuracy metric"""
+    if isinstance(built.desc, dict) and built.desc.get("kind") == "model":
+        problem = mv.compile_problem(built.desc)
+    else:
+        _rebuilt(built)  # raises the explanation (not a model...)
+        problem = _("build_model() did not return a model")
+    assert problem is None, problem
+
+
+# --------------------------------------------------------------------------------- train
+
+
+@pytest.fixture(scope="module")
+def run(student, keras, mnist, grader_settings):
+    """One run of the student's pipeline: the full training, or a short one when a model is shipped."""
+    settings = grader_settings
+    folder = Path(tempfile.mkdtemp(prefix="grader-mnist-"))
+    shipped_src = Path(settings.submission) / SHIPPED
+    shipped = None
+    if shipped_src.is_file():
+        shipped = folder / SHIPPED
+        shutil.copyfile(shipped_src, shipped)  # the grader's own copy: the worker never sees it
+    probe, _labels = _expected(keras, mnist.x_test[:PROBE_N], mnist.y_test[:PROBE_N])
+    if shipped is None:
+        kwargs = {"epochs": settings.mnist_epochs, "n_train": None, "n_val": None}
+        budget = settings.mnist_time_budget
+    else:
+        kwargs = {"n_train": SHORT_RUN[0], "epochs": SHORT_RUN[1], "n_val": SHORT_RUN[2]}
+        budget = min(settings.mnist_time_budget, 120.0)
+    try:
+        reply = student.drive("grader.course.mnist_driver:train_and_save", timeout=budget + LOAD_MARGIN, what="training",
+                              npz=mnist.path, out_dir=str(folder), probe=probe, **kwargs)
+        error = None
+    except (StudentRaised, NotAttempted, Exception) as exc:  # kept: the shipped model is still evaluated
+        reply, error = None, exc
+    yield SimpleNamespace(reply=reply, error=error, shipped=shipped, folder=folder, probe=probe,
+                          budget=budget, kwargs=kwargs)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _ok(run) -> dict:
+    """The worker's reply, or the student-facing reason it has none."""
+    if run.error is not None:
+        raise run.error
+    r = run.reply
+    if not isinstance(r, dict):
+        raise CheckFailed(_("the training run returned nothing readable"))
+    status, step = r.get("status"), r.get("step", "")
+    if status == "ok":
+        return r
+    if status in ("not_implemented", "missing"):
+        raise NotAttempted(t("{step} still raises NotImplementedError", step=step)
+                           if status == "not_implemented" else r["message"])
+    if status == "raised":
+        where = t(" (at {file}, line {line})", file=r["file"], line=r.get("line")) if r.get("file") else ""
+        raise StudentRaised(t("while training: {call} raised {type}: {message}{where}", call=str(step) + "()",
+                              type=r.get("type"), message=r.get("message"), where=where))
+    raise CheckFailed(t("while training: {message}", message=r.get("message")))
+
+
+def _trained_model(run, keras):
+    r = _ok(run)
+    return mv.load_keras_file(r["model_path"], keras, _("the model saved after train()"))
+
+
+@pytest.mark.about("train")
+@pytest.mark.points(6)
+@pytest.mark.hint("Train the course network for 4 epochs with batch size 128 on all 60,000 preprocessed "
+                  "training images; the course reaches about 0.98 test accuracy.")
+def test_train_reaches_the_test_accuracy_threshold(run, keras, mnist, grader_settings, check_details):
+    """the trained model (or the shipped mnist_model.keras) reaches the test-accuracy threshold"""
+    threshold = float(grader_settings.mnist_threshold)
+    if run.shipped is not None:
+        what = t("the shipped {file}", file=SHIPPED)
+        model = mv.load_keras_file(str(run.shipped), keras, what)
+        problem = mv.shape_problem(model, what) or mv.architecture_problem(model, keras, what)
+        if problem:
+            raise CheckFailed(problem)
+        source = "shipped"
+    else:
+        model = _trained_model(run, keras)
+        what = _("the trained model")
+        problem = mv.shape_problem(model, what)
+        if problem:
+            raise CheckFailed(problem)
+        source = "trained"
+    x_test, _labels = _expected(keras, mnist.x_test, mnist.y_test)
+    probs = np.asarray(model.predict(x_test, batch_size=1000, verbose=0))
+    pred = probs.argmax(axis=1)
+    truth = mnist.y_test.astype(np.int64)
+    accuracy = float(np.mean(pred == truth))
+    cm = np.zeros((10, 10), dtype=np.int64)
+    np.add.at(cm, (truth, pred), 1)
+    wrong = np.flatnonzero(pred != truth)[:24]
+    summary_id = SUMMARY_SHIPPED if source == "shipped" else SUMMARY_TRAINED
+    check_details.update(
+        summary=t(summary_id, accuracy=format(accuracy, ".4f"), threshold=format(threshold, "g")),
+        accuracy=accuracy, threshold=threshold, source=source, confusion_matrix=cm.tolist(),
+    )
+    images = [{"title": _("Confusion matrix"), "png_base64": mv.confusion_png(cm)}]
+    if len(wrong):
+        images.append({"title": _("Misclassified test digits"),
+                       "png_base64": mv.misclassified_png(mnist.x_test[wrong], truth[wrong], pred[wrong])})
+    check_details["images"] = images
+    if accuracy < threshold:
+        raise CheckFailed(
+            t("{what} reaches a test accuracy of {accuracy}; at least {threshold} is required "
+              "({wrong} of 10,000 test images misclassified)", what=what, accuracy=format(accuracy, ".4f"),
+              threshold=format(threshold, "g"), wrong=len(np.flatnonzero(pred != truth))),
+        )
+
+
+@pytest.mark.about("train")
+@pytest.mark.points(2)
+@pytest.mark.hint("return model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, "
+                  "validation_data=(x_val, y_val)): the History holds loss, accuracy, val_loss, val_accuracy.")
+def test_train_returns_the_per_epoch_history(run, grader_settings, check_details):
+    """train returns the History of fit with loss and accuracy for train and validation, one value per epoch"""
+    r = _ok(run)
+    hist = r.get("history") or {}
+    if hist:
+        keys = [k for k in ("loss", "val_loss", "accuracy", "val_accuracy") if hist.get(k)]
+        if keys:
+            check_details["images"] = [{"title": _("Training curves"), "png_base64": mv.curves_png(hist)}]
+    if r.get("history_type") != "History" or r.get("history") is None:
+        raise CheckFailed(t("train() returned {type}; return the History object that model.fit(...) returns",
+                            type=r.get("history_type")))
+    requested = run.kwargs.get("epochs")
+    epochs = requested if requested is not None else 4
+    missing = [k for k in ("loss", "accuracy", "val_loss", "val_accuracy") if k not in hist]
+    if missing:
+        hint = _(" (pass validation_data=(x_val, y_val) to fit)") if any(k.startswith("val_") for k in missing) else ""
+        raise CheckFailed(t("the History has no {missing}{hint}; it holds {keys}", missing=", ".join(missing),
+                            hint=hint, keys=sorted(hist) or _("nothing")))
+    lengths = {k: len(hist[k]) for k in ("loss", "accuracy", "val_loss", "val_accuracy")}
+    called = f"train(..., epochs={requested})" if requested is not None else _("train() with its default epochs")
+    if set(lengths.values()) != {epochs}:
+        raise CheckFailed(t("{called} should run {epochs} epochs, but the History holds {lengths}", called=called,
+                            epochs=epochs, lengths=lengths))
+    bad = [k for k, v in hist.items() if k in lengths and not all(math.isfinite(x) for x in v)]
+    if bad:
+        raise CheckFailed(t("the History has NaN or infinite values in {keys}: the training diverged",
+                            keys=", ".join(bad)))
+    fits = r.get("fits") or []
+    n = r.get("n_train") or 60000
+    if fits and fits[0].get("steps") not in (None, math.ceil(n / 128)):
+        raise CheckFailed(t("model.fit ran {steps} batches per epoch on {n} images; with the default "
+                            "batch_size=128 that should be {expected}", steps=fits[0]["steps"], n=n,
+                            expected=math.ceil(n / 128)))
+    check_details["summary"] = t("{epochs} epochs on {n} images in {seconds} s; final val_accuracy {accuracy}",
+                                 epochs=epochs, n=format(n, ","), seconds=r.get("train_seconds"),
+                                 accuracy=format(hist["val_accuracy"][-1], ".4f"))
+
+
+@pytest.mark.about("train")
+@pytest.mark.points(2)
+@pytest.mark.hint("Build the network from built-in keras.layers only so model.save / keras.models.load_model "
+                  "restore it exactly.")
+def test_trained_model_survives_save_and_load(run, keras):
+    """the trained model saved as .keras and loaded again predicts exactly what it predicted before"""
+    r = _ok(run)
+    model = _trained_model(run, keras)
+    before = r.get("probe_pred")
+    before = as_array(before, name=_("the trained model's predictions before saving"), shape=(PROBE_N, 10))
+    after = np.asarray(model.predict(run.probe, verbose=0), dtype=np.float64)
+    # Same weights and the same float32 kernels in both processes: equal up to float32 rounding.
+    assert_allclose(after, before, rtol=1e-5, atol=1e-6,
+                    name=_("predictions of the reloaded model (vs. the model before saving)"))

@@ -1,0 +1,1 @@
+"""What was handed in (folder, notebook, zip) -> a folder of modules to grade."""
