@@ -22,7 +22,7 @@ from grader.batch.roster import parse_shard
 from grader.batch.run import run_batch
 from grader.cli.common import (AudienceOpt, Config, LangOpt, MemoryMb, Mnist, Seed, Timeout, Topics, err, exit_code,
                                out, settings_from_options)
-from grader.errors import ExitCode
+from grader.errors import ExitCode, UsageError
 from grader.outputs.redact import Audience
 
 
@@ -49,6 +49,8 @@ def batch(
 ) -> None:
     """(Instructors) Grade every submission of a class: per-student reports, gradebook, JUnit, dashboard."""
     parsed_shard = parse_shard(shard)
+    if jobs is not None and jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, not {jobs}", fix="pass the number of grading processes, e.g. -j 2")
     settings = settings_from_options(config, submission=submissions, topics=topics, out_dir=out_dir, seed=seed,
                                      timeout=timeout, memory_mb=memory_mb, mnist=mnist, lang=lang)
     progress = Progress(

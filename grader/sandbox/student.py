@@ -73,6 +73,14 @@ class StudentModule:
                 )
         return reply["value"]
 
+    def provide(self, name: str, arrays: dict[str, np.ndarray]) -> str:
+        """Hand the worker data as a private file (an ``.npz`` of ``arrays``) it may read.
+
+        Returns the path as the worker sees it. The worker gets this copy, holding only what
+        the student's code needs, never the grader's own data files or their paths.
+        """
+        return self._worker.provide(name, arrays)
+
     def drive(self, driver: str, *, timeout: float, what: str, **kwargs) -> Any:
         """Run a grader driver (``module:function``) over the student's module in the worker."""
         return self._worker.drive(driver, kwargs, timeout=timeout, what=what)["value"]
