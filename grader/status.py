@@ -20,6 +20,7 @@ class _StrEnum(str, enum.Enum):
         return str(self.value)
 
     __format__ = str.__format__
+    __hash__ = str.__hash__  # a Status is found in a dict keyed by its spelling, and the other way round
 
 
 class Status(_StrEnum):
