@@ -8,7 +8,8 @@ adjustment::
     ben,losses,-5,copied from another student (see the similarity report)
     cat,,1,bonus for the write-up
 
-``target`` is a topic slug, a check id (``topic::test_name``) or empty for the total;
+``target`` is a topic slug, a check id (``topic::test_name``, or ``topic::test_name[param]`` for
+one case of a parametrized check) or empty for the total; it only says what the points are for;
 ``points`` may be negative. Every row is checked against the class and the assignment, and
 all problems are reported at once, with their line numbers.
 """

@@ -67,18 +67,25 @@ def assignment(out: Path, results: dict[str, RunResult] | None = None,
 
 
 def check_ids(topics: list[str]) -> list[str]:
-    return [cid for cid, _ in collect(resolve_topics(topics))] if topics else []
+    """Every check id of ``topics``; a parametrized check also by its name without ``[...]``."""
+    ids = [cid for cid, _ in collect(resolve_topics(topics))] if topics else []
+    return list(dict.fromkeys([*ids, *(cid.split("[", 1)[0] for cid in ids)]))
 
 
 def build(out: Path, settings: Settings, *, results: dict[str, RunResult] | None = None,
-          adjustments: Path | None = None, topics: list[str] | None = None) -> ClassBook:
-    """Every graded student of ``out`` with late penalty and adjustments applied."""
+          adjustments: Path | None = None, topics: list[str] | None = None,
+          students: list[str] | None = None) -> ClassBook:
+    """Every graded student of ``out`` with late penalty and adjustments applied.
+
+    ``students``: who an adjustment may name (default: the graded students; a batch also
+    allows those it has not graded yet).
+    """
     results = load_results(out) if results is None else results
     topic_list, full = assignment(out, results, topics)
     policy = LatePolicy.from_settings(settings)
     path = adjustments if adjustments is not None else adjust.default_path(out)
-    adjs = adjust.read_adjustments(path, topics=topic_list, checks=check_ids(topic_list),
-                                   required=adjustments is not None)
+    adjs = adjust.read_adjustments(path, students=sorted(results) if students is None else students,
+                                   topics=topic_list, checks=check_ids(topic_list), required=adjustments is not None)
     per = adjust.by_student(adjs)
     book = ClassBook(out, results, topic_list, full, policy=policy, adjustments=adjs)
     for name, r in results.items():
@@ -99,9 +106,10 @@ def build(out: Path, settings: Settings, *, results: dict[str, RunResult] | None
 
 def write_class_files(out: Path, settings: Settings, *, results: dict[str, RunResult] | None = None,
                       adjustments: Path | None = None, similarity: bool = True, meta: dict | None = None,
-                      topics: list[str] | None = None, stubs: Path | None = None) -> dict[str, Path]:
+                      topics: list[str] | None = None, stubs: Path | None = None,
+                      students: list[str] | None = None) -> dict[str, Path]:
     """gradebook.csv, junit.xml and index.html for every student graded in ``out``."""
-    book = build(out, settings, results=results, adjustments=adjustments, topics=topics)
+    book = build(out, settings, results=results, adjustments=adjustments, topics=topics, students=students)
     pairs, note = [], ""
     if similarity:
         from grader.batch.similarity import similar_pairs

@@ -131,9 +131,9 @@ def run_batch(
     if jobs < 0:
         raise UsageError(f"--jobs must be >= 0, not {jobs}")
     _, full_marks = assignment(out, None, topics)
+    allowed = sorted({s.name for s in students} | set(graded_students(out)))
     adjust.read_adjustments(adjustments if adjustments is not None else adjust.default_path(out),
-                            students=[s.name for s in students] + graded_students(out), topics=topics,
-                            checks=check_ids(topics), required=adjustments is not None)
+                            students=allowed, topics=topics, checks=check_ids(topics), required=adjustments is not None)
 
     for s in mine:  # half-written outputs of an interrupted run
         for kind in ("partial", "old", "running"):
@@ -203,7 +203,8 @@ def run_batch(
         try:
             summary.class_files.update(write_class_files(
                 out, settings, results=loaded, adjustments=adjustments, similarity=not summary.interrupted,
-                meta={"seed": seed, "interrupted": summary.interrupted}, topics=topics))
+                meta={"seed": seed, "interrupted": summary.interrupted}, topics=topics,
+                students=sorted(set(allowed) | set(loaded))))
         except KeyboardInterrupt:
             summary.interrupted = summary.interrupted_twice = True
     for name, r in loaded.items():
