@@ -126,3 +126,35 @@ def test_ctrl_c_stops_promptly_and_records_only_finished_students(tmp_path, targ
     assert set(graded_students(out)) == {"a_slow", "b_fast", "c_fast"}
     rows = {r["student"]: r for r in csv.DictReader((out / "gradebook.csv").open())}
     assert all(r["total"] == r["max_total"] for r in rows.values())
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_grading_in_process_records_nobody_half_graded(tmp_path):
+    """--jobs 0 grades in this process, where pytest itself catches the KeyboardInterrupt and
+    returns early with every unfinished check an "internal error": that result must not be kept."""
+    import threading
+
+    from grader.batch.run import run_batch
+    from grader.config import Settings
+
+    cls, out = tmp_path / "class", tmp_path / "out"
+    for name, source in (("a_fast", SOLUTION), ("b_slow", SLOW), ("c_fast", SOLUTION)):
+        (cls / name).mkdir(parents=True)
+        (cls / name / f"{TOPIC}.py").write_text(source)
+    sent = {}
+
+    def interrupt_during_b_slow():
+        while not (out / "a_fast" / "results.json").exists():
+            time.sleep(0.1)
+        time.sleep(2)  # b_slow is inside its sleeping relu now
+        sent["at"] = time.monotonic()
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=interrupt_during_b_slow, daemon=True).start()
+    from grader.config import Limits
+
+    summary = run_batch(cls, Settings(topics=(TOPIC,), seed=5, limits=Limits(call_timeout=900)), out, jobs=0)
+    assert summary.interrupted and time.monotonic() - sent["at"] <= 10
+    assert summary.graded == ["a_fast"] and summary.left == ["b_slow", "c_fast"]
+    assert graded_students(out) == ["a_fast"] and not (out / ".instructor" / "b_slow.json").exists()
+    assert [r["student"] for r in csv.DictReader((out / "gradebook.csv").open())] == ["a_fast"]

@@ -84,13 +84,13 @@ def run_pool(jobs_list: list[Job], workers: int, seed: int, topics: tuple[str, .
                     finished(record_internal(job, f"the grading processes could not start ({why})"))
                 st.pending.clear()
                 st.suspects.clear()
+        _retire(slots)
     except BaseException:
         with _deferred_sigint() as again:
             kill_trees([s.proc.pid for s in slots if s.proc.pid])
         if again():
             raise InterruptedAgain from None
         raise
-    _retire(slots)
     return st.died
 
 
