@@ -17,11 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch.roster import load_results
 from grader.batch.run import run_batch
 from grader.cli import main
 from grader.config import Settings
-from tests.conftest import EXERCISES, REPO, SOLUTIONS
+from tests.conftest import EXERCISES, SOLUTIONS
 from tests.test_batch import in_process  # noqa: F401 - fixture
 
 TOPIC = "activations"
