@@ -8,6 +8,7 @@ wrong value is refused where it was written, with the key's name and how to fix 
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 import os
 import sys
@@ -37,6 +38,27 @@ def _positive(v: Any) -> bool:
 
 def _non_negative(v: Any) -> bool:
     return isinstance(v, (int, float)) and math.isfinite(v) and v >= 0
+
+
+def parse_due(text: str) -> _dt.datetime:
+    """A due date: an ISO 8601 time with a UTC offset (a bare local time would mean different
+    moments on the grading machine and the students' laptops)."""
+    when = _dt.datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
+    if when.tzinfo is None:
+        raise ValueError("no UTC offset")
+    return when
+
+
+def _due(v: Any) -> bool:
+    try:
+        parse_due(v)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _fraction(v: Any) -> bool:
+    return isinstance(v, (int, float)) and math.isfinite(v) and 0 <= v <= 1
 
 
 @dataclass(frozen=True)
@@ -72,6 +94,14 @@ class Settings:
                                     "--mnist-epochs", default=None)
     lang: str | None = _key("language of messages and reports: en or zh (default: from the locale)",
                             lambda v: v in ("en", "zh"), "en or zh", "--lang", default=None)
+    due: str | None = _key("due date: ISO 8601 with a UTC offset, e.g. 2026-12-15T23:59:00+08:00", _due,
+                           "an ISO 8601 time with a UTC offset (e.g. 2026-12-15T23:59:00+08:00)", None, default=None)
+    late_penalty_per_day: float = _key("fraction of the earned score taken off per started day late", _fraction,
+                                       "in [0, 1]", None, default=0.0)
+    late_grace_minutes: float = _key("minutes after the due date that still count as on time", _non_negative,
+                                     ">= 0", None, default=0.0)
+    late_cap: float = _key("largest fraction of the score the late penalty takes off in all", _fraction,
+                           "in [0, 1]", None, default=1.0)
 
 
 # Invocation fields: given on the command line, never in [tool.grader].

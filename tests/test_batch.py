@@ -110,10 +110,12 @@ def test_outputs_per_student_and_for_the_class(graded_class):
     assert not list(out.glob(".*partial*"))
     rows = list(csv.DictReader((out / "gradebook.csv").open()))
     assert [r["student"] for r in rows] == names
-    assert set(rows[0]) == {"student", "total", "max_total", "percent", TOPIC}
+    assert set(rows[0]) == {"student", "total", "max_total", "percent", "raw_score", "late_days", "late_penalty",
+                            "adjustment", "submitted_at", TOPIC}
     by = {r["student"]: r for r in rows}
     assert by["correct0"]["total"] == by["correct0"]["max_total"] == by["correct0"][TOPIC]
-    assert by["stub"]["total"] == "0"
+    assert by["stub"]["total"] == "0" and by["stub"][TOPIC] == "—"  # an untouched stub: not submitted
+    assert by["relu_slip"]["max_total"] == by["correct0"]["max_total"]
     manifest = json.loads((out / "batch.json").read_text())
     assert manifest["seed"] == SEED and manifest["topics"] == [TOPIC] and manifest["finished_at"]
 
@@ -276,16 +278,26 @@ def test_shards_then_merge_give_the_same_gradebook_as_one_batch(tmp_path):
 # ------------------------------------------------------------------------------------ CLI
 
 
-def test_cli_batch_exit_codes(tmp_path, capsys):
+@pytest.fixture
+def in_process(monkeypatch):
+    """`grader batch` grading in the test's process (the CLI itself refuses --jobs 0): these
+    tests are about the command's contract, the process pool has tests of its own."""
+    import grader.cli.batch as cli_batch
+
+    monkeypatch.setattr(cli_batch, "run_batch", lambda *a, **kw: run_batch(*a, **{**kw, "jobs": 0}))
+
+
+def test_cli_batch_exit_codes(tmp_path, capsys, in_process):
     cls = tmp_path / "class"
     _student(cls, "ann", SOLUTION)
     out = tmp_path / "out"
-    assert main(["batch", str(cls), TOPIC, "--out", str(out), "--seed", "3", "--jobs", "0", "-q"]) == 0
+    assert main(["batch", str(cls), TOPIC, "--out", str(out), "--seed", "3", "-q"]) == 0
     assert "graded 1, skipped 0" in capsys.readouterr().out
-    assert main(["batch", str(cls), TOPIC, "--out", str(out), "--jobs", "0", "-q"]) == 0
+    assert main(["batch", str(cls), TOPIC, "--out", str(out), "-q"]) == 0
     assert "graded 0, skipped 1" in capsys.readouterr().out
     _student(cls, "ben", RELU_SLIP)
-    assert main(["batch", str(cls), TOPIC, "--out", str(out), "--jobs", "0", "-q"]) == 1
+    assert main(["batch", str(cls), TOPIC, "--out", str(out), "-q"]) == 1
+    assert main(["batch", str(cls), TOPIC, "--out", str(out), "--jobs", "0"]) == 2  # at least one process
     for argv in (["batch", str(tmp_path / "nope"), "--out", str(out)],
                  ["batch", str(cls), "--out", str(out), "--shard", "3/2"],
                  ["batch", str(cls), "no_such_topic", "--out", str(out)],

@@ -8,16 +8,18 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import grader
-from grader.batch.roster import INSTRUCTOR_DIR, graded_students, load_results, read_manifests
+from grader.batch.gradebook import write_class_files
+from grader.batch.roster import INSTRUCTOR_DIR, SOURCES_DIR, graded_students, load_results, read_manifests
+from grader.config import Settings
 from grader.core.results import utc_now
 from grader.errors import UsageError
-from grader.outputs.dashboard import write_class_outputs
 from grader.outputs.files import publish_dir, write_json
 
 Event = Callable[[str, dict], None]
 
 
-def merge(dirs: Iterable[Path], out: Path, *, on_event: Event | None = None) -> dict[str, Any]:
+def merge(dirs: Iterable[Path], out: Path, *, settings: Settings | None = None, adjustments: Path | None = None,
+          on_event: Event | None = None) -> dict[str, Any]:
     """Combine batch output folders (e.g. one per shard) into ``out``: students + class files.
 
     Student folders are copied into ``out`` (atomically, like a batch) unless ``out`` is the
@@ -46,10 +48,16 @@ def merge(dirs: Iterable[Path], out: Path, *, on_event: Event | None = None) -> 
         try:
             shutil.copytree(d / name, tmp, symlinks=False)
             publish_dir(tmp, out / name)
-            full = d / INSTRUCTOR_DIR / f"{name}.json"
-            if full.is_file():
-                (out / INSTRUCTOR_DIR).mkdir(exist_ok=True)
-                shutil.copyfile(full, out / INSTRUCTOR_DIR / f"{name}.json")
+            for kind in ("json", "submission.json"):
+                full = d / INSTRUCTOR_DIR / f"{name}.{kind}"
+                if full.is_file():
+                    (out / INSTRUCTOR_DIR).mkdir(exist_ok=True)
+                    shutil.copyfile(full, out / INSTRUCTOR_DIR / f"{name}.{kind}")
+            sources = d / INSTRUCTOR_DIR / SOURCES_DIR / name
+            if sources.is_dir():
+                target = out / INSTRUCTOR_DIR / SOURCES_DIR / name
+                shutil.rmtree(target, ignore_errors=True)
+                shutil.copytree(sources, target, symlinks=False)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         emit("student", {"name": name})
@@ -60,14 +68,17 @@ def merge(dirs: Iterable[Path], out: Path, *, on_event: Event | None = None) -> 
                          fix="regrade with one --seed for every shard")
     manifests = [m for d in dirs for m in read_manifests(d)]
     meta = {"seed": seeds[0] if seeds else None, "merged_from": [str(d) for d in dirs]}
-    paths = write_class_outputs(out, results, meta=meta)
     if out.resolve() not in {d.resolve() for d in dirs}:
+        full_marks: dict = {}
+        for m in manifests:
+            full_marks.update(m.get("max_scores") or {})
         write_json(out / "batch.json", {
             "grader_version": grader.__version__, "seed": meta["seed"],
             "topics": next((m.get("topics") for m in manifests if m.get("topics")), None),
-            "shard": None, "merged_from": meta["merged_from"], "students": sorted(results),
-            "finished_at": utc_now(),
+            "max_scores": full_marks or None, "shard": None, "merged_from": meta["merged_from"],
+            "students": sorted(results), "finished_at": utc_now(),
         })
+    paths = write_class_files(out, settings or Settings(), results=results, adjustments=adjustments, meta=meta)
     return {"students": sorted(results), "paths": paths, "seed": meta["seed"],
             "all_passed": all(r.all_passed for r in results.values()),
             "internal_errors": sum(len(r.internal_errors) for r in results.values())}

@@ -1,74 +1,261 @@
-"""The pool of batch processes and its retry rules."""
+"""The batch processes: one student at a time each, retried when a process dies, killed on Ctrl-C.
+
+The parent keeps one pipe per batch process (:func:`grader.batch.process.serve`) and always
+knows which student each one is grading, so a process that dies is charged to that student
+alone. Students that were in flight when a process died ("suspects") are retried one at a
+time with nothing else running, so one killer cannot take an innocent down with it; after
+MAX_ATTEMPTS the student is recorded as an internal error (and graded again on resume).
+
+Any exception in the parent (KeyboardInterrupt above all) kills every batch process and every
+process below it, workers included (they run in sessions of their own, so a terminal's
+Ctrl-C never reaches them, and they may not die with their parent): each tree is frozen
+first, so nothing new starts while it is collected, then killed. Nothing is left running.
+"""
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import multiprocessing
-from collections import Counter
+import multiprocessing.connection
+import signal
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from typing import Callable
 
-from grader.batch.process import Job, _init_process, _record_internal, grade_student
-from grader.batch.roster import glob_escape
+import psutil
+
+from grader.batch.process import Job, record_internal, serve
 
 MAX_ATTEMPTS = 3  # a batch process dying (not a student) is retried this many times per student
+_POLL = 0.5  # seconds between looks at the processes (a Ctrl-C interrupts the wait at once)
 
 
-def _run_pool(jobs_list: list[Job], workers: int, seed: int, topics: tuple[str, ...], finished, emit) -> int:
-    """Run jobs on ``workers`` spawned processes; replace the pool if a process dies.
+class InterruptedAgain(KeyboardInterrupt):
+    """Ctrl-C came again while the batch was stopping: stop at once, skip the class files."""
 
-    When a batch process dies (e.g. a submission killed its parent), only the students that
-    were being graded at that moment (their ``.running`` marker exists) are suspects: each is
-    retried alone in a one-process pool, at most MAX_ATTEMPTS times in all, then recorded as an
-    internal error. Students that had not started go back to the normal queue uncharged.
-    """
-    attempts: Counter = Counter()
-    pending, suspects = list(jobs_list), []
-    broken = idle_breaks = 0
+
+@dataclass
+class _Slot:
+    proc: multiprocessing.process.BaseProcess
+    conn: multiprocessing.connection.Connection
+    ready: bool = False
+    job: Job | None = None
+    suspect: bool = False
+    why: str = ""  # why it could not start
+    retiring: bool = False
+    below: list = field(default_factory=list)  # its descendants when last looked at (workers)
+
+
+@dataclass
+class _State:
+    pending: deque = field(default_factory=deque)
+    suspects: deque = field(default_factory=deque)
+    attempts: Counter = field(default_factory=Counter)
+    died: int = 0
+    start_failures: int = 0
+    started_once: bool = False
+    last_why: str = ""
+
+
+def run_pool(jobs_list: list[Job], workers: int, seed: int, topics: tuple[str, ...],
+             finished: Callable[[dict], None], emit: Callable[[str, dict], None]) -> int:
+    """Grade ``jobs_list`` on ``workers`` processes; returns how many processes died."""
     ctx = multiprocessing.get_context("spawn")
-    while pending or suspects:
-        # Suspects run one at a time so that one killer cannot take an innocent down with it.
-        if suspects:
-            round_jobs, round_workers = [suspects.pop(0)], 1
-        else:
-            round_jobs, round_workers, pending = pending, workers, []
-        lost: list[Job] = []
-        with cf.ProcessPoolExecutor(max_workers=min(round_workers, len(round_jobs)), mp_context=ctx,
-                                    initializer=_init_process, initargs=(seed, topics)) as pool:
-            futures = {pool.submit(grade_student, job): job for job in round_jobs}
-            for fut in cf.as_completed(futures):
-                job = futures[fut]
-                try:
-                    finished(fut.result())
-                except cf.process.BrokenProcessPool:
-                    lost.append(job)
-                except Exception as exc:  # noqa: BLE001 - a bug surfaced for one student only
-                    finished(_record_internal(job, f"{type(exc).__name__}: {exc}"))
-        if not lost:
+    st = _State(pending=deque(jobs_list))
+    slots: list[_Slot] = []
+    try:
+        while st.pending or st.suspects or any(s.job for s in slots):
+            _top_up(slots, st, workers, ctx, seed, topics)
+            _dispatch(slots, st)
+            waitables = [s.conn for s in slots] + [s.proc.sentinel for s in slots]
+            multiprocessing.connection.wait(waitables, timeout=_POLL)
+            for slot in list(slots):
+                _read(slot, st, finished)
+                _look_below(slot)
+            for slot in list(slots):
+                if not slot.proc.is_alive():
+                    _read(slot, st, finished)  # a last message sent just before it exited
+                    slots.remove(slot)
+                    _buried(slot, st, finished, emit)
+            if st.start_failures >= MAX_ATTEMPTS:
+                why = st.last_why or "see stderr"
+                for job in [*st.pending, *st.suspects]:
+                    finished(record_internal(job, f"the grading processes could not start ({why})"))
+                st.pending.clear()
+                st.suspects.clear()
+        _retire(slots)
+    except BaseException:
+        with _deferred_sigint() as again:
+            kill_trees([s.proc.pid for s in slots if s.proc.pid])
+        if again():
+            raise InterruptedAgain from None
+        raise
+    return st.died
+
+
+def _top_up(slots: list[_Slot], st: _State, workers: int, ctx, seed: int, topics: tuple[str, ...]) -> None:
+    if st.suspects:  # suspects run alone: no need for more processes
+        wanted = 1 if not slots else 0
+    else:
+        busy = sum(1 for s in slots if s.job)
+        wanted = min(workers, len(st.pending) + busy) - len(slots)
+    for _ in range(max(0, wanted)):
+        parent_end, child_end = ctx.Pipe(duplex=True)
+        proc = ctx.Process(target=serve, args=(child_end, seed, topics), daemon=True, name="grader-batch")
+        proc.start()
+        child_end.close()
+        slots.append(_Slot(proc, parent_end))
+
+
+def _dispatch(slots: list[_Slot], st: _State) -> None:
+    if any(s.job and s.suspect for s in slots):
+        return
+    idle = [s for s in slots if s.ready and s.job is None and not s.retiring]
+    if st.suspects:
+        if not any(s.job for s in slots) and idle:
+            _send(idle[0], st.suspects.popleft(), suspect=True)
+        return
+    for slot in idle:
+        if not st.pending:
+            slot.retiring = True  # nothing left for it: let it go, and its memory with it
+            _send_stop(slot)
             continue
-        broken += 1
-        in_flight = []
-        for job in lost:
-            markers = list(job.out.glob(f".{glob_escape(job.student.name)}.running-*"))
-            for m in markers:
-                m.unlink(missing_ok=True)
-            if markers or len(round_jobs) == 1:
-                in_flight.append(job)
+        _send(slot, st.pending.popleft(), suspect=False)
+
+
+def _send(slot: _Slot, job: Job, *, suspect: bool) -> None:
+    slot.job, slot.suspect = job, suspect
+    try:
+        slot.conn.send(job)
+    except OSError:  # it died: found by the sentinel, and the job is charged then
+        pass
+
+
+def _send_stop(slot: _Slot) -> None:
+    try:
+        slot.conn.send(None)
+    except OSError:
+        pass
+
+
+def _read(slot: _Slot, st: _State, finished) -> None:
+    while True:
+        try:
+            if not slot.conn.poll():
+                return
+            kind, payload = slot.conn.recv()
+        except (EOFError, OSError):
+            return
+        if kind == "ready":
+            slot.ready = True
+            st.started_once = True
+            st.start_failures = 0
+        elif kind == "init_failed":
+            slot.why = str(payload)
+        elif kind in ("done", "failed") and slot.job is not None:
+            job, slot.job, slot.suspect = slot.job, None, False
+            if kind == "done":
+                finished(payload)
             else:
-                pending.append(job)
-        if not in_flight:  # died before grading anyone: the processes cannot even start
-            idle_breaks += 1
-            if idle_breaks >= MAX_ATTEMPTS:
-                for job in pending:
-                    finished(_record_internal(job, "the grading processes could not start (see stderr)"))
-                pending = []
+                finished(record_internal(job, str(payload)))
+
+
+def _look_below(slot: _Slot) -> None:
+    """Remember a busy process's descendants: should it die, they are orphans to kill."""
+    if slot.job is None:
+        return
+    try:
+        slot.below = psutil.Process(slot.proc.pid).children(recursive=True)
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, ValueError):
+        pass
+
+
+def _buried(slot: _Slot, st: _State, finished, emit) -> None:
+    slot.conn.close()
+    for orphan in slot.below:  # psutil refuses to signal a pid that was reused since
+        try:
+            orphan.kill()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
-        idle_breaks = 0
-        emit("retry", {"students": [j.student.name for j in in_flight]})
-        for job in in_flight:
-            attempts[job.student.name] += 1
-            if attempts[job.student.name] >= MAX_ATTEMPTS:
-                finished(_record_internal(
-                    job, f"the process grading this submission died {MAX_ATTEMPTS} times (did the submission "
-                         "kill its parent process or exhaust the machine's memory?)"))
-            else:
-                suspects.append(job)
-    return broken
+    if slot.retiring and slot.job is None:
+        return
+    st.died += 1
+    if not slot.ready:
+        st.start_failures += 1
+        st.last_why = slot.why or f"exit code {slot.proc.exitcode}"
+    job = slot.job
+    if job is None:
+        return
+    name = job.student.name
+    st.attempts[name] += 1
+    if st.attempts[name] >= MAX_ATTEMPTS:
+        finished(record_internal(
+            job, f"the process grading this submission died {MAX_ATTEMPTS} times (did the submission kill "
+                 "its parent process or exhaust the machine's memory?)"))
+    else:
+        emit("retry", {"students": [name]})
+        st.suspects.append(job)
+
+
+def _retire(slots: list[_Slot]) -> None:
+    for slot in slots:
+        _send_stop(slot)
+    deadline = time.monotonic() + 10
+    for slot in slots:
+        slot.proc.join(max(0.0, deadline - time.monotonic()))
+    kill_trees([s.proc.pid for s in slots if s.proc.is_alive() and s.proc.pid])
+    for slot in slots:
+        slot.conn.close()
+
+
+def kill_trees(pids: list[int]) -> list[int]:
+    """SIGKILL each process in ``pids`` and everything below it; returns the pids killed.
+
+    Each process is stopped (SIGSTOP) before its children are listed, so it cannot start
+    another one in between; the walk repeats until no new process turns up.
+    """
+    seen: dict[int, psutil.Process] = {}
+    frontier = []
+    for pid in pids:
+        try:
+            frontier.append(psutil.Process(pid))
+        except psutil.NoSuchProcess:
+            continue
+    while frontier:
+        nxt = []
+        for proc in frontier:
+            if proc.pid in seen:
+                continue
+            seen[proc.pid] = proc
+            try:
+                proc.suspend()
+                nxt.extend(proc.children(recursive=False))
+            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                continue
+        frontier = nxt
+    for proc in seen.values():
+        try:
+            proc.kill()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    psutil.wait_procs(list(seen.values()), timeout=5)
+    return sorted(seen)
+
+
+class _deferred_sigint:
+    """Inside the block a Ctrl-C is only counted (killing the processes must not be cut short)."""
+
+    def __enter__(self):
+        self.count = 0
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._count)
+        return lambda: self.count > 0
+
+    def _count(self, signum, frame) -> None:
+        self.count += 1
+
+    def __exit__(self, *exc) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)

@@ -3,27 +3,38 @@
 Student code still never runs here: every student gets fresh worker processes, exactly as in
 ``grader run``. What this process adds is a reference cache (:mod:`grader.batch.refcache`)
 for pure TF computations, since every student of a batch gets the same inputs.
+
+A batch process ignores Ctrl-C (the parent decides: it kills the process and every process
+below it) and dies with its parent. A student is recorded only once their grading finished:
+the instructor's files first, then the student's folder renamed into place, so a process
+killed at any moment leaves that student ungraded, never half-graded.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import os
 import shutil
+import signal
 import time
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
-from grader.batch.roster import INSTRUCTOR_DIR, Student
+from grader.batch.late import submission_time
+from grader.batch.roster import INSTRUCTOR_DIR, SOURCES_DIR, Student, content_hash, instructor_path
 from grader.config import Settings
 from grader.core import runner
 from grader.core.catalog import collect, resolve_topics
 from grader.core.plugin import GraderPlugin
-from grader.core.results import RunResult
+from grader.config import parse_due
+from grader.core.results import RunResult, utc_now
+from grader.course.topics import BY_SLUG
 from grader.errors import UsageError
 from grader.intake.prepare import prepared
 from grader.outputs import gradescope
@@ -100,23 +111,64 @@ class Job:
     audience: str
 
 
-def grade_student(job: Job) -> dict:
-    """Grade one student and write DIR/<student>/ atomically; returns a summary dict."""
+SOURCE_LIMIT = 256 * 1024  # bytes of one graded module kept for the similarity report
+
+
+def serve(conn, seed: int, topics: tuple[str, ...]) -> None:
+    """A batch process's main loop: (re)ceive a Job, send back its summary, until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C for the whole batch
+    parent = os.getppid()
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before the request above took effect
+        return
+    try:
+        _init_process(seed, topics)
+    except BaseException as exc:  # noqa: BLE001 - reported by the parent for the students left
+        conn.send(("init_failed", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        try:
+            info = grade_student(job)
+        except Exception as exc:  # noqa: BLE001 - a bug surfaced for one student only
+            conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+        else:
+            conn.send(("done", info))
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGKILL this process when its parent dies (a killed batch leaves nothing behind)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux: the parent still kills us
+        pass
+
+
+def grade_student(job: Job, interrupted: Callable[[], bool] | None = None) -> dict:
+    """Grade one student and record DIR/<student>/ atomically; returns a summary dict.
+
+    ``interrupted``: asked once grading returns; when true (Ctrl-C reached pytest, which then
+    stops early), nothing is recorded and KeyboardInterrupt is raised instead.
+    """
     if _Process.cache is None:
         _init_process(job.settings.seed, job.settings.topics, quiet_tf=False)
     before = _Process.cache.stats()
     started = time.monotonic()
-    student, out = job.student, job.out
-    running = out / f".{student.name}.running-{os.getpid()}"  # tells the parent who was in flight
-    running.touch()
-    try:
-        result = _grade(job)
-        _deliver(job, result)
-    finally:
-        running.unlink(missing_ok=True)
+    info = submission_info(job)
+    result, sources = _grade(job)
+    if interrupted is not None and interrupted():
+        raise KeyboardInterrupt
+    _deliver(job, result, sources, info)
     after = _Process.cache.stats()
     return {
-        "name": student.name,
+        "name": job.student.name,
         "score": result.score,
         "max_score": result.max_score,
         "all_passed": result.all_passed,
@@ -127,21 +179,54 @@ def grade_student(job: Job) -> dict:
     }
 
 
-def _grade(job: Job) -> RunResult:
+def submission_info(job: Job) -> dict:
+    """What the batch records about the submission itself: its content hash and when it came in."""
+    tz = None
+    if job.settings.due:
+        with contextlib.suppress(ValueError):
+            tz = parse_due(job.settings.due).tzinfo
+    path = job.student.path
+    try:
+        submitted_at, source = submission_time(path, tz)
+        digest = content_hash(path)
+    except OSError as exc:  # unreadable: graded anyway (and reported by the grading itself)
+        submitted_at, source, digest = None, f"unreadable ({exc})", None
+    return {"student": job.student.name, "path": str(path), "kind": job.student.kind, "sha256": digest,
+            "submitted_at": submitted_at, "submitted_at_source": source, "graded_at": None,
+            "seed": job.settings.seed, "topics": list(job.settings.topics)}
+
+
+def _grade(job: Job) -> tuple[RunResult, dict[str, str]]:
+    """The result, and the source of every topic module that was graded (for similarity)."""
     student, settings = job.student, job.settings
     replay = runner.replay_command(settings.topics, student.path, settings.seed)
     if student.kind == "zip":
         replay += f"  (after unzipping {student.path.name})"
     try:
         with prepared(student.path, settings.topics) as work:
-            return runner.run(replace(settings, submission=work.path, topics=work.narrow(settings.topics)),
-                              label=student.path, replay=replay, plugin_factory=BatchPlugin)
+            topics = work.narrow(settings.topics)
+            result = runner.run(replace(settings, submission=work.path, topics=topics),
+                                label=student.path, replay=replay, plugin_factory=BatchPlugin)
+            return result, _sources(work.path, topics)
     except UsageError as exc:  # the submission cannot be graded as handed in
         msg = exc.message + (f" ({exc.fix})" if exc.fix else "")
-        return runner.failed_result(student.path, settings, msg, internal=False, replay=replay)
+        return runner.failed_result(student.path, settings, msg, internal=False, replay=replay), {}
     except Exception as exc:  # noqa: BLE001 - the grader broke on this student; the batch goes on
         msg = f"internal grader error while grading this submission ({type(exc).__name__}: {exc})"
-        return runner.failed_result(student.path, settings, msg, internal=True, replay=replay)
+        return runner.failed_result(student.path, settings, msg, internal=True, replay=replay), {}
+
+
+def _sources(folder: Path, topics: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for topic in topics:
+        path = folder / BY_SLUG[topic].module_file
+        try:
+            if path.is_file() and not path.is_symlink():
+                with open(path, "rb") as fh:
+                    out[topic] = fh.read(SOURCE_LIMIT).decode("utf-8", "replace")
+        except OSError:
+            continue
+    return out
 
 
 def write_student_outputs(result: RunResult, folder: Path, audience: Audience | str, lang: str | None = None) -> None:
@@ -149,28 +234,49 @@ def write_student_outputs(result: RunResult, folder: Path, audience: Audience | 
     write_json(folder / "gradescope.json", gradescope.to_gradescope(result, lang=lang, audience=audience))
 
 
-def _deliver(job: Job, result: RunResult) -> None:
-    """Write DIR/<student>/ complete or not at all, then the instructor's unredacted copy."""
-    tmp = job.out / f".{job.student.name}.partial-{uuid.uuid4().hex[:8]}"
+def _deliver(job: Job, result: RunResult, sources: dict[str, str], info: dict) -> None:
+    """Record a student: complete or not at all.
+
+    A student counts as graded once DIR/<student>/ exists, so that folder comes last: the
+    previous one (a regrade) is moved aside first, then the instructor's files are written,
+    then the new folder is renamed into place. A process killed in between leaves the student
+    ungraded (graded again on resume), never with a mix of two gradings.
+    """
+    out, name = job.out, job.student.name
+    tmp = out / f".{name}.partial-{uuid.uuid4().hex[:8]}"
+    final = out / name
+    old = None
     try:
         tmp.mkdir(parents=True)
         write_student_outputs(result, tmp, job.audience, job.settings.lang)
-        publish_dir(tmp, job.out / job.student.name)
-        _write_instructor_copy(job.out, job.student.name, result)
+        if final.exists():
+            old = out / f".{name}.old-{uuid.uuid4().hex[:8]}"
+            os.rename(final, old)
+        _write_instructor_files(out, name, result, sources, {**info, "graded_at": utc_now()})
+        publish_dir(tmp, final)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
 
 
-def _write_instructor_copy(out: Path, name: str, result: RunResult) -> None:
-    """The unredacted results beside (not inside) the student's folder, which may be handed back."""
+def _write_instructor_files(out: Path, name: str, result: RunResult, sources: dict[str, str], info: dict) -> None:
+    """The unredacted results beside (not inside) the student's folder, which may be handed back;
+    with what was recorded about the submission and the graded code."""
     folder = out / INSTRUCTOR_DIR
     folder.mkdir(exist_ok=True)
-    atomic_write(folder / f"{name}.json", result.to_json() + "\n")
+    atomic_write(instructor_path(out, name), result.to_json() + "\n")
+    write_json(instructor_path(out, name, "submission"), info)
+    src = folder / SOURCES_DIR / name
+    if src.exists():
+        shutil.rmtree(src, ignore_errors=True)
+    for topic, text in sources.items():
+        atomic_write(src / BY_SLUG[topic].module_file, text)
 
 
-def _record_internal(job: Job, why: str) -> dict:
-    """Write an internal-error result for a student from the parent process."""
+def record_internal(job: Job, why: str) -> dict:
+    """Write an internal-error result for a student from the parent process (regraded on resume)."""
     result = runner.failed_result(job.student.path, job.settings, f"internal grader error: {why}", internal=True)
-    _deliver(job, result)
+    _deliver(job, result, {}, submission_info(job))
     return {"name": job.student.name, "score": 0.0, "max_score": result.max_score, "all_passed": False,
             "internal_errors": len(result.internal_errors), "seconds": 0.0, "cache": {}}

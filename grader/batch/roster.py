@@ -7,7 +7,9 @@ unredacted copies in ``DIR/.instructor/``, and one manifest per batch (``batch.j
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -16,8 +18,10 @@ from pathlib import Path
 from grader.core.results import RunResult
 from grader.errors import UsageError
 
-RESERVED = {"index.html", "gradebook.csv", "junit.xml", "batch.json", "students"}
+RESERVED = {"index.html", "gradebook.csv", "junit.xml", "batch.json", "students", "changes.csv", "adjustments.csv"}
 INSTRUCTOR_DIR = ".instructor"  # DIR/.instructor/<student>.json: unredacted results for the dashboard
+SOURCES_DIR = "sources"  # DIR/.instructor/sources/<student>/<topic>.py: the code that was graded
+_HASH_SKIP = {"__pycache__", ".ipynb_checkpoints", ".DS_Store"}
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ def discover(submissions: Path) -> tuple[list[Student], list[str]]:
     ignored: list[str] = []
     for child in sorted(submissions.iterdir(), key=lambda p: p.name):
         name = child.name
-        if name.startswith(".") or name in ("__MACOSX", "__pycache__"):
+        if name.startswith(".") or name in ("__MACOSX", "__pycache__") or name.endswith(".submitted_at"):
             continue
         if child.is_dir():
             kind, stem = "dir", name
@@ -158,3 +162,45 @@ def load_results(folder: Path, *, instructor: bool = True) -> dict[str, RunResul
             except (OSError, ValueError, TypeError, KeyError):
                 continue
     return out
+
+
+def content_hash(path: Path) -> str:
+    """sha256 over what was handed in (file names and bytes; caches left out)."""
+    h = hashlib.sha256()
+    if path.is_file():
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        return h.hexdigest()
+    for root, dirs, files in sorted(os.walk(path)):
+        dirs[:] = sorted(d for d in dirs if d not in _HASH_SKIP)
+        for name in sorted(files):
+            if name in _HASH_SKIP or name.endswith(".pyc"):
+                continue
+            full = Path(root) / name
+            h.update(full.relative_to(path).as_posix().encode("utf-8", "surrogateescape") + b"\0")
+            try:
+                h.update(full.read_bytes() if not full.is_symlink() else os.readlink(full).encode())
+            except OSError:
+                h.update(b"<unreadable>")
+            h.update(b"\0")
+    return h.hexdigest()
+
+
+def instructor_path(out: Path, name: str, kind: str = "json") -> Path:
+    """DIR/.instructor/<student>.json (results) or <student>.submission.json (hash, time)."""
+    return out / INSTRUCTOR_DIR / (f"{name}.json" if kind == "json" else f"{name}.{kind}.json")
+
+
+def load_submission_info(out: Path, name: str) -> dict:
+    """What was recorded about a student's submission at grading time ({} if nothing)."""
+    try:
+        data = json.loads(instructor_path(out, name, "submission").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def unfinished(results: dict[str, RunResult]) -> list[str]:
+    """Students whose recorded result holds an internal grader error: never a final grade."""
+    return sorted(name for name, r in results.items() if r.internal_errors)

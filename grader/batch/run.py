@@ -6,6 +6,10 @@ Layout of a batch output folder ``DIR``::
     DIR/<student>/report.html|.md   the student's reports
     DIR/<student>/gradescope.json   Gradescope autograder results format
     DIR/.instructor/<student>.json  the unredacted results (hidden checks in full) for the class files
+    DIR/.instructor/<student>.submission.json  content hash and hand-in time of what was graded
+    DIR/.instructor/sources/<student>/<topic>.py  the graded code (for the similarity report)
+    DIR/changes.csv                 what the last regrade changed, per check
+    DIR/adjustments.csv             (yours) manual adjustments, merged into the class files
     DIR/gradebook.csv               one row per student: total and one column per topic
     DIR/junit.xml                   one testsuite per student, one testcase per check
     DIR/index.html                  the class dashboard
@@ -29,32 +33,42 @@ How it is robust:
   its students are retried (then recorded as internal errors);
 * each student's outputs are written into ``DIR/.<student>.partial-*`` and renamed to
   ``DIR/<student>`` when complete; a student whose ``DIR/<student>/results.json`` exists is
-  skipped unless ``force``; left-over partial folders of an interrupted run are removed.
+  skipped unless ``force`` (or named in ``only``, or ``changed`` and handed in again); a
+  student whose recorded result holds an internal grader error is not final and is graded
+  again; left-over partial folders of an interrupted run are removed;
+* Ctrl-C (KeyboardInterrupt) kills every batch process and worker at once, records nobody
+  whose grading had not finished, writes the class files for the students graded so far and
+  returns with ``interrupted`` set; a second Ctrl-C skips the class files too.
 
 Library code never prints: progress goes to the ``on_event(kind, info)`` callback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 import grader
-from grader.batch.pool import _run_pool
+from grader.batch import adjust
+from grader.batch.gradebook import assignment, check_ids, write_class_files
+from grader.batch.pool import InterruptedAgain, run_pool
 from grader.batch.process import Job, grade_student
-from grader.batch.roster import (discover, glob_escape, graded_students, load_results, manifest_name,
-                                 resolve_seed, select_shard)
+from grader.batch.regrade import changes_csv, score_changes
+from grader.batch.roster import (Student, content_hash, discover, glob_escape, graded_students, load_results,
+                                 load_submission_info, manifest_name, resolve_seed, select_shard, unfinished)
 from grader.config import Settings
 from grader.core.catalog import resolve_topics
-from grader.core.results import utc_now
+from grader.core.results import RunResult, utc_now
 from grader.errors import UsageError
-from grader.outputs.dashboard import write_class_outputs
-from grader.outputs.files import write_json
+from grader.outputs.files import atomic_write, write_json
 
 Event = Callable[[str, dict], None]
 
@@ -74,6 +88,12 @@ class BatchSummary:
     all_passed: bool = True
     internal_errors: int = 0
     class_files: dict[str, Path] = field(default_factory=dict)
+    regraded_internal: list[str] = field(default_factory=list)  # had internal errors: not final, graded again
+    changed: list[str] = field(default_factory=list)  # handed in again since they were graded
+    changes: list[dict] = field(default_factory=list)  # per check, for students graded before
+    interrupted: bool = False
+    interrupted_twice: bool = False  # the class files were not rewritten either
+    left: list[str] = field(default_factory=list)  # students still to grade after an interruption
 
 
 def run_batch(
@@ -84,13 +104,19 @@ def run_batch(
     jobs: int | None = None,
     shard: tuple[int, int] | None = None,
     force: bool = False,
+    only: Iterable[str] | None = None,
+    changed: bool = False,
     audience: str = "student",
+    adjustments: Path | None = None,
     on_event: Event | None = None,
 ) -> BatchSummary:
     """Grade every student of ``submissions`` (or of one shard) into ``out``.
 
     ``jobs``: number of batch processes (default: CPU count); ``0`` grades in this process
-    (handy for tests and debugging; TensorFlow is then imported here).
+    (handy for tests and debugging; TensorFlow is then imported here). ``only``: regrade just
+    these students; ``changed``: also regrade students whose submission changed since they
+    were graded (content hash). ``adjustments``: the adjustments file (default
+    ``out/adjustments.csv`` when it exists), checked before anything is graded.
     """
     emit = on_event or (lambda kind, info: None)
     started = time.monotonic()
@@ -104,24 +130,34 @@ def run_batch(
         jobs = os.cpu_count() or 1
     if jobs < 0:
         raise UsageError(f"--jobs must be >= 0, not {jobs}")
+    _, full_marks = assignment(out, None, topics)
+    allowed = sorted({s.name for s in students} | set(graded_students(out)))
+    adjust.read_adjustments(adjustments if adjustments is not None else adjust.default_path(out),
+                            students=allowed, topics=topics, checks=check_ids(topics), required=adjustments is not None)
 
     for s in mine:  # half-written outputs of an interrupted run
         for kind in ("partial", "old", "running"):
             for stale in out.glob(f".{glob_escape(s.name)}.{kind}-*"):
                 shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(missing_ok=True)
-    done = set(graded_students(out))
-    todo = [s for s in mine if force or s.name not in done]
+    names = {s.name for s in mine}
+    previous = {n: r for n, r in load_results(out).items() if n in names}
+    not_final = unfinished(previous)
+    todo, why = _select(mine, previous, not_final, force=force, only=only, changed=changed, out=out)
     summary = BatchSummary(out=out, seed=seed, topics=topics, total=len(mine), ignored=ignored,
-                           skipped=[s.name for s in mine if s not in todo])
+                           skipped=[s.name for s in mine if s not in todo],
+                           regraded_internal=[n for n in not_final if n in why.get("internal", set())],
+                           changed=sorted(why.get("changed", set())))
     manifest = {
-        "grader_version": grader.__version__, "seed": seed, "topics": topics,
+        "grader_version": grader.__version__, "seed": seed, "topics": topics, "max_scores": full_marks,
         "shard": list(shard) if shard else None, "submissions": str(submissions),
         "students": [s.name for s in mine], "jobs": jobs, "started_at": utc_now(), "finished_at": None,
     }
     manifest_path = out / manifest_name(shard)
     write_json(manifest_path, manifest)  # recorded first: a resumed run reuses this seed
     emit("start", {"total": len(mine), "todo": len(todo), "skipped": len(summary.skipped), "seed": seed,
-                   "jobs": jobs, "ignored": ignored})
+                   "jobs": jobs, "ignored": ignored, "regrade_internal": summary.regraded_internal,
+                   "changed": summary.changed, "only": sorted(why.get("only", set())),
+                   "resumed": len([s for s in mine if s.name in previous and s not in todo])})
 
     cache = Counter()
     results: dict[str, dict] = {}
@@ -132,25 +168,104 @@ def run_batch(
         emit("student", {**info, "done": len(results), "todo": len(todo)})
 
     jobs_list = [Job(s, out, settings, audience) for s in todo]
-    if jobs == 0:
-        for job in jobs_list:
-            finished(grade_student(job))
-    elif jobs_list:
-        summary.failed_processes = _run_pool(jobs_list, min(jobs, len(jobs_list)), seed, tuple(topics), finished, emit)
+    try:
+        if jobs == 0:
+            with _sigint_flag() as interrupted:
+                for job in jobs_list:
+                    finished(grade_student(job, interrupted))
+        elif jobs_list:
+            summary.failed_processes = run_pool(jobs_list, min(jobs, len(jobs_list)), seed, tuple(topics),
+                                                finished, emit)
+    except KeyboardInterrupt as exc:
+        summary.interrupted = True
+        summary.interrupted_twice = isinstance(exc, InterruptedAgain)
+        for s in todo:  # whatever a killed process had begun for its student
+            for stale in out.glob(f".{glob_escape(s.name)}.partial-*"):
+                shutil.rmtree(stale, ignore_errors=True)
+        emit("interrupted", {"done": len(results), "todo": len(todo)})
 
-    summary.graded = [s.name for s in todo]
+    summary.graded = [s.name for s in todo if s.name in results]
+    summary.left = [s.name for s in todo if s.name not in results]
     summary.cache = dict(cache)
-    manifest.update(finished_at=utc_now(), duration=round(time.monotonic() - started, 3), reference_cache=dict(cache),
+    manifest.update(finished_at=None if summary.interrupted else utc_now(),
+                    interrupted_at=utc_now() if summary.interrupted else None,
+                    duration=round(time.monotonic() - started, 3), reference_cache=dict(cache),
                     failed_processes=summary.failed_processes)
     write_json(manifest_path, manifest)
-    # Class outputs cover every student graded in ``out`` (resumed, other shards sharing it).
     loaded = load_results(out)
-    summary.class_files = write_class_outputs(out, loaded, meta={"seed": seed})
-    mine_names = {s.name for s in mine}
+    regraded = {n: loaded[n] for n in summary.graded if n in loaded}
+    summary.changes = score_changes({n: r for n, r in previous.items() if n in regraded}, regraded)
+    if any(n in previous for n in regraded):
+        atomic_write(out / "changes.csv", changes_csv(summary.changes))
+        summary.class_files["changes"] = out / "changes.csv"
+    if not summary.interrupted_twice:
+        # Class outputs cover every student graded in ``out`` (resumed, other shards sharing it).
+        try:
+            summary.class_files.update(write_class_files(
+                out, settings, results=loaded, adjustments=adjustments, similarity=not summary.interrupted,
+                meta={"seed": seed, "interrupted": summary.interrupted}, topics=topics,
+                students=sorted(set(allowed) | set(loaded))))
+        except KeyboardInterrupt:
+            summary.interrupted = summary.interrupted_twice = True
     for name, r in loaded.items():
-        if name in mine_names:
+        if name in names:
             summary.all_passed &= r.all_passed
             summary.internal_errors += len(r.internal_errors)
     summary.duration = round(time.monotonic() - started, 3)
-    emit("finish", {"duration": summary.duration})
+    emit("finish", {"duration": summary.duration, "interrupted": summary.interrupted})
     return summary
+
+
+def _select(mine: list[Student], previous: dict[str, RunResult], not_final: list[str], *, force: bool,
+            only: Iterable[str] | None, changed: bool, out: Path) -> tuple[list[Student], dict[str, set]]:
+    """Who to grade now, and why (``only`` / ``internal`` / ``changed``)."""
+    why: dict[str, set] = {"only": set(), "internal": set(), "changed": set()}
+    if only:
+        wanted = list(dict.fromkeys(only))
+        known = {s.name for s in mine}
+        unknown = [n for n in wanted if n not in known]
+        if unknown:
+            sample = ", ".join(sorted(known)[:8]) + (" ..." if len(known) > 8 else "")
+            raise UsageError(f"--only names student(s) not in the submissions: "
+                             f"{', '.join(unknown)}", fix=f"use the students' folder names, e.g. {sample}")
+        why["only"] = set(wanted)
+        return [s for s in mine if s.name in why["only"]], why
+    if force:
+        return list(mine), why
+    todo = []
+    for s in mine:
+        if s.name not in previous:
+            todo.append(s)
+        elif s.name in not_final:
+            why["internal"].add(s.name)
+            todo.append(s)
+        elif changed:
+            recorded = load_submission_info(out, s.name).get("sha256")
+            try:
+                now = content_hash(s.path)
+            except OSError:
+                now = None
+            if recorded is None or now != recorded:
+                why["changed"].add(s.name)
+                todo.append(s)
+    return todo, why
+
+
+@contextlib.contextmanager
+def _sigint_flag():
+    """In-process grading: remember that Ctrl-C came (pytest catches it and stops early, and
+    the half-graded result it leaves must not be recorded), then interrupt as usual."""
+    state = {"hit": False}
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: state["hit"]
+        return
+
+    def handler(signum, frame):
+        state["hit"] = True
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield lambda: state["hit"]
+    finally:
+        signal.signal(signal.SIGINT, previous)

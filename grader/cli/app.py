@@ -16,8 +16,9 @@ import typer
 from rich.markup import escape
 
 import grader
+from grader.cli import autograder as autograder_commands
 from grader.cli import batch as batch_commands
-from grader.cli import course, run
+from grader.cli import classwork, course, run
 from grader.cli.common import err, out
 from grader.errors import ExitCode, GraderError
 
@@ -50,6 +51,10 @@ app.command("handout")(course.handout)
 app.command("release")(course.release)
 app.command("batch")(batch_commands.batch)
 app.command("merge")(batch_commands.merge)
+app.command("export")(classwork.export)
+app.command("release-feedback")(classwork.release_feedback)
+app.command("autograder")(autograder_commands.autograder)
+app.command("gradescope-run", hidden=True)(autograder_commands.gradescope_run)
 
 
 def main(argv: list[str] | None = None) -> int:

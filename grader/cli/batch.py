@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated, List, Optional
 
 import typer
 from rich.markup import escape
+from rich.table import Table
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -20,8 +22,8 @@ from rich.progress import (
 from grader.batch.merge import merge as merge_folders
 from grader.batch.roster import parse_shard
 from grader.batch.run import run_batch
-from grader.cli.common import (AudienceOpt, Config, LangOpt, MemoryMb, Mnist, Seed, Timeout, Topics, err, exit_code,
-                               out, settings_from_options)
+from grader.cli.common import (Adjustments, AudienceOpt, Config, LangOpt, MemoryMb, Mnist, Seed, Timeout, Topics,
+                               course_settings, err, exit_code, out, settings_from_options)
 from grader.errors import ExitCode, UsageError
 from grader.outputs.redact import Audience
 
@@ -45,9 +47,17 @@ def batch(
     mnist: Mnist = None,
     lang: LangOpt = None,
     audience: AudienceOpt = Audience.STUDENT,
+    only: Annotated[Optional[List[str]], typer.Option("--only", help="Regrade just this student (folder name; "
+                                                      "repeat for more).", show_default=False)] = None,
+    changed: Annotated[bool, typer.Option("--changed", help="Also regrade students whose submission changed since "
+                                          "they were graded (content hash).")] = False,
+    adjustments: Adjustments = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar; print only the summary.")] = False,
 ) -> None:
-    """(Instructors) Grade every submission of a class: per-student reports, gradebook, JUnit, dashboard."""
+    """(Instructors) Grade every submission of a class: per-student reports, gradebook, JUnit, dashboard.
+
+    Ctrl-C stops at once and keeps every student graded so far; the same command resumes.
+    """
     parsed_shard = parse_shard(shard)
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {jobs}", fix="pass the number of grading processes, e.g. -j 2")
@@ -64,19 +74,34 @@ def batch(
         nonlocal task
         if kind == "start":
             extra = f", {info['skipped']} already graded" if info["skipped"] else ""
+            if info["regrade_internal"]:  # said even with -q: these grades were not final
+                err.print(f"[yellow]regrading {len(info['regrade_internal'])} student(s) whose results were internal "
+                          f"grader errors (never a final grade): {escape(_names(info['regrade_internal']))}[/]")
+            if info["changed"]:
+                err.print(f"regrading {len(info['changed'])} student(s) whose submission changed: "
+                          f"{escape(_names(info['changed']))}")
             if not quiet:
+                if info["resumed"]:
+                    extra += " (resuming: those are kept)"
                 err.print(f"{info['total']} student(s){extra}; seed {info['seed']}; {info['jobs']} process(es)")
                 if info["ignored"]:
                     err.print(f"[dim]ignored (not a folder, .zip or .ipynb): {escape(', '.join(info['ignored'][:10]))}[/]")
             task = progress.add_task("grading (importing TensorFlow)", total=info["todo"])
+        elif kind == "interrupted":
+            progress.stop()
+            err.print("[yellow]interrupted: grading processes stopped; writing the class files for the students graded so far (Ctrl-C again: stop at once)[/]")
         elif kind == "student" and task is not None:
             progress.update(task, advance=1, description=f"graded {escape(info['name'][:30])}")
         elif kind == "retry" and not quiet:
             err.print(f"[yellow]a grading process died; retrying {escape(', '.join(info['students']))}[/]")
 
     with progress:
-        summary = run_batch(submissions, settings, out_dir, jobs=jobs, shard=parsed_shard, force=force,
-                            audience=audience, on_event=on_event)
+        summary = run_batch(submissions, settings, out_dir, jobs=jobs, shard=parsed_shard, force=force, only=only,
+                            changed=changed, audience=audience, adjustments=adjustments, on_event=on_event)
+    if summary.changes:
+        out.print(_changes_table(summary.changes))
+    if summary.interrupted:
+        _interrupted(summary, submissions, topics, out_dir, shard, jobs)
     cache = summary.cache
     out.print(f"graded {len(summary.graded)}, skipped {len(summary.skipped)} (already graded) of {summary.total} "
               f"student(s) in {summary.duration:.1f} s; seed {summary.seed}")
@@ -87,14 +112,56 @@ def batch(
     _exit(summary.all_passed, summary.internal_errors)
 
 
+def _names(names: list[str], limit: int = 12) -> str:
+    return ", ".join(names[:limit]) + (f" ... ({len(names) - limit} more)" if len(names) > limit else "")
+
+
+def _changes_table(rows: list[dict]) -> Table:
+    table = Table(title="Changed by this regrade", title_justify="left")
+    for col in ("student", "check", "was", "now", "change"):
+        table.add_column(col, justify="right" if col == "change" else "left")
+    for r in rows:
+        was = f"{r['old_status']} {r['old_points']:g}".strip()
+        now = f"{r['new_status']} {r['new_points']:g}".strip()
+        style = "green" if r["change"] > 0 else "red" if r["change"] < 0 else ""
+        table.add_row(escape(r["student"]), escape(r["check"]), was, now, f"[{style}]{r['change']:+g}[/]" if style
+                      else f"{r['change']:+g}")
+    return table
+
+
+def _interrupted(summary, submissions: Path, topics, out_dir: Path, shard, jobs) -> None:
+    """Ctrl-C: say what was kept and how to go on, then exit 130."""
+    argv = ["grader", "batch", str(submissions), *(topics or []), "--out", str(out_dir), "--seed", str(summary.seed)]
+    if shard:
+        argv += ["--shard", shard]
+    if jobs:
+        argv += ["--jobs", str(jobs)]
+    kept = len(summary.graded)
+    err.print(f"[yellow]interrupted[/]: {kept} student(s) graded in this run and kept; {len(summary.left)} not "
+              "graded (nothing of theirs was recorded).")
+    if summary.interrupted_twice:
+        err.print("The class files were not rewritten; `grader merge " + escape(str(out_dir)) + "` rebuilds them.")
+    else:
+        for name, path in summary.class_files.items():
+            out.print(f"{name}: {path}")
+    err.print("To resume, run: " + escape(shlex.join(argv)), soft_wrap=True)
+    raise typer.Exit(ExitCode.INTERRUPTED)
+
+
 def merge(
     dirs: Annotated[List[Path], typer.Argument(help="Batch output folders to combine (e.g. one per shard).")],
     out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Where the merged class goes (default: "
                                                     "the first folder).", show_default=False)] = None,
+    config: Config = None,
+    adjustments: Adjustments = None,
 ) -> None:
-    """(Instructors) Combine `grader batch` outputs (shards) into one gradebook, JUnit file and dashboard."""
+    """(Instructors) Combine `grader batch` outputs (shards) into one gradebook, JUnit file and dashboard.
+
+    `grader merge graded` alone rebuilds the class files of one folder (after editing adjustments.csv or
+    the late policy).
+    """
     target = out_dir or dirs[0]
-    info = merge_folders(dirs, target)
+    info = merge_folders(dirs, target, settings=course_settings(config), adjustments=adjustments)
     out.print(f"merged {len(info['students'])} student(s) (seed {info['seed']}) into {target}")
     for name, path in info["paths"].items():
         out.print(f"{name}: {path}")

@@ -48,6 +48,10 @@ LangOpt = Annotated[Optional[Lang], typer.Option("--lang", help="Language of mes
 AudienceOpt = Annotated[Audience, typer.Option(help="student: hidden checks show no details; instructor: "
                                                "everything.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the total.")]
+Adjustments = Annotated[Optional[Path], typer.Option(
+    "--adjustments", help="Manual adjustments CSV (student,target,points,comment; default: adjustments.csv in the "
+    "graded folder, when it exists).", show_default=False)]
+GradedDir = Annotated[Path, typer.Argument(help="A `grader batch` output folder.")]
 
 
 def settings_from_options(config: Path | None, *, submission: Path, topics: list[str] | None, out_dir: Path,
@@ -58,6 +62,11 @@ def settings_from_options(config: Path | None, *, submission: Path, topics: list
         cfg.load_pyproject(config), submission=submission, topics=tuple(topics or ()), seed=seed, out=out_dir,
         call_timeout=timeout, memory_mb=memory_mb, mnist=mnist, lang=getattr(lang, "value", lang), **more,
     )
+
+
+def course_settings(config: Path | None) -> Settings:
+    """The course's settings (``[tool.grader]``) for commands that grade nothing themselves."""
+    return cfg.build_settings(cfg.load_pyproject(config))
 
 
 def exit_code(result_passed: bool, internal_errors: int) -> ExitCode:

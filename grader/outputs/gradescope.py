@@ -5,6 +5,12 @@ top level ``score`` (float), ``execution_time`` (int seconds), ``output``, ``out
 ``test_output_format``, ``visibility``, ``stdout_visibility``, ``extra_data`` and ``tests``;
 each test ``name``, ``number``, ``score``, ``max_score``, ``status`` ("passed"/"failed"),
 ``output``, ``tags``, ``visibility`` and ``extra_data``.
+
+Hidden checks get ``hidden_visibility`` (default ``after_due_date``: Gradescope shows them to
+students once the due date has passed; note that while any test is not yet visible, Gradescope
+also hides the student's total). What their ``output`` holds depends on ``audience``: the
+student edition shows only the verdict, the instructor edition (the Gradescope autograder,
+since Gradescope itself withholds the test until the due date) everything.
 """
 
 from __future__ import annotations
@@ -25,8 +31,10 @@ def _cut(text: str, limit: int = OUTPUT_LIMIT) -> str:
     return text if len(text) <= limit else text[:limit] + "\n[... cut; see report.html]"
 
 
-def to_gradescope(result: RunResult, *, lang: str | None = None,
-                  audience: Audience | str = Audience.STUDENT) -> dict[str, Any]:
+def to_gradescope(result: RunResult, *, lang: str | None = None, audience: Audience | str = Audience.STUDENT,
+                  hidden_visibility: str = "after_due_date") -> dict[str, Any]:
+    if hidden_visibility not in VISIBILITIES:
+        raise ValueError(f"visibility must be one of {VISIBILITIES}, not {hidden_visibility!r}")
     lang = lang or result.lang
     result = prepare(result, lang=lang, audience=audience)
     gettext, t = i18n.bound(lang)
@@ -51,8 +59,8 @@ def to_gradescope(result: RunResult, *, lang: str | None = None,
                 "output": _cut("\n".join(lines)),
                 "output_format": "text",
                 "tags": [topic.topic, c.function],
-                "visibility": "visible",
-                "extra_data": {"id": c.id, "grader_status": c.status},
+                "visibility": hidden_visibility if c.hidden else "visible",
+                "extra_data": {"id": c.id, "grader_status": c.status, "hidden": c.hidden},
             })
     score, max_score = f"{result.score:g}", f"{result.max_score:g}"
     summary = [t("Total: {score} / {max_score}", score=score, max_score=max_score),

@@ -33,10 +33,12 @@ def render_summary(result: RunResult, *, lang: str, audience: Audience | str = A
 
 
 def write_reports(result: RunResult, out: Path, audience: Audience | str = Audience.STUDENT,
-                  lang: str | None = None) -> dict[str, Path]:
+                  lang: str | None = None, course: dict | None = None) -> dict[str, Path]:
     """results.json, report.html and report.md in ``out``, each written atomically.
 
     For the student audience hidden checks are redacted everywhere, results.json included.
+    ``course``: the course's part of a graded batch (late penalty, adjustments, final score;
+    see grader.batch.feedback), shown in a block of its own.
     """
     lang = lang or result.lang
     shown = prepare(result, lang=lang, audience=audience)
@@ -46,6 +48,6 @@ def write_reports(result: RunResult, out: Path, audience: Audience | str = Audie
         "md": out / "report.md",
     }
     atomic_write(paths["json"], shown.to_json() + "\n")
-    atomic_write(paths["html"], templating.render("report.html.j2", lang, r=shown))
-    atomic_write(paths["md"], templating.render("report.md.j2", lang, r=shown))
+    atomic_write(paths["html"], templating.render("report.html.j2", lang, r=shown, course=course))
+    atomic_write(paths["md"], templating.render("report.md.j2", lang, r=shown, course=course))
     return paths
