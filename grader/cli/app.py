@@ -17,7 +17,7 @@ from rich.markup import escape
 
 import grader
 from grader.cli import batch as batch_commands
-from grader.cli import course, run
+from grader.cli import course, run, watch
 from grader.cli.common import err, out
 from grader.errors import ExitCode, GraderError
 
@@ -44,6 +44,7 @@ def _root(
 
 
 app.command("run")(run.run)
+app.command("watch")(watch.watch)
 app.command("list")(run.list_checks)
 app.command("stubs")(course.stubs)
 app.command("handout")(course.handout)
