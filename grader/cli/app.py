@@ -60,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         code = app(args=argv, standalone_mode=False, prog_name="grader")
     except typer.Exit as exc:
         return int(exc.exit_code)
+    except SystemExit as exc:  # click's own eager options (--show-completion) exit directly
+        return exc.code if isinstance(exc.code, int) else int(ExitCode.OK if exc.code is None else ExitCode.USAGE)
     except GraderError as exc:
         err.print(f"[red]error:[/] {escape(exc.message)}")
         if exc.fix:

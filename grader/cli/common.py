@@ -31,8 +31,15 @@ Lang = enum.Enum("Lang", {code: code for code in LANGS}, type=str)  # type: igno
 # Rich would read "[tool.grader]" as markup and drop it from --help: escaped once, here.
 _CONFIG_HELP = "pyproject.toml with a \\[tool.grader] table (default: ./pyproject.toml)."
 
+def complete_topic(incomplete: str) -> list[str]:
+    """Shell completion for topic arguments: the topics that have checks."""
+    from grader.core.catalog import available_topics
+
+    return [t for t in available_topics() if t.startswith(incomplete)]
+
+
 Topics = Annotated[Optional[List[str]], typer.Argument(help="Topics to grade (default: all). See `grader list`.",
-                                                       show_default=False)]
+                                                       show_default=False, autocompletion=complete_topic)]
 Config = Annotated[Optional[Path], typer.Option(help=_CONFIG_HELP, show_default=False)]
 Seed = Annotated[Optional[int], typer.Option(
     help="Seed for the random test inputs (>= 0; recorded in the report: reuse it to replay a run).",
@@ -48,6 +55,26 @@ LangOpt = Annotated[Optional[Lang], typer.Option("--lang", help="Language of mes
 AudienceOpt = Annotated[Audience, typer.Option(help="student: hidden checks show no details; instructor: "
                                                "everything.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the total.")]
+
+
+def print_markup(console: Console, markup: str) -> None:
+    """Print rendered console markup line by line; a long line wraps at words under its own indent.
+
+    Templates indent nested lines (a check under its function); the console's own wrapping
+    would start continuation lines at column 0, so each line is padded by its indent instead.
+    """
+    from rich.text import Text
+
+    for line in markup.split("\n"):
+        body = line.lstrip(" ")
+        indent = len(line) - len(body)
+        text = Text.from_markup(body)
+        if not indent:
+            console.print(text)
+            continue
+        for part in text.wrap(console, max(20, console.width - indent)):
+            part.rstrip()
+            console.print(Text(" " * indent) + part, soft_wrap=True)
 
 
 def settings_from_options(config: Path | None, *, submission: Path, topics: list[str] | None, out_dir: Path,

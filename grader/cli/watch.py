@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from grader import i18n
 from grader.cli.common import (AudienceOpt, Config, LangOpt, MemoryMb, Mnist, Seed, STYLE, Timeout, Topics, err,
-                               out, settings_from_options)
+                               out, print_markup, settings_from_options)
 from grader.core.catalog import resolve_topics
 from grader.core.session import GradingSession
 from grader.errors import ExitCode, GraderError, InternalError
@@ -65,11 +65,11 @@ def watch(
             paths = write_reports(result, settings.out, audience, lang_code)
         took = time.monotonic() - started
         out.clear()
-        out.print(render_summary(result, lang=lang_code, audience=audience, style=STYLE))
+        print_markup(out, render_summary(result, lang=lang_code, audience=audience, style=STYLE))
         out.print("\n" + escape(t("Reports: {html}  {md}  {json}", html=paths["html"], md=paths["md"],
                                   json=paths["json"])))
         out.print("[dim]" + escape(t("Graded {topics} in {seconds} s at {time}.", topics=names,
-                                     seconds=f"{took:.1f}", time=datetime.now().strftime("%H:%M:%S"))) + "[/]")
+                                     seconds="%.1f" % took, time=datetime.now().strftime("%H:%M:%S"))) + "[/]")
         out.print("[bold]" + escape(t("Watching {path}: save a file to grade it again; Ctrl-C stops.",
                                       path=settings.submission)) + "[/]")
 
