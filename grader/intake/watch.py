@@ -56,6 +56,8 @@ class SubmissionWatcher:
         self.topics = list(topics)
         self.ignore = [Path(p).resolve() for p in ignore]
         self._prints: dict[Path, str | None] = {p: _fingerprint(p) for p in self._files()}
+        self._stamps: dict[Path, tuple[int, int] | None] = {}  # (mtime, size) when last compared
+        self.rescan()
 
     def _files(self) -> list[Path]:
         if self.single is not None:
@@ -111,17 +113,36 @@ class SubmissionWatcher:
             return set(self.topics)  # a helper module any topic module may import
         return set()
 
-    def changes(self, stop_event=None, *, debounce_ms: int = 1600, step_ms: int = 50) -> Iterator[set[str]]:
+    def rescan(self) -> set[str]:
+        """Topics whose files changed without an event reaching us (e.g. saved before watching began)."""
+        paths = set(self._prints) | set(self._files())
+        changed = []
+        for path in paths:
+            try:
+                st = path.stat()
+                stamp = (st.st_mtime_ns, st.st_size)
+            except OSError:
+                stamp = None
+            if self._stamps.get(path, ...) != stamp:
+                self._stamps[path] = stamp
+                changed.append(path)
+        return self.topics_for(changed)
+
+    def changes(self, stop_event=None, *, debounce_ms: int = 1600, step_ms: int = 50,
+                rescan_ms: int = 1000) -> Iterator[set[str]]:
         """Yield the set of touched topics after each save that touched any (blocks in between).
 
         ``stop_event`` (a ``threading.Event``) ends the iteration; Ctrl-C raises
         KeyboardInterrupt. Saves that arrive while the caller grades are collected and
-        yielded together on the next iteration.
+        yielded together on the next iteration. Every ``rescan_ms`` without events the files
+        are compared with what was last graded, which catches a save made before the file
+        system watch was in place (and file systems that send no events).
         """
         import watchfiles
 
         for batch in watchfiles.watch(self.root, watch_filter=self._filter, stop_event=stop_event,
-                                      debounce=debounce_ms, step=step_ms, raise_interrupt=True):
-            touched = self.topics_for(Path(raw) for _, raw in batch)
+                                      debounce=debounce_ms, step=step_ms, rust_timeout=rescan_ms,
+                                      yield_on_timeout=True, raise_interrupt=True):
+            touched = self.topics_for(Path(raw) for _, raw in batch) if batch else self.rescan()
             if touched:
                 yield touched
