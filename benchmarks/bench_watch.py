@@ -12,6 +12,10 @@ B (what it replaces): a cold `grader run TOPIC` of the same submission in a fres
 A and B are measured in the same run, B between A's saves (so both see the same load). The
 script prints both medians and their ratio. Target: A <= 1 s for a numpy topic on 2 cores.
 
+C (the notebook): ``self_check("softmax")`` called repeatedly in one fresh Python process (a
+kernel), editing the function between calls: the first call's time (TensorFlow and the
+checks load) and the median of the later ones. Target: later calls < 2 s.
+
     python benchmarks/bench_watch.py [--topic activations] [--saves 7]
 """
 
@@ -54,6 +58,34 @@ def _wait(path: Path, old, timeout: float) -> float:
             return time.perf_counter()
         time.sleep(0.005)
     raise SystemExit(f"no new results in {path} after {timeout} s")
+
+
+_SELF_CHECK = """
+import json, sys, time
+src = open(sys.argv[1]).read()
+wrong = src.replace(sys.argv[2], sys.argv[3], 1)
+from grader.notebook import self_check
+times = []
+for i in range(int(sys.argv[4]) + 1):
+    code = wrong if i % 2 else src
+    ns = {}
+    exec(compile(code, "<cell>", "exec"), ns)
+    ns["_ih"] = ["", code]
+    t = time.perf_counter()
+    report = self_check("softmax", ns, show=False, seed=1)
+    times.append(time.perf_counter() - t)
+    assert report.max_score > 0
+print(json.dumps(times))
+"""
+
+
+def self_check_times(calls: int, env: dict) -> list[float]:
+    old, new = SLIPS["activations"]
+    proc = subprocess.run([sys.executable, "-c", _SELF_CHECK, str(REPO / "solutions" / "activations.py"), old, new,
+                           str(calls)], cwd=REPO, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"self_check failed: {proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def main() -> int:
@@ -110,6 +142,7 @@ def main() -> int:
         shutil.rmtree(tmp, ignore_errors=True)
 
     a, b = statistics.median(regrades), statistics.median(colds)
+    nb = self_check_times(args.saves, env)
     print()
     print(f"topic: {args.topic}; saves: {args.saves}; cores: {os.cpu_count()}; "
           f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -117,6 +150,9 @@ def main() -> int:
     print(f"median cold grader run                      : {b:.2f} s")
     print(f"ratio cold / re-grade                       : {b / a:.1f}x   target re-grade <= 1 s: "
           f"{'met' if a <= 1.0 else 'NOT met'}")
+    later = statistics.median(nb[1:])
+    print(f"self_check('softmax') in one process       : first call {nb[0]:.2f} s, then median {later:.3f} s "
+          f"over {len(nb) - 1} calls   target < 2 s: {'met' if later < 2.0 else 'NOT met'}")
     return 0
 
 
