@@ -310,11 +310,27 @@ def test_release_has_what_students_need(release_zip):
         assert f"exercises/{t}.py" in rel
         for lang in ho.LANGS:
             assert f"notebooks/{ho.notebook_name(t, lang, 'student')}" in rel
-    for needed in ("HOWTO.en.md", "HOWTO.zh.md", "pyproject.toml", "README.md", "grader/__init__.py",
+    for needed in ("README.md", "README.zh.md", "pyproject.toml", "grader/__init__.py",
                    "grader/cli/app.py", "grader/notebook.py", "grader/course/checks/grader.ini", "templates/report.html.j2",
                    f"templates/handouts/{TOPICS[0]}.zh.md.j2"):
         assert needed in rel, needed
     assert any(r.startswith("grader/course/checks/test_") for r in rel)
+
+
+def test_release_ships_the_students_readme_in_both_languages(release_zip):
+    with zipfile.ZipFile(release_zip) as zf:
+        en = zf.read("tfgrader-student/README.md").decode("utf-8")
+        zh = zf.read("tfgrader-student/README.zh.md").decode("utf-8")
+    course = (REPO / "README.md").read_text(encoding="utf-8")
+    assert en != course and "For instructors" not in en and "solutions" not in en and "pytest" not in en
+    for text in (en, zh):
+        for needed in ("pip install .", "exercises/", "grader run", "grader watch", "self_check(\"softmax\"",
+                       "report.html", "--seed", "grader list"):
+            assert needed in text, needed
+        for t in TOPICS:  # every topic with its points
+            assert f"`{t}`" in text
+    assert "README.zh.md" in en and "README.md" in zh
+    assert len(re.findall(r"[\u4e00-\u9fff]", zh)) > 500 and not re.search(r"[\u4e00-\u9fff]{3}", en)
 
 
 def test_release_contains_no_solution_code(release_zip):
