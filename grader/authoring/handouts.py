@@ -139,6 +139,89 @@ def load_texts(topic: str, lang: str, context: dict) -> tuple[dict[str, str], di
     return text, common, exps
 
 
+# --------------------------------------------------------------------------- code in the handout's language
+
+_COMMENT_ARROW = " => "
+
+
+def code_texts(topic: str, lang: str, context: dict) -> tuple[dict[str, str], dict[str, str]]:
+    """``(docstrings, comments)`` for ``topic`` in ``lang``: what :func:`localize_code` substitutes.
+
+    ``templates/handouts/<topic>.<lang>.docstrings.j2`` holds one section per documented
+    function, class or method (``<!-- @softmax -->``, ``<!-- @MyModel.call -->``) with the
+    docstring's text, and a ``comments`` section of ``English => translation`` lines;
+    ``_common.<lang>.docstrings.j2`` holds comments shared by every topic (the stubs' TODO).
+    """
+    texts: dict[str, str] = {}
+    comments: dict[str, str] = {}
+    for name in (f"_common.{lang}.docstrings.j2", f"{topic}.{lang}.docstrings.j2"):
+        if not (handouts_dir() / name).is_file():
+            raise UsageError(f"the handout template {name} is missing",
+                             fix=f"add it under {handouts_dir()} (see grader/authoring/handouts.py)")
+        sections = parse_sections(render_text(name, **context))
+        for line in sections.pop("comments", "").splitlines():
+            if _COMMENT_ARROW in line:
+                english, _, translated = line.partition(_COMMENT_ARROW)
+                comments[english.strip()] = translated.strip()
+        texts.update(sections)
+    return texts, comments
+
+
+def _documented(tree: ast.Module) -> list[tuple[str, ast.Expr]]:
+    """(qualified name, docstring node) of every public function, class and method."""
+    out = []
+
+    def visit(body, prefix: str) -> None:
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and \
+                    not node.name.startswith("_") and ast.get_docstring(node) is not None:
+                out.append((prefix + node.name, node.body[0]))
+            if isinstance(node, ast.ClassDef):
+                visit(node.body, f"{prefix}{node.name}.")
+
+    visit(tree.body, "")
+    return out
+
+
+def _docstring_source(text: str, indent: int) -> list[str]:
+    pad = " " * indent
+    quote = 'r"""' if "\\" in text else '"""'
+    lines = text.strip("\n").splitlines()
+    if len(lines) == 1:
+        return [f"{pad}{quote}{lines[0]}\"\"\""]
+    return [f"{pad}{quote}{lines[0]}", *[(pad + line) if line.strip() else "" for line in lines[1:]], f'{pad}"""']
+
+
+def localize_code(source: str, topic: str, lang: str, context: dict | None = None) -> str:
+    """``source`` with its docstrings and comments in ``lang``; the code itself is untouched.
+
+    English is the source's own language. For another language every public function,
+    class and method with a docstring must have its translation (see :func:`code_texts`);
+    comments are translated where the table has them and kept otherwise.
+    """
+    if lang == "en":
+        return source
+    import io
+    import tokenize
+
+    docs, comments = code_texts(topic, lang, context or {"topic": topic, "lang": lang})
+    lines = source.splitlines()
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type == tokenize.COMMENT:
+            english = tok.string[1:].strip()
+            if english in comments:
+                row, col = tok.start[0] - 1, tok.start[1]
+                lines[row] = lines[row][:col] + "# " + comments[english] + lines[row][tok.end[1]:]
+    documented = _documented(ast.parse(source))
+    missing = [name for name, _ in documented if name not in docs]
+    if missing:
+        raise UsageError(f"templates/handouts/{topic}.{lang}.docstrings.j2 lacks the docstring(s) of "
+                         f"{', '.join(missing)}", fix="add a section <!-- @name --> with the translation for each")
+    for name, node in sorted(documented, key=lambda item: -item[1].lineno):
+        lines[node.lineno - 1: node.end_lineno] = _docstring_source(docs[name], node.col_offset)
+    return "\n".join(lines) + ("\n" if source.endswith("\n") else "")
+
+
 # --------------------------------------------------------------------------- notebook
 
 
@@ -154,6 +237,7 @@ def build_notebook(topic: str, lang: str, edition: str, source: str, *, function
         raise UsageError(f"--lang must be one of {', '.join(LANGS)}, not {lang!r}")
     if edition not in EDITIONS:
         raise UsageError(f"--edition must be one of {', '.join(EDITIONS)}, not {edition!r}")
+    source = localize_code(source, topic, lang, {"topic": topic, "lang": lang, "edition": edition})
     chunks = split_module(source)
     public = [n for c in chunks if c.kind == "function" for n in c.names]
     functions = list(functions or public)
