@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -29,7 +30,13 @@ from grader.errors import UsageError
 from grader.intake.ipynb import cells_to_module
 from grader.outputs import templating
 
-__all__ = ["SelfCheckReport", "load_mnist", "self_check", "skip_if_todo"]
+__all__ = ["SelfCheckReport", "load_mnist", "self_check", "skip_if_todo", "use_cjk_font"]
+
+# Fonts with Chinese glyphs, most likely first (Linux, Windows, macOS).
+CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
+             "Microsoft YaHei", "SimHei", "PingFang SC", "Hiragino Sans GB", "Heiti SC", "Arial Unicode MS",
+             "Noto Sans CJK JP", "Noto Sans CJK TC")
+_CJK_FILE = re.compile(r"cjk|wqy|wenquanyi|yahei|msyh|simhei|pingfang|hiragino|sourcehan|notosanssc", re.I)
 
 
 @contextlib.contextmanager
@@ -42,6 +49,40 @@ def skip_if_todo(lang: str = "en"):
         _, t = i18n.bound(lang)
         name = str(exc) or t("a function")
         print(t("(skipped: {name} is not implemented yet; fill it in above and run this cell again)", name=name))
+
+
+def use_cjk_font(lang: str = "zh") -> str | None:
+    """Let matplotlib draw Chinese plot labels: put an installed CJK font first; returns its name.
+
+    Without one, Chinese labels would show as empty boxes: the function says so (in
+    ``lang``) and returns None.
+    """
+    import matplotlib
+    from matplotlib import font_manager
+
+    def pick() -> str | None:
+        names = {f.name for f in font_manager.fontManager.ttflist}
+        return next((n for n in CJK_FONTS if n in names), None)
+
+    found = pick()
+    if found is None:  # installed after matplotlib cached its font list
+        for path in font_manager.findSystemFonts():
+            if _CJK_FILE.search(Path(path).name):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+        found = pick()
+    if found is None:
+        _, t = i18n.bound(lang if lang in i18n.LANGS else "en")
+        print(t("(no Chinese font found: the plots' Chinese labels may show as boxes; install one, e.g. "
+                "fonts-noto-cjk, and restart the kernel)"))
+        return None
+    rc = matplotlib.rcParams
+    rc["font.sans-serif"] = [found, *[f for f in rc["font.sans-serif"] if f != found]]
+    rc["font.family"] = "sans-serif"
+    rc["axes.unicode_minus"] = False  # CJK fonts often lack U+2212, the minus sign of tick labels
+    return found
 
 
 def _namespace_cells(namespace: dict, names: Iterable[str]) -> list[str]:

@@ -13,10 +13,16 @@ the grader grades:
   ``intro``, ``fn:<function>`` (shown before that function's cell; one per graded
   function), ``exp:<experiment>`` (shown before that experiment) and ``wrapup``;
 * the experiments: ``templates/handouts/<topic>.experiments.py.j2``, code sections opened by
-  ``# @exp <name> after=<function>``; each runs after the cell of ``<function>``.
+  ``# @exp <name> after=<function>``; each runs after the cell of ``<function>``. Their
+  comments, printed texts and plot labels are written ``{{ tr("English", "中文") }}``;
+* the code's docstrings and comments in a language other than English:
+  ``templates/handouts/<topic>.<lang>.docstrings.j2``, one section per documented function,
+  class or method (``<!-- @softmax -->``, ``<!-- @MyModel.call -->``) and a ``comments``
+  section of ``English => translation`` lines (:func:`localize_code`); the code itself is
+  never duplicated, so a translation cannot change what is graded.
 
 Every template is rendered with Jinja2 (variables ``topic``, ``lang``, ``edition``,
-``functions``, ``points``). The last cell calls :func:`grader.notebook.self_check`.
+``functions``, ``points``, ``tr``). The last cell calls :func:`grader.notebook.self_check`.
 """
 
 from __future__ import annotations
@@ -242,7 +248,9 @@ def build_notebook(topic: str, lang: str, edition: str, source: str, *, function
     public = [n for c in chunks if c.kind == "function" for n in c.names]
     functions = list(functions or public)
     context = {"topic": topic, "lang": lang, "edition": edition, "functions": functions,
-               "points": points or {}, "title": BY_SLUG[topic].title, "numpy_only": BY_SLUG[topic].numpy_only}
+               "points": points or {}, "title": BY_SLUG[topic].title, "numpy_only": BY_SLUG[topic].numpy_only,
+               # tr("label", "标签"): an experiment's comment, printed text or plot label in the handout's language
+               "tr": lambda en, zh: zh if lang == "zh" else en}
     text, common, exps = load_texts(topic, lang, context)
     missing = [f"fn:{n}" for n in public if f"fn:{n}" not in text]
     missing += [f"exp:{name}" for name, _, _ in exps if f"exp:{name}" not in text]
@@ -270,6 +278,9 @@ def build_notebook(topic: str, lang: str, edition: str, source: str, *, function
         "import numpy as np",
         "from grader.notebook import self_check, skip_if_todo",
     ]
+    if lang == "zh":  # the plots' labels are Chinese: matplotlib needs a font that has the glyphs
+        setup[-1] += ", use_cjk_font"
+        setup.append("use_cjk_font()  # 图中的中文标签需要中文字体")
     first = chunks[0] if chunks and chunks[0].kind == "setup" else None
     rest = first.source.replace("import numpy as np\n", "", 1) if first else ""
     code("\n".join(setup) + ("\n\n" + rest.strip("\n") if rest.strip() else ""))
