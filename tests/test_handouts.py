@@ -312,10 +312,10 @@ def _execute(path: str) -> dict:
               if o.output_type == "display_data" and "grader" in o.get("metadata", {})]
     texts = [o.data.get("text/plain", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
              if o.output_type == "display_data" and "grader" in o.get("metadata", {})]
-    stderr = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-                     if o.output_type == "stream" and o.get("name") == "stderr")
+    streams = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                      if o.output_type == "stream")
     nbformat.write(nb, path.replace(".ipynb", ".executed.ipynb"))
-    return {"error": error, "checks": checks, "texts": texts, "stderr": stderr}
+    return {"error": error, "checks": checks, "texts": texts, "streams": streams}
 
 
 @pytest.fixture(scope="module")
@@ -348,7 +348,7 @@ def test_student_notebook_runs_and_its_self_check_reports_not_attempted(executed
     assert check["status"] == "not_attempted" and check["score"] == 0, res["texts"][0]
     assert check["counts"]["not_attempted"] == sum(check["counts"].values())
     # the Chinese plot labels were drawn with a font that has their glyphs (CI installs fonts-noto-cjk)
-    assert "missing from font" not in res["stderr"] and "没有找到中文字体" not in "".join(res["texts"]), res["stderr"]
+    assert "missing from font" not in res["streams"] and "没有找到中文字体" not in res["streams"], res["streams"]
 
 
 # ------------------------------------------------------------------------------ release
