@@ -80,6 +80,19 @@ def test_a_notebook_beside_its_module_is_not_what_is_graded(tmp_path):
     assert w.topics_for([sub / "schedules.ipynb"]) == set()
 
 
+def test_a_single_notebook_or_archive_touches_every_topic_it_may_hold(tmp_path):
+    import zipfile
+
+    archive = tmp_path / "work.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("activations.py", "x = 1\n")
+    w = SubmissionWatcher(archive, ["activations", "losses"])
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("activations.py", "x = 2\n")
+    (tmp_path / "other.py").write_text("y = 1\n")  # beside it, not part of it
+    assert w.topics_for([archive, tmp_path / "other.py"]) == {"activations", "losses"}
+
+
 def test_changes_come_from_real_file_events(tmp_path):
     sub = _folder(tmp_path, activations="x = 1\n", losses="y = 1\n")
     w = SubmissionWatcher(sub, ["activations", "losses"])

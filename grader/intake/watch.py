@@ -65,10 +65,10 @@ class SubmissionWatcher:
         return [p.resolve() for p in self.root.rglob("*") if p.is_file() and self._relevant(p.resolve())]
 
     def _relevant(self, path: Path) -> bool:
+        if self.single is not None:  # one notebook (or archive) and the model file beside it
+            return path in (self.single, self.single.parent / MODEL_FILE)
         if path.suffix not in _SUFFIXES:
             return False
-        if self.single is not None:
-            return path in (self.single, self.single.parent / MODEL_FILE)
         try:
             rel = path.relative_to(self.root)
         except ValueError:
@@ -142,7 +142,8 @@ class SubmissionWatcher:
 
         for batch in watchfiles.watch(self.root, watch_filter=self._filter, stop_event=stop_event,
                                       debounce=debounce_ms, step=step_ms, rust_timeout=rescan_ms,
-                                      yield_on_timeout=True, raise_interrupt=True):
+                                      yield_on_timeout=True, raise_interrupt=True,
+                                      recursive=self.single is None):
             touched = self.topics_for(Path(raw) for _, raw in batch) if batch else self.rescan()
             if touched:
                 yield touched
