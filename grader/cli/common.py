@@ -65,14 +65,14 @@ def print_markup(console: Console, markup: str) -> None:
     """
     from rich.text import Text
 
-    for line in markup.split("\n"):
-        body = line.lstrip(" ")
-        indent = len(line) - len(body)
-        text = Text.from_markup(body)
+    # Parsed whole, then split: a style may span lines (a multi-line hint inside [dim]...[/]).
+    for line in Text.from_markup(markup).split("\n", allow_blank=True):
+        indent = len(line.plain) - len(line.plain.lstrip(" "))
         if not indent:
-            console.print(text)
+            console.print(line)
             continue
-        for part in text.wrap(console, max(20, console.width - indent)):
+        body = line[indent:]
+        for part in body.wrap(console, max(20, console.width - indent)):
             part.rstrip()
             console.print(Text(" " * indent) + part, soft_wrap=True)
 
