@@ -9,9 +9,9 @@ by :func:`grader.core.runner.run` with the real checks.
 from __future__ import annotations
 
 import contextlib
-import html
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -22,13 +22,21 @@ from typing import Iterable
 from grader import config as cfg
 from grader import i18n
 from grader.core import runner
-from grader.core.catalog import api_names
+from grader.core.catalog import api_names, available_topics
+from grader.core.session import GradingSession, find_function
 from grader.course.mnist_data import load_mnist
 from grader.course.topics import BY_SLUG, TOPICS
 from grader.errors import UsageError
 from grader.intake.ipynb import cells_to_module
+from grader.outputs import templating
 
-__all__ = ["SelfCheckReport", "load_mnist", "self_check", "skip_if_todo"]
+__all__ = ["SelfCheckReport", "load_mnist", "self_check", "skip_if_todo", "use_cjk_font"]
+
+# Fonts with Chinese glyphs, most likely first (Linux, Windows, macOS).
+CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
+             "Microsoft YaHei", "SimHei", "PingFang SC", "Hiragino Sans GB", "Heiti SC", "Arial Unicode MS",
+             "Noto Sans CJK JP", "Noto Sans CJK TC")
+_CJK_FILE = re.compile(r"cjk|wqy|wenquanyi|yahei|msyh|simhei|pingfang|hiragino|sourcehan|notosanssc", re.I)
 
 
 @contextlib.contextmanager
@@ -37,11 +45,44 @@ def skip_if_todo(lang: str = "en"):
     try:
         yield
     except NotImplementedError as exc:
-        name = str(exc) or "a function"
-        if lang == "zh":
-            print(f"（跳过：{name} 还没有实现。在上面的单元格里完成它，再运行本单元格。）")
-        else:
-            print(f"(skipped: {name} is not implemented yet; fill it in above and run this cell again)")
+        lang = lang if lang in i18n.LANGS else "en"
+        _, t = i18n.bound(lang)
+        name = str(exc) or t("a function")
+        print(t("(skipped: {name} is not implemented yet; fill it in above and run this cell again)", name=name))
+
+
+def use_cjk_font(lang: str = "zh") -> str | None:
+    """Let matplotlib draw Chinese plot labels: put an installed CJK font first; returns its name.
+
+    Without one, Chinese labels would show as empty boxes: the function says so (in
+    ``lang``) and returns None.
+    """
+    import matplotlib
+    from matplotlib import font_manager
+
+    def pick() -> str | None:
+        names = {f.name for f in font_manager.fontManager.ttflist}
+        return next((n for n in CJK_FONTS if n in names), None)
+
+    found = pick()
+    if found is None:  # installed after matplotlib cached its font list
+        for path in font_manager.findSystemFonts():
+            if _CJK_FILE.search(Path(path).name):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+        found = pick()
+    if found is None:
+        _, t = i18n.bound(lang if lang in i18n.LANGS else "en")
+        print(t("(no Chinese font found: the plots' Chinese labels may show as boxes; install one, e.g. "
+                "fonts-noto-cjk, and restart the kernel)"))
+        return None
+    rc = matplotlib.rcParams
+    rc["font.sans-serif"] = [found, *[f for f in rc["font.sans-serif"] if f != found]]
+    rc["font.family"] = "sans-serif"
+    rc["axes.unicode_minus"] = False  # CJK fonts often lack U+2212, the minus sign of tick labels
+    return found
 
 
 def _namespace_cells(namespace: dict, names: Iterable[str]) -> list[str]:
@@ -66,24 +107,10 @@ def _namespace_cells(namespace: dict, names: Iterable[str]) -> list[str]:
     return cells
 
 
-_TEXT = {
-    "en": {"title": "Self-check", "points": "points", "passed": "passed", "failed": "failed",
-           "error": "error", "timeout": "timeout", "not_attempted": "not attempted",
-           "all": "All checks passed.", "none": "Nothing attempted yet: fill in the functions above.",
-           "hint": "hint", "check": "check", "status": "status", "fn": "function",
-           "missing": "not defined in this notebook", "note": "note"},
-    "zh": {"title": "自测", "points": "分", "passed": "通过", "failed": "未通过",
-           "error": "出错", "timeout": "超时", "not_attempted": "未作答",
-           "all": "全部检查通过。", "none": "还没有作答：请先完成上面的函数。",
-           "hint": "提示", "check": "检查项", "status": "状态", "fn": "函数",
-           "missing": "本笔记本中没有定义", "note": "注意"},
-}
-_COLOR = {"passed": "#1a7f37", "failed": "#cf222e", "error": "#9a6700", "timeout": "#9a6700",
-          "not_attempted": "#6e7781"}
-
-
 @dataclass
 class SelfCheckReport:
+    """One self-check's outcome; renders as text, Markdown and HTML (templates/selfcheck.*.j2)."""
+
     topic: str
     score: float
     max_score: float
@@ -92,73 +119,35 @@ class SelfCheckReport:
     run: object  # grader.core.results.RunResult
     lang: str = "en"
     notes: list[str] = field(default_factory=list)
+    function: str | None = None  # self_check("softmax"): only that function's checks were run
 
     def summary(self) -> dict:
-        return {"topic": self.topic, "score": self.score, "max_score": self.max_score,
+        return {"topic": self.topic, "function": self.function, "score": self.score, "max_score": self.max_score,
                 "status": self.status, "seed": getattr(self.run, "seed", None),
                 "counts": self.result.counts}
 
-    def _rows(self):
-        for c in self.result.checks:
-            msg = "" if c.status in ("passed", "not_attempted") else (c.message or "").splitlines()[0][:300] if c.message else ""
-            hint = c.hint if c.status not in ("passed", "not_attempted") else ""
-            yield c, msg, hint
+    def _render(self, template: str) -> str:
+        from grader.core.results import RunResult
+        from grader.outputs import feedback
+        from grader.outputs.report import prepare
+
+        shown = self.run
+        if isinstance(shown, RunResult):  # in the notebook's language, hidden checks redacted
+            shown = prepare(shown, lang=self.lang, audience="student")
+            (topic,) = [t for t in shown.topics if t.topic == self.topic]
+        else:
+            topic = self.result
+        return templating.render(template, self.lang, sc=self, tv=feedback.topic_view(topic, self.lang),
+                                 seed=getattr(self.run, "seed", None))
 
     def text(self) -> str:
-        T = _TEXT.get(self.lang, _TEXT["en"])
-        lines = [f"{T['title']} {self.topic}: {self.score:g} / {self.max_score:g} {T['points']} "
-                 f"({T.get(self.status, self.status.replace('_', ' '))}; seed {getattr(self.run, 'seed', '?')})"]
-        if self.result.message:
-            lines.append(self.result.message)
-        if self.status == "not_attempted":
-            lines.append(T["none"])
-        elif all(c.status == "passed" for c in self.result.checks):
-            lines.append(T["all"])
-        for c, msg, hint in self._rows():
-            lines.append(f"  [{T.get(c.status, c.status)}] {c.points:g}/{c.max_points:g}  {c.function}: {c.title}")
-            if msg:
-                lines.append(f"      {msg}")
-            if hint:
-                lines.append(f"      {T['hint']}: {hint}")
-        lines.extend(f"{T['note']}: {n}" for n in self.notes)
-        return "\n".join(lines)
+        return self._render("selfcheck.txt.j2").strip("\n")
 
     def markdown(self) -> str:
-        T = _TEXT.get(self.lang, _TEXT["en"])
-        out = [f"**{T['title']} `{self.topic}`: {self.score:g} / {self.max_score:g} {T['points']}**", ""]
-        if self.result.message:
-            out += [f"> {self.result.message}", ""]
-        out += [f"| {T['fn']} | {T['check']} | {T['status']} | {T['points']} |", "|---|---|---|---|"]
-        for c, msg, hint in self._rows():
-            detail = f"<br>{msg}" if msg else ""
-            detail += f"<br>*{T['hint']}: {hint}*" if hint else ""
-            out.append(f"| `{c.function}` | {c.title}{detail} | {T.get(c.status, c.status)} | "
-                       f"{c.points:g}/{c.max_points:g} |")
-        return "\n".join(out)
+        return self._render("selfcheck.md.j2").strip("\n")
 
     def html(self) -> str:
-        T = _TEXT.get(self.lang, _TEXT["en"])
-        e = html.escape
-        color = "#1a7f37" if self.score == self.max_score and self.max_score else "#cf222e"
-        head = (f'<div class="grader-self-check" data-topic="{e(self.topic)}" data-score="{self.score:g}" '
-                f'data-max-score="{self.max_score:g}" data-status="{e(self.status)}">'
-                f'<p style="font-weight:bold;color:{color}">{e(T["title"])} {e(self.topic)}: '
-                f'{self.score:g} / {self.max_score:g} {e(T["points"])}</p>')
-        if self.result.message:
-            head += f"<p>{e(self.result.message)}</p>"
-        if self.status == "not_attempted":
-            head += f"<p>{e(T['none'])}</p>"
-        rows = []
-        for c, msg, hint in self._rows():
-            extra = f"<br><small>{e(msg)}</small>" if msg else ""
-            extra += f"<br><small><i>{e(T['hint'])}: {e(hint)}</i></small>" if hint else ""
-            rows.append(f'<tr><td><code>{e(c.function)}</code></td><td style="text-align:left">{e(c.title)}{extra}</td>'
-                        f'<td style="color:{_COLOR.get(c.status, "#000")}">{e(T.get(c.status, c.status))}</td>'
-                        f"<td>{c.points:g}/{c.max_points:g}</td></tr>")
-        table = (f"<table><tr><th>{e(T['fn'])}</th><th>{e(T['check'])}</th><th>{e(T['status'])}</th>"
-                 f"<th>{e(T['points'])}</th></tr>{''.join(rows)}</table>")
-        notes = "".join(f"<p><small>{e(T['note'])}: {e(n)}</small></p>" for n in self.notes)
-        return head + table + notes + "</div>"
+        return self._render("selfcheck.html.j2").strip("\n")
 
     def __str__(self) -> str:
         return self.text()
@@ -179,19 +168,28 @@ def _overrides_from_env() -> dict:
 
 def self_check(topic: str, namespace: dict | None = None, *, lang: str = "en", seed: int | None = None,
                show: bool = True, **overrides):
-    """Grade ``topic`` from the definitions in ``namespace`` (a notebook's ``globals()``).
+    """Grade ``topic`` (or one graded function, e.g. ``"softmax"``) from a notebook's definitions.
 
-    The notebook's code (its executed cells, in execution order; the last definition of a
-    name wins) is converted exactly as ``grader run --submission notebook.ipynb`` converts
-    the saved file, written to a temporary module and graded by :func:`grader.core.runner.run`
-    with the real checks. Settings come from ./pyproject.toml ``[tool.grader]`` if present,
-    then ``GRADER_SELF_CHECK_SETTINGS`` (JSON), then ``overrides`` (e.g. ``mnist_epochs=1``).
+    ``namespace`` is the notebook's ``globals()`` (default: the caller's). The notebook's code
+    (its executed cells, in execution order; the last definition of a name wins) is converted
+    exactly as ``grader run --submission notebook.ipynb`` converts the saved file, written to
+    a temporary module and graded with the real checks; the student's code runs in a fresh
+    worker process. Given a function's name instead of a topic, only the checks about that
+    function run (as ``grader.check("q1")`` does in otter-grader). TensorFlow and the checks
+    stay loaded in the kernel, so every call after the first costs well under 2 s for a
+    numpy topic.
 
+    Settings come from ./pyproject.toml ``[tool.grader]`` if present, then
+    ``GRADER_SELF_CHECK_SETTINGS`` (JSON), then ``overrides`` (e.g. ``mnist_epochs=1``).
     With ``show`` (default) the report is displayed inline and None returned; otherwise the
     :class:`SelfCheckReport` is returned.
     """
+    function = None
     if topic not in BY_SLUG:
-        raise UsageError(f"unknown topic {topic!r}", fix=f"choose from: {', '.join(t.slug for t in TOPICS)}")
+        if not any(topic in api_names(t.slug) for t in TOPICS if t.slug in available_topics()):
+            raise UsageError(f"unknown topic or function {topic!r}",
+                             fix=f"choose a topic ({', '.join(t.slug for t in TOPICS)}) or one of its functions")
+        function, topic = topic, find_function(topic)
     if namespace is None:
         namespace = sys._getframe(1).f_globals
     lang = lang if lang in i18n.LANGS else "en"
@@ -210,13 +208,16 @@ def self_check(topic: str, namespace: dict | None = None, *, lang: str = "en", s
         extra = {k: v for k, v in {**_overrides_from_env(), **overrides}.items() if k != "lang"}
         settings = cfg.build_settings(table, submission=sub, topics=(topic,), seed=seed, out=tmp / "report",
                                       **extra, lang=lang)
-        result = runner.run(settings)
+        session = GradingSession(settings)
+        result = session.grade(functions=None if function is None else [function])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     (tr,) = result.topics
-    T = _TEXT.get(lang, _TEXT["en"])
-    notes = list(conv.notes) + [f"{n}: {T['missing']}" for n in names if n not in conv.defined]
-    report = SelfCheckReport(topic, tr.score, tr.max_score, tr.status, tr, result, lang, notes)
+    _, t = i18n.bound(lang)
+    wanted = names if function is None else [function]
+    notes = list(conv.notes) + [t("{name}: not defined in this notebook", name=n) for n in wanted
+                                if n not in conv.defined]
+    report = SelfCheckReport(tr.topic, tr.score, tr.max_score, str(tr.status), tr, result, lang, notes, function)
     if not show:
         return report
     _display(report)

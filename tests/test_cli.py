@@ -77,10 +77,28 @@ def test_config_file_sets_limits(tmp_path):
     assert build_settings(load_pyproject(cfg), call_timeout=9.0).limits.call_timeout == 9.0
 
 
-def test_list_shows_topics_checks_and_points(capsys):
-    assert main(["list"]) == 0
+def test_list_shows_titles_and_points_grouped_by_function(capsys):
+    from grader.core.catalog import collect
+
+    assert main(["list", "activations"]) == 0
     text = capsys.readouterr().out
-    assert "activations" in text and "test_softmax_matches_tf_on_large_inputs" in text and "points" in text
+    flat = " ".join(text.split())
+    checks = collect(["activations"])
+    softmax = [m for _, m in checks if m.function == "softmax"]
+    assert "Activation functions (activations" in flat and "38 points" in flat
+    # the function's heading with its points, then the titles reports use (not test ids)
+    assert f"softmax {sum(m.points for m in softmax):g} points" in flat
+    for meta in softmax:
+        assert f"{meta.points:g} {meta.title}" in flat, meta.title
+    assert "test_softmax_matches_tf_on_large_inputs" not in text
+    assert flat.index("sigmoid") < flat.index("softmax")  # course order, one group per function
+
+
+def test_list_in_chinese_and_with_ids(capsys):
+    assert main(["list", "schedules", "--lang", "zh", "--ids"]) == 0
+    text = capsys.readouterr().out
+    assert "学习率退火" in text and "分" in text
+    assert "schedules::test_" in text
 
 
 def test_stubs_command_reports_up_to_date(tmp_path, capsys):
@@ -100,3 +118,104 @@ def test_installed_console_script_runs(tmp_path):
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (tmp_path / "r" / "report.html").exists()
+
+
+# ------------------------------------------------------------------------------ rough edges
+
+
+def test_version(capsys):
+    import grader
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"grader {grader.__version__}"
+    proc = subprocess.run([sys.executable, "-m", "grader.cli", "--version"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0 and grader.__version__ in proc.stdout
+
+
+def _complete(words: str, env_extra=None) -> list[str]:
+    """Ask the CLI for bash completions of ``words`` (the cursor after the last word), as bash does."""
+    import os
+
+    env = {**os.environ, "_GRADER_COMPLETE": "complete_bash", "COMP_WORDS": words,
+           "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1))}
+    proc = subprocess.run([sys.executable, "-m", "grader.cli"], env=env, capture_output=True, text=True,
+                          timeout=120, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.split()
+
+
+def test_shell_completion_script_and_completions(capsys):
+    assert main(["--show-completion", "bash"]) == 0
+    script = capsys.readouterr().out
+    assert "_GRADER_COMPLETE=complete_bash" in script and "complete " in script
+    assert _complete("grader wa") == ["watch"]
+    assert "--seed" in _complete("grader run --se")
+    assert _complete("grader run act") == ["activations"]
+    assert set(_complete("grader watch ")) >= {"activations", "losses", "mnist"}
+
+
+def _commands():
+    from grader.cli.app import app
+
+    return sorted(c.name for c in app.registered_commands)
+
+
+def _plain_help(text: str) -> str:
+    """--help output without rich's box drawing, wrapped lines joined."""
+    import re
+
+    return " ".join(re.sub(r"[\u2500-\u257f]", " ", text).split())
+
+
+@pytest.mark.parametrize("command", _commands())
+def test_help_texts_are_intact(command, capsys):
+    import typer.main
+
+    from grader.cli.app import app
+
+    assert main([command, "--help"]) == 0
+    shown = _plain_help(capsys.readouterr().out)
+    click_cmd = typer.main.get_command(app).commands[command]
+    for param in click_cmd.params:
+        helptext = getattr(param, "help", None)
+        if helptext:
+            # every option's help appears whole: nothing eaten as markup, nothing cut
+            assert " ".join(helptext.replace("\\[", "[").split()) in shown, (command, param.name, helptext)
+    if any(p.name == "config" for p in click_cmd.params):
+        assert "pyproject.toml with a [tool.grader] table" in shown
+
+
+BAD_NUMBERS = [
+    (["--seed", "-5"], "--seed"), (["--seed", "abc"], "seed"), (["--seed", "1.5"], "seed"),
+    (["--timeout", "-1"], "--timeout"), (["--timeout", "0"], "--timeout"), (["--timeout", "nan"], "--timeout"),
+    (["--memory-mb", "10"], "--memory-mb"), (["--memory-mb", "-1"], "--memory-mb"),
+]
+
+
+@pytest.mark.parametrize("command", ["run", "watch", "batch"])
+@pytest.mark.parametrize("flag, needle", BAD_NUMBERS, ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+def test_every_numeric_option_is_validated(command, flag, needle, tmp_path, capsys):
+    head = ["batch", str(tmp_path), "--out", str(tmp_path / "out")] if command == "batch" else \
+        [command, "--submission", str(SOLUTIONS), "--out", str(tmp_path / "out")]
+    assert main([*head, *flag]) == 2
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert needle in text and "Traceback" not in text and "internal error" not in text
+    assert not (tmp_path / "out").exists()  # refused before grading anything
+
+
+@pytest.mark.parametrize("flag", [["--jobs", "0"], ["--jobs", "-2"], ["--shard", "0/2"], ["--shard", "3/2"],
+                                  ["--shard", "a/b"], ["--shard", "1/2"]])
+def test_batch_options_are_validated(flag, tmp_path, capsys):
+    # --shard without --seed is refused too: shards must share one seed
+    assert main(["batch", str(tmp_path), "--out", str(tmp_path / "out"), *flag]) == 2
+    captured = capsys.readouterr()
+    assert flag[0].lstrip("-") in (captured.out + captured.err) and "Traceback" not in captured.err
+
+
+def test_the_same_errors_from_a_real_process():
+    """End to end through the console entry point: exit 2 and a message, never a traceback or exit 3."""
+    proc = subprocess.run([sys.executable, "-m", "grader.cli", "run", "--seed", "-5", "--submission", str(SOLUTIONS)],
+                          capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert proc.returncode == 2 and "--seed must be >= 0" in proc.stderr and "Traceback" not in proc.stderr

@@ -27,6 +27,7 @@ from grader.authoring import handouts as ho
 from grader.core.catalog import api_names, points_by_function
 from grader.intake.ipynb import cells_to_module
 from grader.core.catalog import available_topics
+from grader.errors import UsageError
 
 TOPICS = [t for t in available_topics() if (SOLUTIONS / f"{t}.py").exists() and (EXERCISES / f"{t}.py").exists()]
 MNIST_BUDGET = {"mnist_epochs": 1, "mnist_threshold": 0.9}
@@ -116,6 +117,64 @@ def test_code_cells_come_from_the_grader_sources(handouts, topic):
             if len(_body_lines(body)) > 1 or len(body.strip()) > 40:
                 assert not _contains_body(stud, body), f"student {topic}.{lang} contains reference code:\n{body}"
         assert "NotImplementedError" in stud
+
+
+# ------------------------------------------------------------------------------ the code in Chinese
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _without_docstrings(source: str) -> str:
+    import ast
+
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.body and isinstance(node.body[0], ast.Expr) \
+                and isinstance(getattr(node.body[0], "value", None), ast.Constant):
+            node.body[0].value.value = ""
+    return ast.dump(tree)
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_zh_handouts_explain_the_code_in_chinese(handouts, topic):
+    import ast
+
+    for edition in ho.EDITIONS:
+        zh = _code(nbformat.read(str(handouts / ho.notebook_name(topic, "zh", edition)), 4))
+        en = _code(nbformat.read(str(handouts / ho.notebook_name(topic, "en", edition)), 4))
+        assert len(zh) == len(en)
+        for zh_cell, en_cell in zip(zh, en):
+            tree = ast.parse(en_cell.replace("%matplotlib inline", ""))
+            if tree.body and all(isinstance(n, (ast.FunctionDef, ast.ClassDef)) for n in tree.body):
+                # the module's functions: translated docstrings and comments, the very same code
+                assert _without_docstrings(zh_cell) == _without_docstrings(en_cell), "a translation changed the code"
+        assert not any(_HAN.search(c) for c in en), f"{topic}: Chinese in the English handout's code"
+        for cell in zh:
+            tree = ast.parse(cell.replace("%matplotlib inline", ""))
+            for node in ast.walk(tree):
+                if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_") \
+                        and ast.get_docstring(node):
+                    doc = ast.get_docstring(node)
+                    assert len(_HAN.findall(doc)) >= 10, f"{topic}.{node.name}: docstring not in Chinese"
+                    if isinstance(node, ast.FunctionDef):  # every argument is still explained
+                        args = [a.arg for a in node.args.args if a.arg not in ("self", "cls")]
+                        if len(doc.splitlines()) > 2:
+                            missing = [a for a in args if a not in doc]
+                            assert not missing, f"{topic}.{node.name}: the zh docstring omits {missing}"
+        stubs = "\n".join(zh)
+        if edition == "student":
+            assert "# TODO：在这里写你的代码。" in stubs and "TODO: your code here" not in stubs
+        labels = re.findall(r"set_(?:title|xlabel|ylabel)\(f?\"([^\"]+)\"", stubs)
+        english = [label for label in labels  # words, not the {placeholders} of an f-string
+                   if re.search(r"[a-z]{4}", re.sub(r"\{[^}]*\}|\\n", " ", label)) and not _HAN.search(label)]
+        assert not english, f"{topic}: plot labels left in English in the zh handout: {english}"
+
+
+def test_a_missing_translation_is_named():
+    src = "def brand_new(x):\n    \"\"\"Docstring.\"\"\"\n    return x\n"
+    with pytest.raises(UsageError, match="lacks the docstring"):
+        ho.localize_code(src, "activations", "zh")
+    assert ho.localize_code(src, "activations", "en") == src
 
 
 # ------------------------------------------------------------------------------ conversion
@@ -253,8 +312,10 @@ def _execute(path: str) -> dict:
               if o.output_type == "display_data" and "grader" in o.get("metadata", {})]
     texts = [o.data.get("text/plain", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
              if o.output_type == "display_data" and "grader" in o.get("metadata", {})]
+    streams = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                      if o.output_type == "stream")
     nbformat.write(nb, path.replace(".ipynb", ".executed.ipynb"))
-    return {"error": error, "checks": checks, "texts": texts}
+    return {"error": error, "checks": checks, "texts": texts, "streams": streams}
 
 
 @pytest.fixture(scope="module")
@@ -286,6 +347,8 @@ def test_student_notebook_runs_and_its_self_check_reports_not_attempted(executed
     (check,) = res["checks"]
     assert check["status"] == "not_attempted" and check["score"] == 0, res["texts"][0]
     assert check["counts"]["not_attempted"] == sum(check["counts"].values())
+    # the Chinese plot labels were drawn with a font that has their glyphs (CI installs fonts-noto-cjk)
+    assert "missing from font" not in res["streams"] and "没有找到中文字体" not in res["streams"], res["streams"]
 
 
 # ------------------------------------------------------------------------------ release
@@ -310,11 +373,27 @@ def test_release_has_what_students_need(release_zip):
         assert f"exercises/{t}.py" in rel
         for lang in ho.LANGS:
             assert f"notebooks/{ho.notebook_name(t, lang, 'student')}" in rel
-    for needed in ("HOWTO.en.md", "HOWTO.zh.md", "pyproject.toml", "README.md", "grader/__init__.py",
+    for needed in ("README.md", "README.zh.md", "pyproject.toml", "grader/__init__.py",
                    "grader/cli/app.py", "grader/notebook.py", "grader/course/checks/grader.ini", "templates/report.html.j2",
                    f"templates/handouts/{TOPICS[0]}.zh.md.j2"):
         assert needed in rel, needed
     assert any(r.startswith("grader/course/checks/test_") for r in rel)
+
+
+def test_release_ships_the_students_readme_in_both_languages(release_zip):
+    with zipfile.ZipFile(release_zip) as zf:
+        en = zf.read("tfgrader-student/README.md").decode("utf-8")
+        zh = zf.read("tfgrader-student/README.zh.md").decode("utf-8")
+    course = (REPO / "README.md").read_text(encoding="utf-8")
+    assert en != course and "For instructors" not in en and "solutions" not in en and "pytest" not in en
+    for text in (en, zh):
+        for needed in ("pip install .", "exercises/", "grader run", "grader watch", "self_check(\"softmax\"",
+                       "report.html", "--seed", "grader list"):
+            assert needed in text, needed
+        for t in TOPICS:  # every topic with its points
+            assert f"`{t}`" in text
+    assert "README.zh.md" in en and "README.md" in zh
+    assert len(re.findall(r"[\u4e00-\u9fff]", zh)) > 500 and not re.search(r"[\u4e00-\u9fff]{3}", en)
 
 
 def test_release_contains_no_solution_code(release_zip):

@@ -13,10 +13,16 @@ the grader grades:
   ``intro``, ``fn:<function>`` (shown before that function's cell; one per graded
   function), ``exp:<experiment>`` (shown before that experiment) and ``wrapup``;
 * the experiments: ``templates/handouts/<topic>.experiments.py.j2``, code sections opened by
-  ``# @exp <name> after=<function>``; each runs after the cell of ``<function>``.
+  ``# @exp <name> after=<function>``; each runs after the cell of ``<function>``. Their
+  comments, printed texts and plot labels are written ``{{ tr("English", "中文") }}``;
+* the code's docstrings and comments in a language other than English:
+  ``templates/handouts/<topic>.<lang>.docstrings.j2``, one section per documented function,
+  class or method (``<!-- @softmax -->``, ``<!-- @MyModel.call -->``) and a ``comments``
+  section of ``English => translation`` lines (:func:`localize_code`); the code itself is
+  never duplicated, so a translation cannot change what is graded.
 
 Every template is rendered with Jinja2 (variables ``topic``, ``lang``, ``edition``,
-``functions``, ``points``). The last cell calls :func:`grader.notebook.self_check`.
+``functions``, ``points``, ``tr``). The last cell calls :func:`grader.notebook.self_check`.
 """
 
 from __future__ import annotations
@@ -139,6 +145,89 @@ def load_texts(topic: str, lang: str, context: dict) -> tuple[dict[str, str], di
     return text, common, exps
 
 
+# --------------------------------------------------------------------------- code in the handout's language
+
+_COMMENT_ARROW = " => "
+
+
+def code_texts(topic: str, lang: str, context: dict) -> tuple[dict[str, str], dict[str, str]]:
+    """``(docstrings, comments)`` for ``topic`` in ``lang``: what :func:`localize_code` substitutes.
+
+    ``templates/handouts/<topic>.<lang>.docstrings.j2`` holds one section per documented
+    function, class or method (``<!-- @softmax -->``, ``<!-- @MyModel.call -->``) with the
+    docstring's text, and a ``comments`` section of ``English => translation`` lines;
+    ``_common.<lang>.docstrings.j2`` holds comments shared by every topic (the stubs' TODO).
+    """
+    texts: dict[str, str] = {}
+    comments: dict[str, str] = {}
+    for name in (f"_common.{lang}.docstrings.j2", f"{topic}.{lang}.docstrings.j2"):
+        if not (handouts_dir() / name).is_file():
+            raise UsageError(f"the handout template {name} is missing",
+                             fix=f"add it under {handouts_dir()} (see grader/authoring/handouts.py)")
+        sections = parse_sections(render_text(name, **context))
+        for line in sections.pop("comments", "").splitlines():
+            if _COMMENT_ARROW in line:
+                english, _, translated = line.partition(_COMMENT_ARROW)
+                comments[english.strip()] = translated.strip()
+        texts.update(sections)
+    return texts, comments
+
+
+def _documented(tree: ast.Module) -> list[tuple[str, ast.Expr]]:
+    """(qualified name, docstring node) of every public function, class and method."""
+    out = []
+
+    def visit(body, prefix: str) -> None:
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and \
+                    not node.name.startswith("_") and ast.get_docstring(node) is not None:
+                out.append((prefix + node.name, node.body[0]))
+            if isinstance(node, ast.ClassDef):
+                visit(node.body, f"{prefix}{node.name}.")
+
+    visit(tree.body, "")
+    return out
+
+
+def _docstring_source(text: str, indent: int) -> list[str]:
+    pad = " " * indent
+    quote = 'r"""' if "\\" in text else '"""'
+    lines = text.strip("\n").splitlines()
+    if len(lines) == 1:
+        return [f"{pad}{quote}{lines[0]}\"\"\""]
+    return [f"{pad}{quote}{lines[0]}", *[(pad + line) if line.strip() else "" for line in lines[1:]], f'{pad}"""']
+
+
+def localize_code(source: str, topic: str, lang: str, context: dict | None = None) -> str:
+    """``source`` with its docstrings and comments in ``lang``; the code itself is untouched.
+
+    English is the source's own language. For another language every public function,
+    class and method with a docstring must have its translation (see :func:`code_texts`);
+    comments are translated where the table has them and kept otherwise.
+    """
+    if lang == "en":
+        return source
+    import io
+    import tokenize
+
+    docs, comments = code_texts(topic, lang, context or {"topic": topic, "lang": lang})
+    lines = source.splitlines()
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type == tokenize.COMMENT:
+            english = tok.string[1:].strip()
+            if english in comments:
+                row, col = tok.start[0] - 1, tok.start[1]
+                lines[row] = lines[row][:col] + "# " + comments[english] + lines[row][tok.end[1]:]
+    documented = _documented(ast.parse(source))
+    missing = [name for name, _ in documented if name not in docs]
+    if missing:
+        raise UsageError(f"templates/handouts/{topic}.{lang}.docstrings.j2 lacks the docstring(s) of "
+                         f"{', '.join(missing)}", fix="add a section <!-- @name --> with the translation for each")
+    for name, node in sorted(documented, key=lambda item: -item[1].lineno):
+        lines[node.lineno - 1: node.end_lineno] = _docstring_source(docs[name], node.col_offset)
+    return "\n".join(lines) + ("\n" if source.endswith("\n") else "")
+
+
 # --------------------------------------------------------------------------- notebook
 
 
@@ -154,11 +243,14 @@ def build_notebook(topic: str, lang: str, edition: str, source: str, *, function
         raise UsageError(f"--lang must be one of {', '.join(LANGS)}, not {lang!r}")
     if edition not in EDITIONS:
         raise UsageError(f"--edition must be one of {', '.join(EDITIONS)}, not {edition!r}")
+    source = localize_code(source, topic, lang, {"topic": topic, "lang": lang, "edition": edition})
     chunks = split_module(source)
     public = [n for c in chunks if c.kind == "function" for n in c.names]
     functions = list(functions or public)
     context = {"topic": topic, "lang": lang, "edition": edition, "functions": functions,
-               "points": points or {}, "title": BY_SLUG[topic].title, "numpy_only": BY_SLUG[topic].numpy_only}
+               "points": points or {}, "title": BY_SLUG[topic].title, "numpy_only": BY_SLUG[topic].numpy_only,
+               # tr("label", "标签"): an experiment's comment, printed text or plot label in the handout's language
+               "tr": lambda en, zh: zh if lang == "zh" else en}
     text, common, exps = load_texts(topic, lang, context)
     missing = [f"fn:{n}" for n in public if f"fn:{n}" not in text]
     missing += [f"exp:{name}" for name, _, _ in exps if f"exp:{name}" not in text]
@@ -186,6 +278,9 @@ def build_notebook(topic: str, lang: str, edition: str, source: str, *, function
         "import numpy as np",
         "from grader.notebook import self_check, skip_if_todo",
     ]
+    if lang == "zh":  # the plots' labels are Chinese: matplotlib needs a font that has the glyphs
+        setup[-1] += ", use_cjk_font"
+        setup.append("use_cjk_font()  # 图中的中文标签需要中文字体")
     first = chunks[0] if chunks and chunks[0].kind == "setup" else None
     rest = first.source.replace("import numpy as np\n", "", 1) if first else ""
     code("\n".join(setup) + ("\n\n" + rest.strip("\n") if rest.strip() else ""))

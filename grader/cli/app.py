@@ -18,7 +18,7 @@ from rich.markup import escape
 import grader
 from grader.cli import autograder as autograder_commands
 from grader.cli import batch as batch_commands
-from grader.cli import classwork, course, run
+from grader.cli import classwork, course, run, watch
 from grader.cli.common import err, out
 from grader.errors import ExitCode, GraderError
 
@@ -45,6 +45,7 @@ def _root(
 
 
 app.command("run")(run.run)
+app.command("watch")(watch.watch)
 app.command("list")(run.list_checks)
 app.command("stubs")(course.stubs)
 app.command("handout")(course.handout)
@@ -64,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         code = app(args=argv, standalone_mode=False, prog_name="grader")
     except typer.Exit as exc:
         return int(exc.exit_code)
+    except SystemExit as exc:  # click's own eager options (--show-completion) exit directly
+        return exc.code if isinstance(exc.code, int) else int(ExitCode.OK if exc.code is None else ExitCode.USAGE)
     except GraderError as exc:
         err.print(f"[red]error:[/] {escape(exc.message)}")
         if exc.fix:

@@ -31,8 +31,15 @@ Lang = enum.Enum("Lang", {code: code for code in LANGS}, type=str)  # type: igno
 # Rich would read "[tool.grader]" as markup and drop it from --help: escaped once, here.
 _CONFIG_HELP = "pyproject.toml with a \\[tool.grader] table (default: ./pyproject.toml)."
 
+def complete_topic(incomplete: str) -> list[str]:
+    """Shell completion for topic arguments: the topics that have checks."""
+    from grader.core.catalog import available_topics
+
+    return [t for t in available_topics() if t.startswith(incomplete)]
+
+
 Topics = Annotated[Optional[List[str]], typer.Argument(help="Topics to grade (default: all). See `grader list`.",
-                                                       show_default=False)]
+                                                       show_default=False, autocompletion=complete_topic)]
 Config = Annotated[Optional[Path], typer.Option(help=_CONFIG_HELP, show_default=False)]
 Seed = Annotated[Optional[int], typer.Option(
     help="Seed for the random test inputs (>= 0; recorded in the report: reuse it to replay a run).",
@@ -52,6 +59,26 @@ Adjustments = Annotated[Optional[Path], typer.Option(
     "--adjustments", help="Manual adjustments CSV (student,target,points,comment; default: adjustments.csv in the "
     "graded folder, when it exists).", show_default=False)]
 GradedDir = Annotated[Path, typer.Argument(help="A `grader batch` output folder.")]
+
+
+def print_markup(console: Console, markup: str) -> None:
+    """Print rendered console markup line by line; a long line wraps at words under its own indent.
+
+    Templates indent nested lines (a check under its function); the console's own wrapping
+    would start continuation lines at column 0, so each line is padded by its indent instead.
+    """
+    from rich.text import Text
+
+    # Parsed whole, then split: a style may span lines (a multi-line hint inside [dim]...[/]).
+    for line in Text.from_markup(markup).split("\n", allow_blank=True):
+        indent = len(line.plain) - len(line.plain.lstrip(" "))
+        if not indent:
+            console.print(line)
+            continue
+        body = line[indent:]
+        for part in body.wrap(console, max(20, console.width - indent)):
+            part.rstrip()
+            console.print(Text(" " * indent) + part, soft_wrap=True)
 
 
 def settings_from_options(config: Path | None, *, submission: Path, topics: list[str] | None, out_dir: Path,

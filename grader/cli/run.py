@@ -11,12 +11,14 @@ from rich.markup import escape
 
 from grader import i18n
 from grader.cli.common import (AudienceOpt, Config, LangOpt, MemoryMb, Mnist, Quiet, Seed, STYLE, Timeout, Topics, err,
-                               out, result_exit_code, settings_from_options)
+                               out, print_markup, result_exit_code, settings_from_options)
 from grader.core import runner
-from grader.core.catalog import available_topics, collect
+from grader.core.catalog import collect, resolve_topics
+from grader.course.topics import BY_SLUG
 from grader.errors import ExitCode
 from grader.intake.prepare import prepared
 from grader.outputs.redact import Audience
+from grader.outputs import templating
 from grader.outputs.report import render_summary, write_reports
 
 
@@ -46,13 +48,13 @@ def run(
             err.print(f"[dim]note: {escape(note)}[/]")
         with err.status(status_text, spinner="dots") as status:
             def progress(topic: str, event: dict) -> None:
-                status.update(f"{topic}: {escape(str(event.get('message', ''))[:200])}")
+                status.update(f"{topic}: {escape(str(event.get('message', '')))}")
 
             result = runner.run(replace(settings, submission=work.path, topics=work.narrow(settings.topics),
                                         lang=lang_code),
                                 on_progress=progress, label=submission)
     paths = write_reports(result, settings.out, audience, lang_code)
-    out.print(render_summary(result, lang=lang_code, audience=audience, quiet=quiet, style=STYLE))
+    print_markup(out, render_summary(result, lang=lang_code, audience=audience, quiet=quiet, style=STYLE))
     _, t = i18n.bound(lang_code)
     out.print("\n" + t("Reports: {html}  {md}  {json}", html=paths["html"], md=paths["md"], json=paths["json"]))
     if result.internal_errors:
@@ -61,14 +63,25 @@ def run(
     raise typer.Exit(result_exit_code(result))
 
 
-def list_checks() -> None:
-    """List topics, their checks and points."""
-    checks = collect(available_topics())
-    current = None
-    for cid, meta in checks:
-        if meta.topic != current:
-            current = meta.topic
-            total = sum(m.points for _, m in checks if m.topic == current)
-            out.print(f"\n[bold]{current}[/] ({total:g} points)")
-        out.print(f"  {meta.points:>4g}  {escape(cid.split('::', 1)[1])}  [dim]({meta.function})[/]")
+def list_checks(
+    topics: Topics = None,
+    lang: LangOpt = None,
+    ids: Annotated[bool, typer.Option("--ids", help="Also print each check's id (topic::test name).")] = False,
+) -> None:
+    """List the topics, their functions and checks (titles as the reports show them) with points."""
+    lang_code = i18n.check_lang(getattr(lang, "value", lang))
+    chosen = resolve_topics(topics or ())
+    groups: dict[str, dict[str, list]] = {topic: {} for topic in chosen}
+    for cid, meta in collect(chosen):
+        groups[meta.topic].setdefault(meta.function, []).append(
+            {"id": cid, "title": i18n.translate_title(meta.title, lang_code), "points": meta.points,
+             "hidden": meta.hidden})
+    listing = [
+        {"topic": topic, "title": BY_SLUG[topic].title, "numpy_only": BY_SLUG[topic].numpy_only,
+         "points": sum(c["points"] for checks in functions.values() for c in checks),
+         "functions": [{"name": name, "checks": checks, "points": sum(c["points"] for c in checks)}
+                       for name, checks in functions.items()]}
+        for topic, functions in groups.items()
+    ]
+    print_markup(out, templating.render("checks.rich.j2", lang_code, topics=listing, ids=ids))
     raise typer.Exit(ExitCode.OK)

@@ -178,7 +178,8 @@ class GraderPlugin:
         found = detect(meta.function, calls, tolerance)
         if found is None:
             return message, details
-        details = {**details, "misconception": found.key}
+        # The mistake as message ids too, so a report can state it once per function in any language.
+        details = {**details, "misconception": found.key, "mistake": {"name": found.name, "fix": found.fix}}
         message = t("This looks like a known mistake: {mistake}. Fix: {fix}", mistake=_(found.name),
                     fix=_(found.fix)) + "\n" + message
         return message, details

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.core.results import RunResult, localized
-from grader.outputs import templating
+from grader.outputs import feedback, templating
 from grader.outputs.files import atomic_write
 from grader.outputs.redact import Audience, for_audience
 
@@ -19,16 +19,21 @@ def prepare(result: RunResult, *, lang: str, audience: Audience | str) -> RunRes
     return localized(for_audience(result, audience), lang)
 
 
+def _context(shown: RunResult) -> dict:
+    """What every report template gets: the result and its feedback grouped by function."""
+    return {"r": shown, "v": feedback.build(shown)}
+
+
 def render(result: RunResult, template: str, *, audience: Audience | str = Audience.STUDENT,
            lang: str | None = None) -> str:
     lang = lang or result.lang
-    return templating.render(template, lang, r=prepare(result, lang=lang, audience=audience))
+    return templating.render(template, lang, **_context(prepare(result, lang=lang, audience=audience)))
 
 
 def render_summary(result: RunResult, *, lang: str, audience: Audience | str = Audience.STUDENT,
                    quiet: bool = False, style: dict | None = None) -> str:
     """The terminal summary as rich console markup (rendered, like every report, from a template)."""
-    return templating.render("summary.rich.j2", lang, r=prepare(result, lang=lang, audience=audience),
+    return templating.render("summary.rich.j2", lang, **_context(prepare(result, lang=lang, audience=audience)),
                              quiet=quiet, style=style or {})
 
 
@@ -48,6 +53,7 @@ def write_reports(result: RunResult, out: Path, audience: Audience | str = Audie
         "md": out / "report.md",
     }
     atomic_write(paths["json"], shown.to_json() + "\n")
-    atomic_write(paths["html"], templating.render("report.html.j2", lang, r=shown, course=course))
-    atomic_write(paths["md"], templating.render("report.md.j2", lang, r=shown, course=course))
+    context = _context(shown)
+    atomic_write(paths["html"], templating.render("report.html.j2", lang, course=course, **context))
+    atomic_write(paths["md"], templating.render("report.md.j2", lang, course=course, **context))
     return paths

@@ -33,7 +33,12 @@ def template_dir() -> Path:
 def clean(text: Any, limit: int = 4000) -> str:
     """Text safe for XML/HTML attributes and bodies (escaping is the templates' job)."""
     text = _INVALID_XML.sub("\ufffd", str(text))
-    return text if len(text) <= limit else text[:limit] + " …"
+    if len(text) <= limit:
+        return text
+    # Over the limit: end at the last word boundary before it, never inside a word.
+    cut = text[:limit]
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    return (cut[:space] if space > limit // 2 else cut).rstrip() + " …"
 
 
 _DIFF_FIELDS = {
