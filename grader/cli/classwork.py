@@ -22,13 +22,15 @@ MoodleId = enum.Enum("MoodleId", {f: f for f in MOODLE_ID_COLUMNS}, type=str)  #
 def export(
     fmt: Annotated[Format, typer.Argument(metavar="canvas|moodle|csv", help="The gradebook layout.")],
     graded: GradedDir,
-    roster: Annotated[Path, typer.Option("--roster", help="CSV mapping student folder names to LMS ids "
-                                         "(header: student,id[,name,email,section,login,canvas_id]).")] = ...,  # type: ignore[assignment]
+    roster: Annotated[Path, typer.Option("--roster", help="CSV mapping student folder names to LMS ids (header: "
+                                         "student, id, and optionally name, email, section, login, canvas_id).")] = ...,  # type: ignore[assignment]
     out_file: Annotated[Path, typer.Option("--out", "-o", help="The CSV file to write.")] = ...,  # type: ignore[assignment]
     assignment: Annotated[str, typer.Option(help="The assignment's column name in the LMS.")] = "tfgrader",
     per_topic: Annotated[bool, typer.Option("--per-topic", help="Also one column per topic.")] = False,
-    moodle_id: Annotated[MoodleId, typer.Option("--moodle-id", help="Moodle: which user field the identifier "
-                                                "column holds.")] = MoodleId.idnumber,  # type: ignore[attr-defined]
+    moodle_id: Annotated[MoodleId, typer.Option(
+        "--moodle-id", metavar="FIELD",
+        help="Moodle: which user field (idnumber, email or username) the identifier column holds.",
+    )] = MoodleId.idnumber,  # type: ignore[attr-defined]
     zero_missing: Annotated[bool, typer.Option("--zero-missing", help="Roster students with no submission get 0 "
                                                "(default: blank, the LMS keeps their grade).")] = False,
     config: Config = None,
@@ -51,7 +53,7 @@ def release_feedback(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where the reports to hand back go "
                                           "(one folder per student).")] = ...,  # type: ignore[assignment]
     after_due: Annotated[bool, typer.Option("--after-due", help="Reveal the hidden checks now (by default only once "
-                                            "the due date in [tool.grader] has passed).")] = False,
+                                            "the due date in \\[tool.grader] has passed).")] = False,
     lang: LangOpt = None,
     config: Config = None,
     adjustments: Adjustments = None,

@@ -56,7 +56,7 @@ AudienceOpt = Annotated[Audience, typer.Option(help="student: hidden checks show
                                                "everything.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the total.")]
 Adjustments = Annotated[Optional[Path], typer.Option(
-    "--adjustments", help="Manual adjustments CSV (student,target,points,comment; default: adjustments.csv in the "
+    "--adjustments", help="Manual adjustments CSV (columns student, target, points, comment; default: adjustments.csv in the "
     "graded folder, when it exists).", show_default=False)]
 GradedDir = Annotated[Path, typer.Argument(help="A `grader batch` output folder.")]
 
