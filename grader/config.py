@@ -72,6 +72,11 @@ class Settings:
                                     "--mnist-epochs", default=None)
     lang: str | None = _key("language of messages and reports: en or zh (default: from the locale)",
                             lambda v: v in ("en", "zh"), "en or zh", "--lang", default=None)
+    sandbox: str | None = _key("confinement of student code by the operating system: strict refuses to grade "
+                               "where it is incomplete (`grader doctor` says why), best-effort grades and "
+                               "reports what was missing (default: strict for grader batch, best-effort for "
+                               "grader run)", lambda v: v in ("strict", "best-effort"), "strict or best-effort",
+                               "--sandbox", default=None)
 
 
 # Invocation fields: given on the command line, never in [tool.grader].
