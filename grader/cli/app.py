@@ -17,7 +17,7 @@ from rich.markup import escape
 
 import grader
 from grader.cli import batch as batch_commands
-from grader.cli import course, run
+from grader.cli import course, doctor, run
 from grader.cli.common import err, out
 from grader.errors import ExitCode, GraderError
 
@@ -50,6 +50,7 @@ app.command("handout")(course.handout)
 app.command("release")(course.release)
 app.command("batch")(batch_commands.batch)
 app.command("merge")(batch_commands.merge)
+app.command("doctor")(doctor.doctor)
 
 
 def main(argv: list[str] | None = None) -> int:

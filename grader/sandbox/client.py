@@ -822,3 +822,23 @@ class WorkerPool:
     def sandbox(self) -> dict:
         """What confined this pool's workers (see :func:`report`)."""
         return report([h for w in self.workers.values() for h in w.hellos], self.mode)
+
+
+def trial(mode: str = "best-effort") -> dict:
+    """Start one worker on an empty submission, as a run would, and return what confined it
+    (:func:`report`): the machine's answer in practice, where :func:`probe` only predicts it."""
+    with tempfile.TemporaryDirectory(prefix="grader-doctor-") as empty:
+        copy = SubmissionCopy(Path(empty))
+        try:
+            pool = WorkerPool(copy, [ModuleSpec("doctor", "doctor.py", True)], Limits(), mode=mode)
+            try:
+                pool.start_all()
+                try:
+                    pool.get("doctor")._await_hello()
+                except InternalError:
+                    pass  # reported by pool.sandbox(): failed_starts
+            finally:
+                pool.close()
+            return pool.sandbox()
+        finally:
+            copy.cleanup()
