@@ -18,7 +18,7 @@ from rich.progress import (
 )
 
 from grader.batch.merge import merge as merge_folders
-from grader.batch.roster import parse_shard
+from grader.batch.roster import RESERVED, parse_shard
 from grader.batch.run import run_batch
 from grader.cli.common import (AudienceOpt, Config, LangOpt, MemoryMb, Mnist, SandboxOpt, Seed, Timeout, Topics, err,
                                exit_code, out, settings_from_options)
@@ -26,6 +26,8 @@ from grader.errors import ExitCode, UsageError
 from grader.outputs.files import check_out_dir
 from grader.outputs.redact import Audience
 from grader.sandbox.client import require as require_sandbox
+
+CLASS_FILES = tuple(sorted(name for name in RESERVED if "." in name))  # what the batch writes into --out
 
 
 def batch(
@@ -57,7 +59,7 @@ def batch(
     settings = settings_from_options(config, submission=submissions, topics=topics, out_dir=out_dir, seed=seed,
                                      timeout=timeout, memory_mb=memory_mb, mnist=mnist, lang=lang, sandbox=sandbox,
                                      sandbox_default="strict")
-    check_out_dir(out_dir)
+    check_out_dir(out_dir, CLASS_FILES)
     require_sandbox(settings.sandbox)  # strict (the default here): refuse the class before grading anyone
     progress = Progress(
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

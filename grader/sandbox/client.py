@@ -55,6 +55,13 @@ MODES = ("strict", "best-effort")
 HELLO_TIMEOUT = 60.0  # seconds from spawn to the worker's first frame (start-up + confinement; no student code)
 REAP_TIMEOUT = 10.0  # seconds the reaper may take to kill a worker and all it left behind
 MECHANISMS = (*_confine.MECHANISMS, "subreaper", "audit_hook")
+# For benchmarks that measure what confinement costs, and nothing else: when set, workers skip
+# every mechanism (reported as "skipped", and strict mode refuses to grade).
+UNSAFE_NO_SANDBOX = "GRADER_UNSAFE_NO_SANDBOX"
+
+
+def _skipped() -> list[str]:
+    return [*_confine.MECHANISMS, "subreaper"] if os.environ.get(UNSAFE_NO_SANDBOX) else []
 # Worst first: the state a pool reports for a mechanism is the worst any of its workers had.
 _STATE_RANK = {"failed": 0, "unavailable": 1, "skipped": 2, "missing": 3, "not_needed": 4, "applied": 5}
 
@@ -233,6 +240,8 @@ def require(mode: str | None) -> dict[str, dict]:
     """The probe, after refusing strict mode where full confinement is unavailable (UsageError, exit 2)."""
     mode = check_mode(mode)
     found = probe()
+    for name in _skipped():
+        found[name] = {"state": "skipped", "detail": f"{UNSAFE_NO_SANDBOX} is set (benchmarks only)"}
     missing = {k: v for k, v in found.items() if v["state"] not in ("available", "not_needed")}
     if mode == "strict" and missing:
         why = "; ".join(f"{k}: {v['detail']}" for k, v in missing.items())
@@ -404,6 +413,7 @@ class Worker:
             "exclude": _exclusions(),
             "site": _site_dirs(),
             "strict": self.strict,
+            "skip": _skipped(),
         }
 
     def start(self) -> None:

@@ -230,7 +230,7 @@ def build_template(base: Path) -> World:
     for name, source in (("alice", ACT), ("bob", WRONG)):
         (w.klass / name).mkdir(parents=True)
         (w.klass / name / "activations.py").write_text(source)
-    where = subprocess.run([str(w.python), "-c", "import grader; print(grader.__file__)"], env=w.env(),
+    where = subprocess.run([str(w.python), "-c", "import grader; print(grader.__file__)"], env=w.env(), cwd=w.cwd,
                            capture_output=True, text=True, check=True).stdout.strip()
     assert where == str(w.install / "grader" / "__init__.py"), where
     proc = w.batch(w.klass, w.graded)
