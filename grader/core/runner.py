@@ -35,6 +35,8 @@ Progress = Callable[[str, dict], None]
 # in check inputs): copied into each run's private runtime folder, the only grader code a worker
 # can read. The course's other modules (checks, known-mistake catalogues) never reach it.
 WORKER_MODULES = (
+    "grader.status",
+    "grader.errors",
     "grader.i18n",
     "grader.course.keras_describe",
     "grader.course.mnist_driver",

@@ -62,6 +62,14 @@ UNSAFE_NO_SANDBOX = "GRADER_UNSAFE_NO_SANDBOX"
 
 def _skipped() -> list[str]:
     return [*_confine.MECHANISMS, "subreaper"] if os.environ.get(UNSAFE_NO_SANDBOX) else []
+
+
+def _scratch(path: Path) -> Path:
+    """A folder the worker may write: owned by the uid it will run as (see confine.prepare_scratch)."""
+    drops = "privilege_drop" not in _skipped() and probe()["privilege_drop"]["state"] == "available"
+    if not drops and hasattr(os, "geteuid"):  # the worker keeps this uid (without capabilities, as root)
+        return Path(_confine.prepare_scratch(path, os.geteuid(), os.getegid()))
+    return Path(_confine.prepare_scratch(path))
 # Worst first: the state a pool reports for a mechanism is the worst any of its workers had.
 _STATE_RANK = {"failed": 0, "unavailable": 1, "skipped": 2, "missing": 3, "not_needed": 4, "applied": 5}
 
@@ -416,12 +424,21 @@ class Worker:
             "skip": _skipped(),
         }
 
+    def _workdir(self) -> Path:
+        """The worker's current directory: a folder of its scratch holding a link to every entry of the
+        submission copy, so that relative reads find the student's files and relative writes
+        (a plot, a saved model) land in scratch, while the copy itself stays read-only."""
+        cwd = _scratch(self.scratch / "cwd")
+        for entry in os.scandir(self.root):
+            os.symlink(entry.path, cwd / entry.name)
+        return cwd
+
     def start(self) -> None:
         """Spawn the process and send the import request without waiting for it."""
         if self.proc is not None:
             return
         self._starts += 1
-        self.scratch = Path(_confine.prepare_scratch(self.copy.work / f"{self.spec.name}-{self._starts}"))
+        self.scratch = _scratch(self.copy.work / f"{self.spec.name}-{self._starts}")
         r, w = os.pipe()
         self.proc = subprocess.Popen(
             [sys.executable, "-I", "-S", "-c", _BOOT, json.dumps(self._params(w))],
@@ -429,7 +446,7 @@ class Worker:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             pass_fds=(w,),
-            cwd=self.root,
+            cwd=self._workdir(),
             env=self._env(),
             preexec_fn=self._preexec(),
         )
@@ -751,7 +768,7 @@ class Worker:
             self.ensure_imported()
         folder = Path(self.scratch) / "out"
         if not folder.is_dir():
-            _confine.prepare_scratch(folder)
+            _scratch(folder)
         return str(folder)
 
     def collect(self, name: str, dest: Path, *, max_mb: int = 1024) -> Path:

@@ -431,3 +431,34 @@ def test_strict_batch_refuses_where_confinement_is_missing(template, worlds):
     assert box["mechanisms"]["seccomp"]["state"] == "unavailable"
     assert box["mechanisms"]["landlock_fs"]["state"] == "applied"
     assert "NOT fully confined" in (w.out / "report.md").read_text()
+
+
+def test_the_reaper_kills_what_an_unfiltered_worker_started(worlds, listener):
+    """Without seccomp (pyseccomp hidden, best-effort) a native fork works: the daemon must still die
+    with its worker, before the grader writes results, and Landlock must still stop its writes."""
+    w = worlds()
+    (w.site / "pyseccomp.py").write_text("raise ImportError('pyseccomp is not installed (test world)')\n")
+    sub = plant("native_fork_daemon", w, listener).parent
+    proc = w.grader("run", "activations", "--submission", str(sub), "--out", str(w.out), "--seed", "1", "-q",
+                    "--sandbox", "best-effort")
+    assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-3000:]
+    results = w.out / "results.json"
+    assert re.match(r"fork=ok\(\d+\)", outcome(results)), outcome(results)  # it really forked
+    assert world_processes(w) == [], "the daemon outlived its worker"
+    assert not wait_until(lambda: "999" in results.read_text(), 2)
+    box = json.loads(results.read_text())["sandbox"]
+    assert box["mechanisms"]["subreaper"]["state"] == "applied" and "seccomp" in box["not_confined"]
+    assert "999" not in (w.graded / "alice" / "results.json").read_text()
+
+
+def test_doctor_reports_every_mechanism(template, worlds):
+    w = worlds()
+    proc = w.grader("doctor")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for name in ("privilege_drop", "prctl", "landlock_fs", "landlock_net", "landlock_scopes", "seccomp", "subreaper"):
+        assert name in proc.stdout
+    assert "Full confinement works here" in proc.stdout
+    (w.site / "pyseccomp.py").write_text("raise ImportError('pyseccomp is not installed (test world)')\n")
+    proc = w.grader("doctor")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "not available here" in proc.stdout and "pyseccomp" in proc.stdout and "fix:" in proc.stdout
