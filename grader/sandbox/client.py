@@ -70,6 +70,8 @@ def _scratch(path: Path) -> Path:
     if not drops and hasattr(os, "geteuid"):  # the worker keeps this uid (without capabilities, as root)
         return Path(_confine.prepare_scratch(path, os.geteuid(), os.getegid()))
     return Path(_confine.prepare_scratch(path))
+
+
 # Worst first: the state a pool reports for a mechanism is the worst any of its workers had.
 _STATE_RANK = {"failed": 0, "unavailable": 1, "skipped": 2, "missing": 3, "not_needed": 4, "applied": 5}
 
