@@ -52,6 +52,7 @@ def main() -> int:
     tf_cmd = [sys.executable, "-c", "import tensorflow, keras"]
 
     off_env = {**env, "GRADER_UNSAFE_NO_SANDBOX": "1"}
+    out_off = Path(tempfile.mkdtemp(prefix="bench-off-"))
     a_times, off_times, b_times, tf_times, check_sums, render_times = [], [], [], [], [], []
     for i in range(args.rounds):
         ta, pa = _timed(grader_cmd, env)
@@ -60,7 +61,8 @@ def main() -> int:
             raise SystemExit(f"grader run failed with exit {pa.returncode}")
         if not json.loads((out / "results.json").read_text())["sandbox"].get("confined"):
             raise SystemExit("the workers were not fully confined: this measures nothing (see `grader doctor`)")
-        toff, poff = _timed(grader_cmd, off_env)
+        off_cmd = [str(out_off) if arg == str(out) else arg for arg in grader_cmd]
+        toff, poff = _timed(off_cmd, off_env)
         if poff.returncode != 0:
             print(poff.stdout[-2000:], poff.stderr[-2000:])
             raise SystemExit(f"grader run without the sandbox failed with exit {poff.returncode}")

@@ -6,7 +6,7 @@ OFF: the same with GRADER_UNSAFE_NO_SANDBOX=1 (every mechanism skipped; benchmar
 Three measurements, ON and OFF alternating in every round so drift on a shared machine hits both:
 
 1. worker start-up: spawn -> the worker's first frame (boot, confinement), one worker on an
-   empty submission, in this process (``grader.sandbox.client.trial``);
+   empty submission, in this process;
 2. a full `grader run` of the reference solutions (fresh process, TOPICS);
 3. `grader batch` of a generated class of N students (benchmarks/bench_batch.py's class).
 
@@ -46,6 +46,8 @@ def _timed(cmd: list[str], env: dict) -> tuple[float, subprocess.CompletedProces
 
 
 def _startup(sandbox_on: bool, n: int) -> tuple[list[float], dict]:
+    """Seconds from spawning a worker to its first frame (boot and confinement), n times."""
+    from grader.config import Limits
     from grader.sandbox import client
 
     if sandbox_on:
@@ -54,10 +56,20 @@ def _startup(sandbox_on: bool, n: int) -> tuple[list[float], dict]:
         os.environ[OFF] = "1"
     times, report = [], {}
     try:
-        for _ in range(n):
-            t0 = time.perf_counter()
-            report = client.trial()
-            times.append(time.perf_counter() - t0)
+        with tempfile.TemporaryDirectory(prefix="bench-empty-") as empty:
+            for _ in range(n):
+                copy = client.SubmissionCopy(Path(empty))
+                pool = client.WorkerPool(copy, [client.ModuleSpec("bench", "bench.py", True)], Limits(),
+                                         mode="best-effort")
+                try:
+                    t0 = time.perf_counter()
+                    pool.start_all()
+                    pool.get("bench")._await_hello()
+                    times.append(time.perf_counter() - t0)
+                finally:
+                    pool.close()
+                    copy.cleanup()
+                report = pool.sandbox()
     finally:
         os.environ.pop(OFF, None)
     return times, report

@@ -150,8 +150,10 @@ def _become_reaper(resp_fd: int) -> dict:
                                       f"the worker starts could outlive it")
     grader = os.getppid()
     child = [0]
+    stopping = [False]
 
     def stop(signum, frame):  # the grader's "end this worker": the worker first, its leftovers after
+        stopping[0] = True
         if child[0]:
             try:
                 os.kill(child[0], signal.SIGKILL)
@@ -173,6 +175,8 @@ def _become_reaper(resp_fd: int) -> dict:
         return _status("applied", "every process the worker starts is killed when it ends; the grader waits "
                                   "for that")
     child[0] = pid
+    if stopping[0]:  # SIGTERM came between installing the handler and knowing the child
+        os.kill(pid, signal.SIGKILL)
     _reap(pid, grader, resp_fd)
     raise AssertionError("unreachable")  # pragma: no cover
 
