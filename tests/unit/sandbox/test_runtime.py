@@ -48,3 +48,33 @@ def test_a_module_outside_the_package_is_refused(tmp_path):
 
     with pytest.raises(ValueError):
         client.build_runtime(tmp_path / "r", ["numpy"])
+
+
+def test_the_audit_hook_applies_landlock_rules_as_landlock_does():
+    from grader.sandbox.worker import _rule_checker
+
+    allowed = _rule_checker([("/a", "read_file+read_dir"), ("/a/w", "write_file+read_file"), ("/f.txt", "read_file")])
+    assert allowed("/a/x/y.py", "read_file") and allowed("/a", "read_dir")
+    assert allowed("/a/w/new.txt", "write_file") and not allowed("/a/x.txt", "write_file")
+    assert allowed("/f.txt", "read_file") and not allowed("/f.txt.bak", "read_file")
+    assert not allowed("/b/secret", "read_file") and not allowed("/", "read_dir")
+    assert _rule_checker([]) is None  # no rules known: the hook leaves paths to the OS
+
+
+def test_without_landlock_the_hook_gets_the_rules_landlock_would_have(tmp_path):
+    """Best effort on a kernel without Landlock: the same plan, enforced for Python-level opens."""
+    from grader.sandbox import boot
+    from grader.sandbox import confine as C
+
+    scratch, student, secret = tmp_path / "scratch", tmp_path / "student", tmp_path / "secret"
+    for d in (scratch, student, secret):
+        d.mkdir()
+    status = C.Confinement({k: C.MechanismStatus("unavailable", "no Landlock here") for k in C.MECHANISMS})
+    rules, hook = boot._file_rules(C, status, str(scratch), {"read": [str(student)], "exclude": []})
+    assert hook["state"] == "applied" and "native code" in hook["detail"]
+    from grader.sandbox.worker import _rule_checker
+
+    allowed = _rule_checker(rules)
+    assert allowed(str(student / "activations.py"), "read_file")
+    assert allowed(str(scratch / "out.txt"), "write_file")
+    assert not allowed(str(secret / "x"), "read_file") and not allowed(str(student / "x"), "write_file")
