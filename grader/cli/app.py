@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.markup import escape

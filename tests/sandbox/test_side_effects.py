@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sandbox.world import (ACT, World, body, build_template, changed, copy_world, new_base, verdicts,
+from tests.sandbox.world import (World, body, build_template, changed, copy_world, new_base, verdicts,
                                  wait_until, world_processes)
 
 pytestmark = [pytest.mark.slow,
@@ -324,7 +324,7 @@ def plant(name: str, w: World, listener) -> Path:
     return sub / "activations.py"
 
 
-def control(name: str, template: World, worlds, listener) -> tuple[World, str]:
+def control(name: str, worlds, listener) -> tuple[World, str]:
     """Run the attack unconfined, in a world of its own: it must succeed there."""
     w = worlds()
     module = plant(name, w, listener)
@@ -344,7 +344,7 @@ BATCH_ONLY = {n for n, s in ATTACKS.items() if s.get("mode") == "batch"}
 def test_attack_changes_nothing(name, template, worlds, listener):
     spec = ATTACKS[name]
     # 1. The attack is real: unconfined, every step works.
-    cw, got = control(name, template, worlds, listener)
+    cw, got = control(name, worlds, listener)
     if spec.get("leak_scan"):
         assert "leak:" in got, got  # the scan finds the world's paths where they are
     else:
