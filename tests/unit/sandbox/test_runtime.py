@@ -78,3 +78,28 @@ def test_without_landlock_the_hook_gets_the_rules_landlock_would_have(tmp_path):
     assert allowed(str(student / "activations.py"), "read_file")
     assert allowed(str(scratch / "out.txt"), "write_file")
     assert not allowed(str(secret / "x"), "read_file") and not allowed(str(student / "x"), "write_file")
+
+
+def test_closing_a_pool_leaves_no_process_of_its_workers_alive(tmp_path):
+    """The last line of defence before any output is written: a process the pool knows of that is still
+    there after the workers were ended is killed, and the pool waits until it is gone."""
+    import subprocess
+
+    from grader.config import Limits
+
+    copy = client.SubmissionCopy(tmp_path)
+    try:
+        pool = client.WorkerPool(copy, [client.ModuleSpec("empty", "empty.py", True)], Limits())
+        pool.start_all()
+        worker = pool.get("empty")
+        worker._await_hello()
+        assert worker.hellos[-1]["ok"] and worker.alive()
+        straggler = subprocess.Popen(["sleep", "30"])
+        with open(f"/proc/{straggler.pid}/stat", "rb") as fh:
+            start = int(fh.read().rsplit(b")", 1)[1].split()[19])
+        worker.processes.append((straggler.pid, start))  # as if the worker had left it behind
+        pool.close()
+        assert straggler.wait(timeout=5) == -9
+        assert worker.alive() == [] and pool.sandbox()["workers"] == 1
+    finally:
+        copy.cleanup()
