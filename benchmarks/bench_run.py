@@ -7,8 +7,11 @@ B (the floor): one fresh plain Python process that imports TensorFlow and execut
 same check functions with the very same TF reference computations, calling the solution
 functions directly in-process (no pytest, no workers, no codec, no reports).
 
-A and B alternate, N rounds each; the script prints medians and the ratio A/B, plus where
-A's time goes (TF import alone, checks, report rendering).
+A' (the sandbox's cost): A with every worker's OS confinement skipped
+(GRADER_UNSAFE_NO_SANDBOX=1; benchmarks only). The ratio A/B next to A'/B is the sandbox's share.
+
+A, A' and B alternate, N rounds each; the script prints medians and the ratios A/B, A'/B and
+A/A', plus where A's time goes (TF import alone, checks, report rendering).
 
     python benchmarks/bench_run.py [--rounds 3] [--topics activations losses ...]
 """
@@ -48,12 +51,22 @@ def main() -> int:
     base_cmd = [sys.executable, str(Path(__file__).with_name("baseline.py")), *args.topics, "--seed", "1"]
     tf_cmd = [sys.executable, "-c", "import tensorflow, keras"]
 
-    a_times, b_times, tf_times, check_sums, render_times = [], [], [], [], []
+    off_env = {**env, "GRADER_UNSAFE_NO_SANDBOX": "1"}
+    out_off = Path(tempfile.mkdtemp(prefix="bench-off-"))
+    a_times, off_times, b_times, tf_times, check_sums, render_times = [], [], [], [], [], []
     for i in range(args.rounds):
         ta, pa = _timed(grader_cmd, env)
         if pa.returncode != 0:
             print(pa.stdout[-2000:], pa.stderr[-2000:])
             raise SystemExit(f"grader run failed with exit {pa.returncode}")
+        if not json.loads((out / "results.json").read_text())["sandbox"].get("confined"):
+            raise SystemExit("the workers were not fully confined: this measures nothing (see `grader doctor`)")
+        off_cmd = [str(out_off) if arg == str(out) else arg for arg in grader_cmd]
+        toff, poff = _timed(off_cmd, off_env)
+        if poff.returncode != 0:
+            print(poff.stdout[-2000:], poff.stderr[-2000:])
+            raise SystemExit(f"grader run without the sandbox failed with exit {poff.returncode}")
+        off_times.append(toff)
         tb, pb = _timed(base_cmd, env)
         if pb.returncode != 0:
             print(pb.stdout[-2000:], pb.stderr[-2000:])
@@ -65,14 +78,17 @@ def main() -> int:
         a_times.append(ta)
         b_times.append(tb)
         tf_times.append(tt)
-        print(f"round {i + 1}: grader {ta:.2f} s   baseline {tb:.2f} s   import tensorflow {tt:.2f} s", flush=True)
+        print(f"round {i + 1}: grader {ta:.2f} s   grader without sandbox {toff:.2f} s   baseline {tb:.2f} s   "
+              f"import tensorflow {tt:.2f} s", flush=True)
 
-    ma, mb = statistics.median(a_times), statistics.median(b_times)
+    ma, mb, moff = statistics.median(a_times), statistics.median(b_times), statistics.median(off_times)
     print()
     print(f"topics: {' '.join(args.topics)}; rounds: {args.rounds}; TF {data['tensorflow_version']}")
-    print(f"median grader run          : {ma:.2f} s")
+    print(f"median grader run          : {ma:.2f} s   (workers confined: {', '.join(data['sandbox']['applied'])})")
+    print(f"median grader, no sandbox  : {moff:.2f} s")
     print(f"median in-process baseline : {mb:.2f} s")
-    print(f"ratio grader / baseline    : {ma / mb:.2f}")
+    print(f"ratio grader / baseline    : {ma / mb:.2f}   (without the sandbox: {moff / mb:.2f}; "
+          f"sandbox on / off: {ma / moff:.3f})")
     print(f"where the grader's time goes (medians): import tensorflow {statistics.median(tf_times):.2f} s, "
           f"checks (sum of pytest call durations) {statistics.median(check_sums):.2f} s, "
           f"rendering the three reports {statistics.median(render_times) * 1000:.0f} ms, "

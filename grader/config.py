@@ -102,6 +102,11 @@ class Settings:
                                      ">= 0", None, default=0.0)
     late_cap: float = _key("largest fraction of the score the late penalty takes off in all", _fraction,
                            "in [0, 1]", None, default=1.0)
+    sandbox: str | None = _key("confinement of student code by the operating system: strict refuses to grade "
+                               "where it is incomplete (`grader doctor` says why), best-effort grades and "
+                               "reports what was missing (default: strict for grader batch, best-effort for "
+                               "grader run)", lambda v: v in ("strict", "best-effort"), "strict or best-effort",
+                               "--sandbox", default=None)
 
 
 # Invocation fields: given on the command line, never in [tool.grader].

@@ -333,16 +333,21 @@ def test_reference_cache_serves_equal_fresh_values_and_keeps_gradients():
     assert not cacheable_path("keras.losses.Huber") and cacheable_path("keras.losses.categorical_crossentropy")
 
 
+KILLER = "import ctypes, os\nctypes.CDLL(None).kill(os.getppid(), 9)\n"
+
+
 @pytest.mark.slow
-def test_a_submission_killing_its_grading_process_is_isolated_and_recorded(tmp_path):
+def test_a_submission_killing_its_grading_process_is_isolated_and_recorded(tmp_path, monkeypatch):
     """The student's worker SIGKILLs its parent (the batch process): the pool is rebuilt, the
     innocent student in flight is regraded alone, the killer is recorded after MAX_ATTEMPTS."""
     cls = tmp_path / "class"
-    # os.kill of another process is refused by the worker's audit hook (tests/test_hostile.py);
-    # native code gets past Python-level hooks, which is what this batch-level guard is for.
-    _student(cls, "killer", "import ctypes, os\nctypes.CDLL(None).kill(os.getppid(), 9)\n")
+    # os.kill of another process is refused by the worker's audit hook (tests/test_hostile.py) and,
+    # from native code, by the OS sandbox (next test). This batch-level guard is for machines
+    # without one: the sandbox is switched off here (benchmark switch, best-effort).
+    monkeypatch.setenv("GRADER_UNSAFE_NO_SANDBOX", "1")
+    _student(cls, "killer", KILLER)
     _student(cls, "fine", SOLUTION)
-    summary, events = _run(cls, tmp_path / "out", jobs=2)
+    summary, events = _run(cls, tmp_path / "out", jobs=2, settings={"sandbox": "best-effort"})
     results = load_results(tmp_path / "out")
     assert results["fine"].all_passed
     killer = results["killer"]
@@ -351,6 +356,19 @@ def test_a_submission_killing_its_grading_process_is_isolated_and_recorded(tmp_p
     assert summary.failed_processes >= MAX_ATTEMPTS
     assert any(kind == "retry" for kind, _ in events)
     assert not list((tmp_path / "out").glob(".*running*"))
+
+
+@pytest.mark.slow
+def test_a_confined_submission_cannot_kill_its_grading_process(tmp_path):
+    """With the OS sandbox (the default: strict for batches) native code cannot signal the grader."""
+    cls = tmp_path / "class"
+    _student(cls, "killer", KILLER + SOLUTION)
+    _student(cls, "fine", SOLUTION)
+    summary, events = _run(cls, tmp_path / "out", jobs=2, settings={"sandbox": "strict"})
+    results = load_results(tmp_path / "out")
+    assert results["fine"].all_passed and results["killer"].all_passed
+    assert summary.failed_processes == 0 and not any(kind == "retry" for kind, _ in events)
+    assert results["killer"].sandbox["confined"]
 
 
 def test_dashboard_sees_hidden_checks_that_students_do_not(tmp_path):

@@ -8,8 +8,10 @@ that reports are written, and that the run stays within a bound.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
+from pathlib import Path
 
 import pytest
 
@@ -150,3 +152,65 @@ def test_fake_results_file_is_overwritten_by_the_grader(tmp_path):
 
 def test_repo_solutions_path_is_protected_not_just_hidden():
     assert (REPO / "solutions" / "activations.py").exists()
+
+
+# ------------------------------------------------------------------------- a bad --out
+
+def _unwritable(tmp_path):
+    """A folder this process really cannot create files in (root ignores permission bits: sysfs refuses)."""
+    if os.geteuid() == 0:
+        return Path("/sys/grader-report")
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    return folder / "report"
+
+
+@pytest.mark.parametrize("case", ["file", "inside_a_file", "folder_where_a_report_goes", "unwritable"])
+@pytest.mark.parametrize("command", ["run", "batch"])
+def test_a_bad_out_is_a_usage_error_with_a_fix(tmp_path, capsys, case, command):
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "activations.py").write_text(ACT)
+    if case == "file":
+        out = tmp_path / "out.txt"
+        out.write_text("not a folder")
+    elif case == "inside_a_file":
+        (tmp_path / "out.txt").write_text("not a folder")
+        out = tmp_path / "out.txt" / "report"
+    elif case == "folder_where_a_report_goes":
+        out = tmp_path / "out"
+        (out / ("results.json" if command == "run" else "gradebook.csv")).mkdir(parents=True)
+    else:
+        out = _unwritable(tmp_path)
+    if command == "run":
+        args = ["run", "activations", "--submission", str(sub), "--out", str(out), "-q"]
+    else:
+        args = ["batch", str(tmp_path), "activations", "--out", str(out), "-q", "--sandbox", "best-effort"]
+    code = main(args)
+    captured = capsys.readouterr()
+    assert code == 2, captured.out + captured.err
+    assert "fix:" in captured.err and "Traceback" not in captured.err and "internal error" not in captured.err
+    assert str(out).split("/")[-1] in captured.err or "--out" in captured.err
+
+
+def test_write_reports_turns_os_errors_into_usage_errors(tmp_path, monkeypatch):
+    from grader.errors import UsageError
+    from grader.outputs import report
+
+    result = grade_dir(_one_topic(tmp_path), ("activations",), limits=LIMITS)
+
+    def refuse(path, text):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(report, "atomic_write", refuse)
+    with pytest.raises(UsageError) as info:
+        report.write_reports(result, tmp_path / "out")
+    assert "cannot write" in info.value.message and info.value.fix
+
+
+def _one_topic(tmp_path):
+    sub = tmp_path / "one"
+    sub.mkdir()
+    (sub / "activations.py").write_text(ACT)
+    return sub

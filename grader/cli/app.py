@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -18,7 +18,7 @@ from rich.markup import escape
 import grader
 from grader.cli import autograder as autograder_commands
 from grader.cli import batch as batch_commands
-from grader.cli import classwork, course, run, watch
+from grader.cli import classwork, course, doctor, run, watch
 from grader.cli.common import err, out
 from grader.errors import ExitCode, GraderError
 
@@ -56,6 +56,7 @@ app.command("export")(classwork.export)
 app.command("release-feedback")(classwork.release_feedback)
 app.command("autograder")(autograder_commands.autograder)
 app.command("gradescope-run", hidden=True)(autograder_commands.gradescope_run)
+app.command("doctor")(doctor.doctor)
 
 
 def main(argv: list[str] | None = None) -> int:

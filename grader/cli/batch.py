@@ -20,12 +20,16 @@ from rich.progress import (
 )
 
 from grader.batch.merge import merge as merge_folders
-from grader.batch.roster import parse_shard
+from grader.batch.roster import RESERVED, parse_shard
 from grader.batch.run import run_batch
-from grader.cli.common import (Adjustments, AudienceOpt, Config, LangOpt, MemoryMb, Mnist, Seed, Timeout, Topics,
-                               course_settings, err, exit_code, out, settings_from_options)
+from grader.cli.common import (Adjustments, AudienceOpt, Config, LangOpt, MemoryMb, Mnist, SandboxOpt, Seed, Timeout,
+                               Topics, course_settings, err, exit_code, out, settings_from_options)
 from grader.errors import ExitCode, UsageError
+from grader.outputs.files import check_out_dir
 from grader.outputs.redact import Audience
+from grader.sandbox.client import require as require_sandbox
+
+CLASS_FILES = tuple(sorted(name for name in RESERVED if "." in name))  # what the batch writes into --out
 
 
 def batch(
@@ -53,6 +57,7 @@ def batch(
                                           "they were graded (content hash).")] = False,
     adjustments: Adjustments = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar; print only the summary.")] = False,
+    sandbox: SandboxOpt = None,
 ) -> None:
     """(Instructors) Grade every submission of a class: per-student reports, gradebook, JUnit, dashboard.
 
@@ -62,7 +67,10 @@ def batch(
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {jobs}", fix="pass the number of grading processes, e.g. -j 2")
     settings = settings_from_options(config, submission=submissions, topics=topics, out_dir=out_dir, seed=seed,
-                                     timeout=timeout, memory_mb=memory_mb, mnist=mnist, lang=lang)
+                                     timeout=timeout, memory_mb=memory_mb, mnist=mnist, lang=lang, sandbox=sandbox,
+                                     sandbox_default="strict")
+    check_out_dir(out_dir, CLASS_FILES)
+    require_sandbox(settings.sandbox)  # strict (the default here): refuse the class before grading anyone
     progress = Progress(
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("elapsed"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),

@@ -7,6 +7,7 @@ Options are declared once, as ``Annotated`` aliases, and used by ``run``, ``batc
 from __future__ import annotations
 
 import enum
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, List, Optional
 
@@ -27,6 +28,7 @@ STYLE = {"passed": "green", "failed": "red", "error": "yellow", "timeout": "yell
          "graded": "green", "not_graded": "yellow"}
 
 Lang = enum.Enum("Lang", {code: code for code in LANGS}, type=str)  # type: ignore[misc]
+SandboxMode = enum.Enum("SandboxMode", {"strict": "strict", "best_effort": "best-effort"}, type=str)  # type: ignore[misc]
 
 # Rich would read "[tool.grader]" as markup and drop it from --help: escaped once, here.
 _CONFIG_HELP = "pyproject.toml with a \\[tool.grader] table (default: ./pyproject.toml)."
@@ -79,16 +81,30 @@ def print_markup(console: Console, markup: str) -> None:
         for part in body.wrap(console, max(20, console.width - indent)):
             part.rstrip()
             console.print(Text(" " * indent) + part, soft_wrap=True)
+SandboxOpt = Annotated[Optional[SandboxMode], typer.Option(
+    "--sandbox", help="strict: refuse to grade unless the operating system fully confines student code "
+    "(files, network, processes); best-effort: grade anyway and report what was not confined. Default: "
+    "sandbox in \\[tool.grader], else strict for `grader batch`, best-effort for `grader run`. See `grader doctor`.",
+    show_default=False)]
 
 
 def settings_from_options(config: Path | None, *, submission: Path, topics: list[str] | None, out_dir: Path,
                           seed: int | None, timeout: float | None, memory_mb: int | None, mnist: str | None,
-                          lang: Any, **more: Any) -> Settings:
-    """Defaults, then ``[tool.grader]``, then these flags (None: not given)."""
-    return cfg.build_settings(
-        cfg.load_pyproject(config), submission=submission, topics=tuple(topics or ()), seed=seed, out=out_dir,
-        call_timeout=timeout, memory_mb=memory_mb, mnist=mnist, lang=getattr(lang, "value", lang), **more,
+                          lang: Any, sandbox: Any = None, sandbox_default: str = "best-effort",
+                          **more: Any) -> Settings:
+    """Defaults, then ``[tool.grader]``, then these flags (None: not given).
+
+    ``sandbox_default``: the command's own default mode when neither the flag nor the table sets one.
+    """
+    table = cfg.load_pyproject(config)
+    settings = cfg.build_settings(
+        table, submission=submission, topics=tuple(topics or ()), seed=seed, out=out_dir,
+        call_timeout=timeout, memory_mb=memory_mb, mnist=mnist, lang=getattr(lang, "value", lang),
+        sandbox=getattr(sandbox, "value", sandbox), **more,
     )
+    if settings.sandbox is None:
+        settings = replace(settings, sandbox=sandbox_default)
+    return settings
 
 
 def course_settings(config: Path | None) -> Settings:

@@ -10,16 +10,17 @@ import typer
 from rich.markup import escape
 
 from grader import i18n
-from grader.cli.common import (AudienceOpt, Config, LangOpt, MemoryMb, Mnist, Quiet, Seed, STYLE, Timeout, Topics, err,
-                               out, print_markup, result_exit_code, settings_from_options)
+from grader.cli.common import (AudienceOpt, Config, LangOpt, MemoryMb, Mnist, Quiet, SandboxOpt, Seed, STYLE, Timeout,
+                               Topics, err, out, print_markup, result_exit_code, settings_from_options)
 from grader.core import runner
 from grader.core.catalog import collect, resolve_topics
 from grader.course.topics import BY_SLUG
 from grader.errors import ExitCode
 from grader.intake.prepare import prepared
+from grader.outputs.files import check_out_dir
 from grader.outputs.redact import Audience
 from grader.outputs import templating
-from grader.outputs.report import render_summary, write_reports
+from grader.outputs.report import REPORT_FILES, render_summary, write_reports
 
 
 def run(
@@ -36,10 +37,13 @@ def run(
     audience: AudienceOpt = Audience.STUDENT,
     lang: LangOpt = None,
     quiet: Quiet = False,
+    sandbox: SandboxOpt = None,
 ) -> None:
     """Grade a submission and write results.json, report.html and report.md."""
     settings = settings_from_options(config, submission=submission, topics=topics, out_dir=out_dir, seed=seed,
-                                     timeout=timeout, memory_mb=memory_mb, mnist=mnist, lang=lang)
+                                     timeout=timeout, memory_mb=memory_mb, mnist=mnist, lang=lang, sandbox=sandbox,
+                                     sandbox_default="best-effort")
+    check_out_dir(settings.out, REPORT_FILES)  # a bad --out is a usage error before anything is graded
     lang_code = i18n.check_lang(settings.lang)
     with i18n.language(lang_code):
         status_text = i18n._("Grading… (importing TensorFlow and starting workers)")

@@ -24,11 +24,24 @@ from grader.core.results import CheckResult, RunResult, TopicResult, utc_now
 from grader.course.topics import BY_SLUG
 from grader.errors import InternalError, UsageError
 from grader.i18n import LANGS, Text, t
+from grader.sandbox import client as sandbox
 from grader.sandbox.client import ModuleSpec, SubmissionCopy, WorkerPool
 from grader.sandbox.replies import import_error
 from grader.status import Status, TopicStatus
 
 Progress = Callable[[str, dict], None]
+
+# The grader modules a worker imports or unpickles (drivers and describers the checks name, classes
+# in check inputs): copied into each run's private runtime folder, the only grader code a worker
+# can read. The course's other modules (checks, known-mistake catalogues) never reach it.
+WORKER_MODULES = (
+    "grader.status",
+    "grader.errors",
+    "grader.i18n",
+    "grader.course.keras_describe",
+    "grader.course.mnist_driver",
+    "grader.course.backprop_functions",
+)
 
 
 def versions() -> dict[str, str]:
@@ -109,19 +122,26 @@ def _run(settings: Settings, on_progress: Progress | None, label: str | Path | N
     graded = [t for t in topics if t not in unavailable]
 
     topic_results: dict[str, TopicResult] = {}
+    confinement: dict = {}
     if graded:
-        copy = SubmissionCopy(settings.submission)
-        specs = [ModuleSpec(t, BY_SLUG[t].module_file, BY_SLUG[t].numpy_only) for t in graded]
-        pool = WorkerPool(copy.root, specs, settings.limits, on_progress)
-        # plugin_factory: batch grading passes a GraderPlugin subclass (shared reference cache).
-        plugin = (plugin_factory or GraderPlugin)(pool, seed, settings)
+        mode = sandbox.check_mode(settings.sandbox)
+        sandbox.require(mode)  # strict: refuse (exit 2) before anything runs
+        copy = SubmissionCopy(settings.submission, WORKER_MODULES)
         try:
-            pool.start_all()
-            with quiet_pytest_env():
-                code = pytest.main(pytest_args(graded), plugins=[plugin])
-            topic_results = _topic_results(graded, plugin, pool, pytest_code=int(code))
+            specs = [ModuleSpec(t, BY_SLUG[t].module_file, BY_SLUG[t].numpy_only) for t in graded]
+            pool = WorkerPool(copy, specs, settings.limits, on_progress, mode=mode)
+            # plugin_factory: batch grading passes a GraderPlugin subclass (shared reference cache).
+            plugin = (plugin_factory or GraderPlugin)(pool, seed, settings)
+            try:
+                pool.start_all()
+                with quiet_pytest_env():
+                    code = pytest.main(pytest_args(graded), plugins=[plugin])
+                topic_results = _topic_results(graded, plugin, pool, pytest_code=int(code))
+            finally:
+                # Every worker and whatever it started is gone before a result exists (raises if not).
+                pool.close()
+            confinement = pool.sandbox()
         finally:
-            pool.close()
             copy.cleanup()
     for topic, why in unavailable.items():
         topic_results[topic] = not_graded(topic, why)
@@ -140,6 +160,7 @@ def _run(settings: Settings, on_progress: Progress | None, label: str | Path | N
         duration=round(time.monotonic() - started, 3),
         replay=replay if replay is not None else replay_command(settings.topics, label, seed),
         lang=settings.lang or "en",
+        sandbox=confinement,
         **versions(),
     )
 

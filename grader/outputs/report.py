@@ -10,7 +10,7 @@ from pathlib import Path
 
 from grader.core.results import RunResult, localized
 from grader.outputs import feedback, templating
-from grader.outputs.files import atomic_write
+from grader.outputs.files import atomic_write, check_out_dir, out_error
 from grader.outputs.redact import Audience, for_audience
 
 
@@ -37,23 +37,29 @@ def render_summary(result: RunResult, *, lang: str, audience: Audience | str = A
                              quiet=quiet, style=style or {})
 
 
+REPORT_FILES = ("results.json", "report.html", "report.md")
+
+
 def write_reports(result: RunResult, out: Path, audience: Audience | str = Audience.STUDENT,
                   lang: str | None = None, course: dict | None = None) -> dict[str, Path]:
     """results.json, report.html and report.md in ``out``, each written atomically.
 
     For the student audience hidden checks are redacted everywhere, results.json included.
     ``course``: the course's part of a graded batch (late penalty, adjustments, final score;
-    see grader.batch.feedback), shown in a block of its own.
+    see grader.batch.feedback), shown in a block of its own. An ``out`` the grader cannot
+    write to is a :class:`~grader.errors.UsageError` (exit 2) saying how to fix it.
     """
     lang = lang or result.lang
     shown = prepare(result, lang=lang, audience=audience)
-    paths = {
-        "json": out / "results.json",
-        "html": out / "report.html",
-        "md": out / "report.md",
-    }
-    atomic_write(paths["json"], shown.to_json() + "\n")
+    paths = dict(zip(("json", "html", "md"), (out / name for name in REPORT_FILES)))
     context = _context(shown)
-    atomic_write(paths["html"], templating.render("report.html.j2", lang, course=course, **context))
-    atomic_write(paths["md"], templating.render("report.md.j2", lang, course=course, **context))
+    texts = {"json": shown.to_json() + "\n",
+             "html": templating.render("report.html.j2", lang, course=course, **context),
+             "md": templating.render("report.md.j2", lang, course=course, **context)}
+    check_out_dir(out, REPORT_FILES)
+    try:
+        for key, path in paths.items():
+            atomic_write(path, texts[key])
+    except OSError as exc:
+        raise out_error(out, exc) from None
     return paths

@@ -1,42 +1,79 @@
 """The grader's side of the worker processes: start, talk to, police and replace them.
 
-A :class:`Worker` is one process for one module of one submission (:mod:`grader.sandbox.worker`
-is its other end). Requests go pickled on its stdin (trusted: the grader built them); replies
-come back through a pipe as plain data (:mod:`grader.sandbox.codec`). A worker that hangs,
-dies or sends garbage is killed and replaced, so the next check starts clean.
+A :class:`Worker` is one process for one module of one submission (:mod:`grader.sandbox.boot`
+and :mod:`grader.sandbox.worker` are its other end). Requests go pickled on its stdin (trusted:
+the grader built them); replies come back through a pipe as plain data
+(:mod:`grader.sandbox.codec`). A worker that hangs, dies or sends garbage is killed and
+replaced, so the next check starts clean.
+
+Every worker is confined by the operating system (:mod:`grader.sandbox.confine`) before it
+runs anything, and sees only the run's private folders (:class:`SubmissionCopy`): the copy of
+the submission and the data handed to it (read-only), the worker-side grader modules copied
+into a runtime folder (read-only), its own scratch folder (the only place it may write). No
+path of the grader's installation or checkout reaches it.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import pickle
 import select
 import shutil
 import signal
+import stat
 import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from grader.config import Limits
-from grader.errors import NotAttempted, StudentCrashed, StudentRaised, StudentTimeout
+from grader.errors import InternalError, NotAttempted, StudentCrashed, StudentRaised, StudentTimeout, UsageError
 from grader.i18n import _, t
 from grader.sandbox import codec
+from grader.sandbox import confine as _confine
 from grader.sandbox.policy import FORBIDDEN_IN_NUMPY_ONLY, forbidden_imports
 from grader.sandbox.replies import _raised_text, import_error, localize
 
-_BOOT = (
-    "import sys; sys.path.insert(0, sys.argv[2]); "
-    "from grader.sandbox.worker import main; "
-    "sys.path.remove(sys.argv[2]); sys.path.append(sys.argv[2]); main(sys.argv)"
-)
-_GRADER_PARENT = str(Path(__file__).resolve().parent.parent.parent)
+# The worker's first line: only the runtime folder (a private copy, see build_runtime) is put on
+# sys.path, and boot takes it from there. -S: no site processing (see grader.sandbox.boot).
+_BOOT = ("import sys, json; P = json.loads(sys.argv[1]); sys.path.insert(0, P['runtime']); "
+         "from grader.sandbox.boot import main; main(P)")
+_PACKAGE = __name__.partition(".")[0]  # "grader": this package, wherever it is installed
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
+# What every worker runs besides the caller's modules (which name the course's worker-side code).
+SANDBOX_MODULES = (f"{_PACKAGE}.sandbox.boot", f"{_PACKAGE}.sandbox.confine", f"{_PACKAGE}.sandbox.worker",
+                   f"{_PACKAGE}.sandbox.codec")
+MODES = ("strict", "best-effort")
+HELLO_TIMEOUT = 60.0  # seconds from spawn to the worker's first frame (start-up + confinement; no student code)
+REAP_TIMEOUT = 10.0  # seconds the reaper may take to kill a worker and all it left behind
+MECHANISMS = (*_confine.MECHANISMS, "subreaper", "audit_hook")
+# For benchmarks that measure what confinement costs, and nothing else: when set, workers skip
+# every mechanism (reported as "skipped", and strict mode refuses to grade).
+UNSAFE_NO_SANDBOX = "GRADER_UNSAFE_NO_SANDBOX"
+
+
+def _skipped() -> list[str]:
+    return [*_confine.MECHANISMS, "subreaper"] if os.environ.get(UNSAFE_NO_SANDBOX) else []
+
+
+def _scratch(path: Path) -> Path:
+    """A folder the worker may write: owned by the uid it will run as (see confine.prepare_scratch)."""
+    drops = "privilege_drop" not in _skipped() and probe()["privilege_drop"]["state"] == "available"
+    if not drops and hasattr(os, "geteuid"):  # the worker keeps this uid (without capabilities, as root)
+        return Path(_confine.prepare_scratch(path, os.geteuid(), os.getegid()))
+    return Path(_confine.prepare_scratch(path))
+
+
+# Worst first: the state a pool reports for a mechanism is the worst any of its workers had.
+_STATE_RANK = {"failed": 0, "unavailable": 1, "skipped": 2, "missing": 3, "not_needed": 4, "applied": 5}
 
 
 @dataclass(frozen=True)
@@ -46,6 +83,235 @@ class ModuleSpec:
     name: str  # import name, e.g. "losses"
     filename: str  # file in the submission, e.g. "losses.py"
     numpy_only: bool  # TensorFlow, Keras, PyTorch and JAX are refused
+
+
+# ------------------------------------------------------------------------------ the run's folders
+
+
+def _module_files(name: str) -> list[Path]:
+    """The source file of module ``name`` of this package and the __init__.py of every package above it,
+    relative to the folder holding the package."""
+    parts = name.split(".")
+    if parts[0] != _PACKAGE:
+        raise ValueError(f"{name} is not a module of the {_PACKAGE} package")
+    base = _PACKAGE_DIR.parent
+    out = [Path(*parts[:i], "__init__.py") for i in range(1, len(parts))]
+    as_package = Path(*parts, "__init__.py")
+    out.append(as_package if (base / as_package).exists() else Path(*parts[:-1], parts[-1] + ".py"))
+    return out
+
+
+def build_runtime(folder: Path, modules: Iterable[str] = ()) -> Path:
+    """Copy the worker-side modules (:data:`SANDBOX_MODULES` plus ``modules``) into ``folder``.
+
+    The worker imports this package from there and from nowhere else, so it never learns where
+    the grader is installed and cannot read the rest of it (the course's checks, known-mistake
+    catalogues, solutions beside a checkout). Sources keep their times, so the compiled files
+    copied with them stay valid.
+    """
+    base = _PACKAGE_DIR.parent
+    folder.mkdir(mode=0o755)
+    files: dict[Path, None] = {}
+    for name in (*SANDBOX_MODULES, *modules):
+        files.update(dict.fromkeys(_module_files(name)))
+    for rel in files:
+        src, dst = base / rel, folder / rel
+        dst.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+        shutil.copy2(src, dst)
+        os.chmod(dst, 0o644)
+        try:
+            cached = Path(importlib.util.cache_from_source(str(src)))
+        except (NotImplementedError, ValueError):
+            continue
+        if cached.is_file():
+            target = Path(importlib.util.cache_from_source(str(dst)))
+            target.parent.mkdir(mode=0o755, exist_ok=True)
+            shutil.copy2(cached, target)
+            os.chmod(target, 0o644)
+    for d in [folder, *(p for p in folder.rglob("*") if p.is_dir())]:
+        os.chmod(d, 0o755)
+    return folder
+
+
+def _readable_by_all(root: Path) -> None:
+    """Add read (and, for folders, search) for everyone: the worker may run as another user."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        os.chmod(dirpath, os.stat(dirpath).st_mode | 0o555)
+        for f in filenames:
+            p = os.path.join(dirpath, f)
+            if not os.path.islink(p):
+                os.chmod(p, os.stat(p).st_mode | 0o444)
+
+
+def _rmtree(path: Path) -> None:
+    """Remove ``path`` even where a worker left a folder without permissions."""
+    def retry(func, p, _exc):
+        try:
+            os.chmod(os.path.dirname(p), 0o700)
+            if os.path.isdir(p) and not os.path.islink(p):
+                os.chmod(p, 0o700)
+            func(p)
+        except OSError:
+            pass
+
+    shutil.rmtree(path, onerror=retry)
+
+
+class SubmissionCopy:
+    """The run's private folders; the worker runs in ``root``, never in the original submission.
+
+    ``tmp/submission`` the copy of the submission (read-only for workers), ``tmp/data`` what
+    :meth:`Worker.provide` hands them (read-only), ``tmp/runtime`` the worker-side modules
+    (:func:`build_runtime`: this package's sandbox plus ``worker_modules``, read-only) and
+    ``tmp/work/<topic>-<n>`` one scratch folder per worker process (the only writable place).
+    """
+
+    def __init__(self, source: Path, worker_modules: Iterable[str] = ()):
+        self.source = source
+        self.tmp = Path(tempfile.mkdtemp(prefix="grader-sub-"))
+        try:
+            # Traversable, not listable: a worker that runs as another user finds its folders by name.
+            os.chmod(self.tmp, 0o711)
+            self.root = self.tmp / "submission"
+            ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "grader-report")
+            shutil.copytree(source, self.root, ignore=ignore, symlinks=False)
+            _readable_by_all(self.root)
+            self.data = self.tmp / "data"
+            self.data.mkdir(mode=0o755)
+            os.chmod(self.data, 0o755)
+            self.runtime = build_runtime(self.tmp / "runtime", worker_modules)
+            self.work = self.tmp / "work"
+            self.work.mkdir()
+            os.chmod(self.work, 0o711)
+        except BaseException:
+            _rmtree(self.tmp)
+            raise
+
+    def cleanup(self) -> None:
+        _rmtree(self.tmp)
+
+
+def _site_dirs() -> list[str]:
+    import site
+
+    dirs = list(site.getsitepackages())
+    return [d for d in dict.fromkeys(dirs) if os.path.isdir(d)]
+
+
+_EXCLUDED: list[list[str]] = []
+
+
+def _exclusions() -> list[str]:
+    """What the worker must not read although it lies in its read grants (computed once per process)."""
+    if not _EXCLUDED:
+        _EXCLUDED.append(_confine.private_entries(_PACKAGE_DIR, _site_dirs()))
+    return _EXCLUDED[0]
+
+
+# ------------------------------------------------------------------------------ confinement policy
+
+_PROBE: list[dict] = []
+
+_FIXES = {
+    "landlock_fs": "Landlock needs Linux >= 5.13 (network rules >= 6.7, scopes >= 6.12) built with "
+                   "CONFIG_SECURITY_LANDLOCK and 'landlock' in the lsm= boot parameter",
+    "seccomp": "install libseccomp (Debian/Ubuntu: apt-get install libseccomp2) and pyseccomp "
+               "(pip install pyseccomp)",
+    "privilege_drop": "as root the worker becomes uid 65534: install Python where that user can read it "
+                      "(e.g. /usr/local or /opt), or run the grader as an ordinary user",
+}
+
+
+def probe() -> dict[str, dict]:
+    """What this machine offers for confining workers, without changing anything (cached).
+
+    {mechanism: {"state": available | unavailable | not_needed, "detail": why}}, the
+    mechanisms of :mod:`grader.sandbox.confine` plus the subreaper that reaps what a worker started.
+    """
+    if not _PROBE:
+        found = {k: {"state": v.state, "detail": v.detail} for k, v in _confine.probe().items()}
+        if sys.platform.startswith("linux") and hasattr(os, "fork"):
+            found["subreaper"] = {"state": "available", "detail": "PR_SET_CHILD_SUBREAPER"}
+        else:
+            found["subreaper"] = {"state": "unavailable", "detail": f"Linux only (this is {sys.platform})"}
+        _PROBE.append(found)
+    return {k: dict(v) for k, v in _PROBE[0].items()}
+
+
+def check_mode(mode: str | None) -> str:
+    if mode is None:
+        return "best-effort"
+    if mode not in MODES:
+        raise UsageError(f"unknown sandbox mode {mode!r}", fix="use --sandbox strict or --sandbox best-effort")
+    return mode
+
+
+def require(mode: str | None) -> dict[str, dict]:
+    """The probe, after refusing strict mode where full confinement is unavailable (UsageError, exit 2)."""
+    mode = check_mode(mode)
+    found = probe()
+    for name in _skipped():
+        found[name] = {"state": "skipped", "detail": f"{UNSAFE_NO_SANDBOX} is set (benchmarks only)"}
+    missing = {k: v for k, v in found.items() if v["state"] not in ("available", "not_needed")}
+    if mode == "strict" and missing:
+        why = "; ".join(f"{k}: {v['detail']}" for k, v in missing.items())
+        fixes = list(dict.fromkeys(_FIXES.get("landlock_fs" if k.startswith("landlock") else k, "")
+                                   for k in missing))
+        fix = "; ".join(f for f in fixes if f)
+        raise UsageError(
+            f"strict sandbox: this machine cannot fully confine student code ({why})",
+            fix=(fix + "; " if fix else "") + "run `grader doctor` for details, or grade with --sandbox "
+                "best-effort (sandbox = \"best-effort\" in [tool.grader]) if you trust the code")
+    return found
+
+
+def report(hellos: list[dict], mode: str) -> dict:
+    """What confined the workers of a run, per mechanism (the worst state any worker had), for results."""
+    mechanisms: dict[str, dict] = {}
+    started = [h for h in hellos if isinstance(h.get("confinement"), dict)]
+    for name in MECHANISMS:
+        seen = [h["confinement"].get(name) or {"state": "missing", "detail": "not reported"} for h in started]
+        if not seen:
+            continue
+        worst = min(seen, key=lambda s: _STATE_RANK.get(s.get("state"), 0))
+        entry = {"state": str(worst.get("state")), "detail": str(worst.get("detail", ""))}
+        states = {s.get("state") for s in seen}
+        if len(states) > 1:
+            n = sum(1 for s in seen if s.get("state") == worst.get("state"))
+            entry["detail"] += f" (in {n} of {len(seen)} worker processes)"
+        mechanisms[name] = entry
+    failed = [h for h in hellos if not h.get("ok")]
+    confined = bool(mechanisms) and not failed and all(
+        m["state"] in ("applied", "not_needed") for m in mechanisms.values())
+    return {
+        "mode": mode,
+        "confined": confined,
+        "workers": len(hellos),
+        "applied": [k for k, m in mechanisms.items() if m["state"] == "applied"],
+        "not_confined": [k for k, m in mechanisms.items() if m["state"] not in ("applied", "not_needed")],
+        "mechanisms": mechanisms,
+        "failed_starts": [str(h.get("message", ""))[:500] for h in failed],
+    }
+
+
+def _alive(pid: int, start: int | None) -> bool:
+    """Is the process (pid, start time) still there (a zombie counts as gone)?"""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        if sys.platform.startswith("linux"):
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    if fields[0] == b"Z":
+        return False
+    return start is None or int(fields[19]) == start
 
 
 class _OutputDrain(threading.Thread):
@@ -83,13 +349,15 @@ def _describe_exit(code: int | None) -> str:
 
 
 class Worker:
-    """One worker process for one topic of one submission."""
+    """One worker process (at a time) for one topic of one submission."""
 
-    def __init__(self, spec: ModuleSpec, root: Path, limits: Limits,
-                 on_progress: Callable[[str, dict], None] | None = None):
+    def __init__(self, spec: ModuleSpec, copy: SubmissionCopy, limits: Limits,
+                 on_progress: Callable[[str, dict], None] | None = None, *, strict: bool = False):
         self.spec = spec
-        self.root = root
+        self.copy = copy
+        self.root = copy.root
         self.limits = limits
+        self.strict = strict
         self.proc: subprocess.Popen | None = None
         self.resp_fd: int | None = None
         self.drain: _OutputDrain | None = None
@@ -100,14 +368,27 @@ class Worker:
         self.on_progress = on_progress
         self._progress_path: Path | None = None
         self._progress_pos = 0
+        self.scratch: Path | None = None
+        self.hellos: list[dict] = []  # the first frame of every process started: what confined it
+        self.processes: list[tuple[int, int | None]] = []  # (pid, start time) of every worker process
+        self._hello_pending = False
+        self._starts = 0
 
     # -- process management -------------------------------------------------------------
 
     def _env(self) -> dict[str, str]:
-        keep = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "SYSTEMROOT", "TMPDIR")
+        keep = ("LANG", "LC_ALL", "LC_CTYPE", "SYSTEMROOT")
         env = {k: os.environ[k] for k in keep if k in os.environ}
+        scratch = str(self.scratch)
+        tmp = os.path.join(scratch, "tmp")
+        user = "nobody" if hasattr(os, "geteuid") and os.geteuid() == 0 else os.environ.get("USER", "student")
         env.update(
-            HOME=str(self.root),
+            PATH=os.defpath,  # nothing of the grader's PATH (it may name a checkout's virtualenv)
+            # A fresh HOME: Keras reads ~/.keras/keras.json, and a HOME it may not read crashes TF.
+            HOME=os.path.join(scratch, "home"),
+            MPLCONFIGDIR=os.path.join(scratch, "mpl"),
+            TMPDIR=tmp, TEMP=tmp, TMP=tmp,
+            USER=user, LOGNAME=user,  # getpass.getuser() without reading /etc/passwd
             TF_CPP_MIN_LOG_LEVEL="2",
             PYTHONDONTWRITEBYTECODE="1",
             # The worker computes single small calls; extra BLAS threads only fight the grader.
@@ -132,23 +413,48 @@ class Worker:
 
         return setup
 
+    def _params(self, resp_fd: int) -> dict:
+        """What the worker's boot needs before anything else: the run's private folders only."""
+        return {
+            "runtime": str(self.copy.runtime),
+            "resp_fd": resp_fd,
+            "scratch": str(self.scratch),
+            "read": [str(self.copy.root), str(self.copy.data)],
+            "exclude": _exclusions(),
+            "site": _site_dirs(),
+            "strict": self.strict,
+            "skip": _skipped(),
+        }
+
+    def _workdir(self) -> Path:
+        """The worker's current directory: a folder of its scratch holding a link to every entry of the
+        submission copy, so that relative reads find the student's files and relative writes
+        (a plot, a saved model) land in scratch, while the copy itself stays read-only."""
+        cwd = _scratch(self.scratch / "cwd")
+        for entry in os.scandir(self.root):
+            os.symlink(entry.path, cwd / entry.name)
+        return cwd
+
     def start(self) -> None:
         """Spawn the process and send the import request without waiting for it."""
         if self.proc is not None:
             return
+        self._starts += 1
+        self.scratch = _scratch(self.copy.work / f"{self.spec.name}-{self._starts}")
         r, w = os.pipe()
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-c", _BOOT, str(w), _GRADER_PARENT],
+            [sys.executable, "-I", "-S", "-c", _BOOT, json.dumps(self._params(w))],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             pass_fds=(w,),
-            cwd=self.root,
+            cwd=self._workdir(),
             env=self._env(),
             preexec_fn=self._preexec(),
         )
         os.close(w)
         self.resp_fd = r
+        self._hello_pending = True
         self.drain = _OutputDrain(self.proc.stdout, self.limits.output_kb * 1024)
         self.drain.start()
         self._import_sent = False
@@ -176,12 +482,12 @@ class Worker:
                     "with NumPy", topic=self.spec.name, module=name)
         denied = {  # templates, filled in by the worker
             "read": _("reading {path} is not allowed while grading"),
+            "write": _("writing {path} is not allowed while grading"),
             "spawn": _("starting other programs ({event}) is not allowed while grading"),
             "signal": _("sending signals to other processes is not allowed while grading"),
         }
         return {
             "root": str(self.root),
-            "protected": [str(Path(_GRADER_PARENT) / "solutions")],
             "denied": denied,
             "filename": self.spec.filename,
             "module": self.spec.name,
@@ -189,25 +495,80 @@ class Worker:
             "preload_tensorflow": not self.spec.numpy_only,
         }
 
+    def _await_hello(self) -> None:
+        """Read the worker's first frame (what confined it). A worker that fails before sending it
+        never ran student code, so that failure is the grader's (or the machine's), not the student's."""
+        if not self._hello_pending:
+            return
+        self._hello_pending = False
+        try:
+            hello = self._frame(HELLO_TIMEOUT, t("while starting"))
+        except (StudentTimeout, StudentCrashed) as exc:
+            self.hellos.append({"ok": False, "message": exc.message})
+            raise InternalError(f"a worker process failed while starting, before running any student code: "
+                                f"{exc.message}") from None
+        if hello.get("hello") is not True:
+            self.kill()
+            raise InternalError("a worker process did not report its confinement")
+        self.hellos.append(hello)
+        if hello.get("ok"):
+            pid, start = hello.get("pid"), hello.get("start")
+            if isinstance(pid, int):
+                self.processes.append((pid, start if isinstance(start, int) else None))
+            return
+        self.kill()
+        raise InternalError(f"the sandbox could not be applied ({hello.get('message')}); nothing was run",
+                            fix="run `grader doctor`, or grade with --sandbox best-effort")
+
+    def _reaped(self) -> bool:
+        """True when the worker's boot stays behind as a reaper (see grader.sandbox.boot)."""
+        for hello in reversed(self.hellos):
+            state = (hello.get("confinement") or {}).get("subreaper", {}).get("state")
+            if state is not None:
+                return state == "applied"
+        return sys.platform.startswith("linux")
+
     def kill(self) -> None:
+        """End the process and everything it started, and wait until they are gone."""
         if self.proc is None:
             return
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
+        proc = self.proc
+        if self._reaped():
+            # The reaper kills the worker, then every process it left, and exits last.
+            try:
+                os.kill(proc.pid, signal.SIGTERM)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                proc.wait(timeout=REAP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self._kill_group(proc)
+        else:
+            self._kill_group(proc)
+        self._close()
+
+    @staticmethod
+    def _kill_group(proc: subprocess.Popen) -> None:
+        try:  # the group leader is not reaped yet, so its id cannot have been reused
+            os.killpg(proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        self.proc.wait()
-        self._close()
+        proc.wait()
 
     def close(self) -> None:
         if self.proc is None:
             return
         if self.proc.poll() is None:
             try:
-                self._send("exit", {})
-                self.proc.wait(timeout=2)
-            except (StudentCrashed, subprocess.TimeoutExpired, OSError):
+                self._await_hello()
+            except InternalError:
                 pass
+            if self.proc is not None and self.proc.poll() is None:
+                try:
+                    self._send("exit", {})
+                    self.proc.wait(timeout=2)
+                except (StudentCrashed, subprocess.TimeoutExpired, OSError):
+                    pass
         self.kill()
 
     def _close(self) -> None:
@@ -220,6 +581,14 @@ class Worker:
             except OSError:
                 pass
         self.proc = None
+        self._hello_pending = False
+
+    def alive(self) -> list[int]:
+        """Pids of this worker's processes that still exist (none, once :meth:`close` returned)."""
+        out = [pid for pid, start in self.processes if _alive(pid, start)]
+        if self.proc is not None and self.proc.poll() is None:
+            out.append(self.proc.pid)
+        return out
 
     @property
     def output(self) -> str:
@@ -261,9 +630,16 @@ class Worker:
 
     def _poll_progress(self) -> None:
         path, callback = self._progress_path, self.on_progress
-        if path is None or callback is None or not path.exists():
+        if path is None or callback is None:
             return
-        with open(path, "rb") as fh:
+        # The worker writes this file: never follow a link it planted, never block on a fifo.
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            return
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return
             fh.seek(self._progress_pos)
             data = fh.read(1 << 16)
         end = data.rfind(b"\n")
@@ -279,7 +655,14 @@ class Worker:
                 callback(self.spec.name, event)
 
     def _crashed(self, what: str):
-        code = self.proc.wait() if self.proc is not None else None
+        proc = self.proc
+        code = None
+        if proc is not None:
+            try:  # the reaper exits as soon as the worker and its leftovers are gone
+                code = proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:  # the pipe closed but the worker lives on: end it
+                self.kill()
+                code = None
         output = self.output.strip()
         self._close()
         msg = t("{exit} ({what})", exit=_describe_exit(code), what=what)
@@ -287,7 +670,7 @@ class Worker:
             msg += t("; last output: {output}", output=output[-300:])
         raise StudentCrashed(msg)
 
-    def _reply(self, timeout: float, what: str) -> dict:
+    def _frame(self, timeout: float, what: str) -> dict:
         self._timeout_text = f"{timeout:g}"
         deadline = time.monotonic() + timeout
         (n,) = struct.unpack("<Q", self._read(8, deadline, what))
@@ -301,6 +684,10 @@ class Worker:
             self.kill()
             raise StudentCrashed(t("the worker sent a malformed reply"))
         return reply
+
+    def _reply(self, timeout: float, what: str) -> dict:
+        self._await_hello()
+        return self._frame(timeout, what)
 
     # -- API ----------------------------------------------------------------------------
 
@@ -359,9 +746,11 @@ class Worker:
             raise NotAttempted(t("{name} still raises NotImplementedError", name=name))
         raise StudentRaised(_raised_text(name, reply, self.limits))
 
-
     def provide(self, name: str, arrays: dict) -> str:
-        """Write ``arrays`` as ``data/<name>`` (npz) beside the worker's copy; return its path."""
+        """Write ``arrays`` as ``data/<name>`` (npz) beside the worker's copy; return its path.
+
+        The data folder is readable (never writable) by the run's workers and by nothing else.
+        """
         import numpy as np
 
         if "/" in name or name.startswith("."):
@@ -371,13 +760,41 @@ class Worker:
         path = folder / name
         with open(path, "wb") as fh:
             np.savez(fh, **arrays)
+        os.chmod(path, 0o644)
         return str(path)
+
+    def outbox(self) -> str:
+        """A folder inside the worker's scratch where it may write files for the grader (its path as the
+        worker sees it). Read them back with :meth:`collect`, never by a path the worker sends."""
+        if self.proc is None or self.proc.poll() is not None:
+            self.ensure_imported()
+        folder = Path(self.scratch) / "out"
+        if not folder.is_dir():
+            _scratch(folder)
+        return str(folder)
+
+    def collect(self, name: str, dest: Path, *, max_mb: int = 1024) -> Path:
+        """Copy ``name`` from :meth:`outbox` to the grader's own ``dest``: a regular file only (no link,
+        fifo or device the worker may have planted), at most ``max_mb`` MB. Raises FileNotFoundError."""
+        if "/" in name or name.startswith("."):
+            raise ValueError(f"a plain file name, not {name!r}")
+        src = Path(self.scratch or "") / "out" / name
+        fd = os.open(src, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise FileNotFoundError(f"{name} is not a regular file")
+            if info.st_size > max_mb * 1024 * 1024:
+                raise FileNotFoundError(f"{name} is larger than {max_mb} MB")
+            with open(dest, "wb") as out:
+                shutil.copyfileobj(fh, out, 1 << 20)
+        return Path(dest)
 
     def drive(self, driver: str, kwargs: dict, *, timeout: float, what: str) -> dict:
         """Run ``driver`` (module:function) on the student's module in the worker."""
         self._require_import()
-        fd, name = tempfile.mkstemp(prefix="progress-", suffix=".jsonl", dir=self.root.parent)
-        os.close(fd)
+        # Inside the worker's scratch, where it may write; created by the worker, not here.
+        name = str(Path(self.scratch) / f"progress-{uuid.uuid4().hex[:12]}.jsonl")
         self._progress_path, self._progress_pos = Path(name), 0
         try:
             self._send("drive", {"driver": driver, "kwargs": kwargs, "progress": name})
@@ -385,7 +802,6 @@ class Worker:
             self._poll_progress()
         finally:
             self._progress_path = None
-            Path(name).unlink(missing_ok=True)
         if reply["ok"]:
             reply["value"] = localize(reply.get("value"), driver)
             return reply
@@ -395,27 +811,14 @@ class Worker:
         raise StudentRaised(_raised_text(what, reply, self.limits))
 
 
-
-class SubmissionCopy:
-    """A private temporary copy of the submission: the worker runs there, never in the original."""
-
-    def __init__(self, source: Path):
-        self.source = source
-        self.tmp = Path(tempfile.mkdtemp(prefix="grader-sub-"))
-        self.root = self.tmp / "submission"
-        ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "grader-report")
-        shutil.copytree(source, self.root, ignore=ignore, symlinks=False)
-
-    def cleanup(self) -> None:
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-
 class WorkerPool:
     """One worker per module, started up front so their start-up overlaps the grader's."""
 
-    def __init__(self, root: Path, specs: list[ModuleSpec], limits: Limits,
-                 on_progress: Callable[[str, dict], None] | None = None):
-        self.workers = {s.name: Worker(s, root, limits, on_progress) for s in specs}
+    def __init__(self, copy: SubmissionCopy, specs: list[ModuleSpec], limits: Limits,
+                 on_progress: Callable[[str, dict], None] | None = None, *, mode: str = "best-effort"):
+        self.mode = check_mode(mode)
+        strict = self.mode == "strict"
+        self.workers = {s.name: Worker(s, copy, limits, on_progress, strict=strict) for s in specs}
 
     def start_all(self) -> None:
         for w in self.workers.values():
@@ -425,5 +828,46 @@ class WorkerPool:
         return self.workers[topic]
 
     def close(self) -> None:
+        """Stop every worker, then make sure none of them, nor anything they started, is still alive.
+
+        Raises InternalError if a process survives (nothing must be written while one does).
+        """
         for w in self.workers.values():
             w.close()
+        survivors = [pid for w in self.workers.values() for pid in w.alive()]
+        for pid in survivors:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        if survivors:
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and any(pid for w in self.workers.values() for pid in w.alive()):
+                time.sleep(0.05)
+            left = [pid for w in self.workers.values() for pid in w.alive()]
+            if left:
+                raise InternalError(f"worker processes {left} survived the end of the run; no report was written")
+
+    def sandbox(self) -> dict:
+        """What confined this pool's workers (see :func:`report`)."""
+        return report([h for w in self.workers.values() for h in w.hellos], self.mode)
+
+
+def trial(mode: str = "best-effort") -> dict:
+    """Start one worker on an empty submission, as a run would, and return what confined it
+    (:func:`report`): the machine's answer in practice, where :func:`probe` only predicts it."""
+    with tempfile.TemporaryDirectory(prefix="grader-doctor-") as empty:
+        copy = SubmissionCopy(Path(empty))
+        try:
+            pool = WorkerPool(copy, [ModuleSpec("doctor", "doctor.py", True)], Limits(), mode=mode)
+            try:
+                pool.start_all()
+                try:
+                    pool.get("doctor")._await_hello()
+                except InternalError:
+                    pass  # reported by pool.sandbox(): failed_starts
+            finally:
+                pool.close()
+            return pool.sandbox()
+        finally:
+            copy.cleanup()

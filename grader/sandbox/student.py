@@ -81,6 +81,15 @@ class StudentModule:
         """
         return self._worker.provide(name, arrays)
 
+    def outbox(self) -> str:
+        """A folder the worker may write files into (inside its scratch), as the worker sees it."""
+        return self._worker.outbox()
+
+    def collect(self, name: str, dest) -> Any:
+        """Copy file ``name`` the worker wrote into :meth:`outbox` to the grader's ``dest`` (regular
+        files only; never follows a link). Raises OSError when there is no such file."""
+        return self._worker.collect(name, dest)
+
     def drive(self, driver: str, *, timeout: float, what: str, **kwargs) -> Any:
         """Run a grader driver (``module:function``) over the student's module in the worker."""
         return self._worker.drive(driver, kwargs, timeout=timeout, what=what)["value"]

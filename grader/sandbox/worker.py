@@ -1,6 +1,6 @@
 """The worker process: the only place student code is imported and run.
 
-Started by :mod:`grader.sandbox.client` as ``python -I -c BOOT RESP_FD GRADER_PATH`` with the
+Reached through :mod:`grader.sandbox.boot`, which confined the process first, with the
 submission's temporary copy as working directory. Requests arrive pickled on the original
 stdin (trusted: the grader wrote them); replies leave through the response pipe encoded with
 :mod:`grader.sandbox.codec` (plain data only). The student's own stdin is /dev/null and their
@@ -19,11 +19,11 @@ import struct
 import sys
 import traceback
 import warnings
-from typing import Any
+from typing import Any, Callable
 
 from grader.sandbox.codec import encode
 
-_state: dict[str, Any] = {"module": None, "path": None}
+_state: dict[str, Any] = {"module": None, "path": None, "rules": []}
 
 # The worker does not know the student's language, and must not need the catalogues: its own
 # sentences for the student either come translated from the grader (the import payload's
@@ -106,24 +106,55 @@ _SPAWN_EVENTS = ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "
                  "os.forkpty", "pty.spawn")
 
 
-def _install_audit_hook(protected: list[str], denied: dict[str, str]) -> None:
-    """Refuse reading the reference solutions and starting other programs.
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
-    Audit hooks cannot be removed once added, so student code cannot switch this off from
-    Python (native extensions could; see the README's security model).
+
+def _rule_checker(rules: list) -> Callable[[str, str], bool] | None:
+    """``allowed(real path, right)`` over Landlock-style rules [(path, "read_file+read_dir"...)]:
+    a right holds when a rule on the path or on any folder above it grants it (Landlock's union)."""
+    if not rules:
+        return None
+    table: dict[str, set[str]] = {}
+    for path, rights in rules:
+        table.setdefault(path, set()).update(str(rights).split("+"))
+
+    def allowed(path: str, right: str) -> bool:
+        while True:
+            if right in table.get(path, ()):
+                return True
+            parent = os.path.dirname(path)
+            if parent == path:
+                return False
+            path = parent
+
+    return allowed
+
+
+def _install_audit_hook(rules: list, denied: dict[str, str]) -> None:
+    """Refuse Python-level opens outside the worker's file rules, and starting other programs.
+
+    The operating system enforces the same file rules (Landlock) where the kernel has it; this hook
+    gives those refusals a sentence the student understands, and is the only file rule on a machine
+    without Landlock (native code can bypass it there: the report says so). Audit hooks cannot be
+    removed once added.
     """
-    roots = [os.path.realpath(p) for p in protected]
+    allowed = _rule_checker(rules)
     own_pid = os.getpid()
 
     def hook(event: str, args: tuple) -> None:
-        if event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
+        if event == "open" and allowed is not None and args and isinstance(args[0], (str, bytes, os.PathLike)):
             try:
                 path = os.path.realpath(os.fsdecode(args[0]))
             except (TypeError, ValueError):
                 return
-            for root in roots:
-                if path == root or path.startswith(root + os.sep):
-                    raise PermissionError(denied["read"].format(path=path))
+            mode = args[1] if len(args) > 1 and isinstance(args[1], str) else ""
+            flags = args[2] if len(args) > 2 and isinstance(args[2], int) else 0
+            if any(c in mode for c in "wax+") or flags & _WRITE_FLAGS:
+                right = "write_file"
+            else:
+                right = "read_dir" if os.path.isdir(path) else "read_file"
+            if not allowed(path, right):
+                raise PermissionError(denied["read" if right != "write_file" else "write"].format(path=path))
         elif event in _SPAWN_EVENTS:
             raise PermissionError(denied["spawn"].format(event=event))
         elif event in ("os.kill", "os.killpg") and args and args[0] not in (own_pid, 0):
@@ -143,7 +174,7 @@ def op_import(p: dict) -> dict:
         import keras  # noqa: F401
         import tensorflow  # noqa: F401
     sys.meta_path.insert(0, _Blocker(dict(p.get("blocked", {}))))
-    _install_audit_hook(list(p.get("protected", [])), dict(p["denied"]))
+    _install_audit_hook(_state["rules"], dict(p["denied"]))
     sys.path.insert(0, root)
     path = os.path.join(root, p["filename"])
     name = p["module"]
@@ -248,13 +279,19 @@ def op_drive(p: dict) -> dict:
 OPS = {"import": op_import, "call": op_call, "drive": op_drive}
 
 
-def main(argv: list[str]) -> None:
-    resp_fd = int(argv[1])
+def serve(resp_fd: int, rules: list | None = None) -> None:
+    """Answer the grader's requests until it says exit (called by :mod:`grader.sandbox.boot`).
+
+    ``rules``: the worker's file rules, for the audit hook installed at import time.
+    """
+    _state["rules"] = list(rules or [])
     req_fd = os.dup(0)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
-    # Keep the response pipe away from student code that walks file descriptors.
+    os.close(devnull)
+    # Keep the pipes away from anything the worker might start (it cannot, where confined).
     os.set_inheritable(resp_fd, False)
+    os.set_inheritable(req_fd, False)
     while True:
         try:
             (n,) = struct.unpack("<Q", _read_exact(req_fd, 8))

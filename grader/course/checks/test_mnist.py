@@ -214,9 +214,17 @@ def run(student, keras, mnist, grader_settings):
         kwargs = {"n_train": SHORT_RUN[0], "epochs": SHORT_RUN[1], "n_val": SHORT_RUN[2]}
         budget = min(settings.mnist_time_budget, 120.0)
     try:
+        # The worker gets its own copy of the arrays and a folder of its scratch to save into, never
+        # the grader's data file or folders (it may not read or write them).
+        npz = student.provide("mnist.npz", {"x_train": mnist.x_train, "y_train": mnist.y_train,
+                                            "x_test": mnist.x_test, "y_test": mnist.y_test})
         reply = student.drive("grader.course.mnist_driver:train_and_save", timeout=budget + LOAD_MARGIN, what="training",
-                              npz=mnist.path, out_dir=str(folder), probe=probe, **kwargs)
+                              npz=npz, out_dir=student.outbox(), probe=probe, **kwargs)
         error = None
+        try:  # the grader's own copy of the saved model, taken by name (never by a path the worker sent)
+            student.collect("trained.keras", folder / "trained.keras")
+        except OSError:
+            pass  # no model file: the checks that need it say so
     except (StudentRaised, NotAttempted, Exception) as exc:  # kept: the shipped model is still evaluated
         reply, error = None, exc
     yield SimpleNamespace(reply=reply, error=error, shipped=shipped, folder=folder, probe=probe,
@@ -246,7 +254,7 @@ def _ok(run) -> dict:
 
 def _trained_model(run, keras):
     r = _ok(run)
-    return mv.load_keras_file(r["model_path"], keras, _("the model saved after train()"))
+    return mv.load_keras_file(str(run.folder / "trained.keras"), keras, _("the model saved after train()"))
 
 
 @pytest.mark.about("train")
