@@ -1,4 +1,16 @@
-"""Shared helpers for the project's own tests."""
+"""Shared helpers for the project's own tests, and the two tiers.
+
+Tiers, decided by where a test lives (nothing to remember when writing one):
+
+* ``tests/unit/`` mirrors the package (``tests/unit/<subpackage>/test_<module>.py``) and holds
+  the tests that need no full grading run, no training, no notebook kernel and no browser:
+  the fast tier, ``python -m pytest -m "not slow"``.
+* Every other test (``tests/test_*.py``: behaviour suites that grade whole submissions) is
+  marked ``slow`` here at collection.
+
+Other test modules import the helpers below as ``tests.conftest`` (``tests`` is a package, so
+pytest imports this file under that one name too).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +28,16 @@ SHARED = REPO.parent / "shared"
 MNIST_NPZ = SHARED / "data" / "mnist.npz"
 # Tests never download: the real MNIST beside the checkout (CI sets the same).
 os.environ.setdefault("GRADER_MNIST", str(MNIST_NPZ))
+
+UNIT = Path(__file__).resolve().parent / "unit"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Everything outside tests/unit/ is slow (the marker is registered in pyproject.toml)."""
+    slow = pytest.mark.slow
+    for item in items:
+        if UNIT not in Path(item.path).resolve().parents:
+            item.add_marker(slow)
 
 
 def grade_dir(path: Path, topics: tuple[str, ...], seed: int = 20261127, **settings):

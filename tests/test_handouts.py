@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import EXERCISES, MNIST_NPZ, REPO, SOLUTIONS, grade_dir
+from tests.conftest import EXERCISES, MNIST_NPZ, REPO, SOLUTIONS, grade_dir
 from grader.authoring import handouts as ho
 from grader.core.catalog import api_names, points_by_function
 from grader.intake.ipynb import cells_to_module
@@ -212,6 +212,14 @@ def graded_notebooks(handouts, tmp_path_factory):
         {t: tr for t, tr in ((tr.topic, tr) for tr in partial.topics)}, filled
 
 
+# Under `pytest -n 2 --dist loadgroup` (scripts/test) the tests that share an expensive
+# module fixture run on one worker, so the fixture is built once, not once per worker.
+GRADING = pytest.mark.xdist_group("handouts-grading")
+KERNELS = pytest.mark.xdist_group("handouts-kernels")
+RELEASE = pytest.mark.xdist_group("handouts-release")
+
+
+@GRADING
 @pytest.mark.parametrize("topic", _topics_runnable())
 def test_an_instructor_notebook_as_submission_gets_full_marks(graded_notebooks, topic):
     tr = graded_notebooks[0][topic]
@@ -219,6 +227,7 @@ def test_an_instructor_notebook_as_submission_gets_full_marks(graded_notebooks, 
     assert tr.score == tr.max_score and not bad, bad
 
 
+@GRADING
 @pytest.mark.parametrize("topic", _topics_runnable())
 def test_a_student_notebook_with_one_function_gets_exactly_its_points(graded_notebooks, topic):
     tr, name = graded_notebooks[1][topic], graded_notebooks[2][topic]
@@ -265,11 +274,13 @@ def executed(handouts):
         jobs[(t, "student")] = str(handouts / ho.notebook_name(t, "zh", "student"))
     # the MNIST notebooks train; start them first so the two workers finish together
     order = sorted(jobs, key=lambda k: k[0] != "mnist")
-    with ProcessPoolExecutor(max_workers=2) as pool:
+    # Under xdist the other pytest worker already uses the second core: one kernel at a time.
+    with ProcessPoolExecutor(max_workers=1 if os.environ.get("PYTEST_XDIST_WORKER") else 2) as pool:
         futures = {k: pool.submit(_execute, jobs[k]) for k in order}
         return {k: f.result() for k, f in futures.items()}
 
 
+@KERNELS
 @pytest.mark.parametrize("topic", _topics_runnable())
 def test_instructor_notebook_runs_and_its_self_check_gives_full_marks(executed, topic):
     res = executed[(topic, "instructor")]
@@ -279,6 +290,7 @@ def test_instructor_notebook_runs_and_its_self_check_gives_full_marks(executed, 
     assert check["score"] == check["max_score"], res["texts"][0]
 
 
+@KERNELS
 @pytest.mark.parametrize("topic", _topics_runnable())
 def test_student_notebook_runs_and_its_self_check_reports_not_attempted(executed, topic):
     res = executed[(topic, "student")]
@@ -300,6 +312,7 @@ def release_zip(tmp_path_factory):
     return out
 
 
+@RELEASE
 def test_release_has_what_students_need(release_zip):
     with zipfile.ZipFile(release_zip) as zf:
         names = set(zf.namelist())
@@ -317,6 +330,7 @@ def test_release_has_what_students_need(release_zip):
     assert any(r.startswith("grader/course/checks/test_") for r in rel)
 
 
+@RELEASE
 def test_release_contains_no_solution_code(release_zip):
     with zipfile.ZipFile(release_zip) as zf:
         names = zf.namelist()
@@ -335,6 +349,7 @@ def test_release_contains_no_solution_code(release_zip):
     assert not leaks, leaks
 
 
+@RELEASE
 def test_release_zip_installs_as_a_package_source(release_zip, tmp_path):
     """The bundle's pyproject builds a wheel holding the grader, its checks and templates."""
     with zipfile.ZipFile(release_zip) as zf:

@@ -16,8 +16,6 @@ import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import pytest
-
 from grader.batch.roster import INSTRUCTOR_DIR, Student
 from grader.config import Settings
 from grader.core import runner
@@ -83,12 +81,10 @@ def _stderr_silenced(enabled: bool):
 class BatchPlugin(GraderPlugin):
     """GraderPlugin whose ``tf``/``keras`` fixtures memoize pure reference computations."""
 
-    @pytest.fixture(scope="session")
-    def tf(self):
+    def tensorflow(self):
         return _Process.tf
 
-    @pytest.fixture(scope="session")
-    def keras(self, tf):
+    def keras_module(self):
         return _Process.keras
 
 
