@@ -101,7 +101,9 @@ def assert_allclose(got: Any, want: np.ndarray, *, rtol: float, atol: float, nam
     nan_g, nan_w = ~np.isfinite(arr), ~np.isfinite(want)
     with np.errstate(invalid="ignore", over="ignore"):
         err = np.abs(arr - want)
-        ok = (err <= atol + rtol * np.abs(want)) | (arr == want)  # == covers matching infs
+        close = err <= atol + rtol * np.abs(want)
+    # Where TF gives inf the tolerance is inf too: only the same inf agrees (and NaN only with NaN).
+    ok = np.where(np.isfinite(want), close, arr == want) | (np.isnan(arr) & np.isnan(want))
     ok &= nan_g == nan_w
     if ok.all():
         return
@@ -158,7 +160,8 @@ def assert_close(got: Any, want: float, *, rtol: float, atol: float, name: str, 
     """Scalar version of :func:`assert_allclose`."""
     g = as_float(got, name=name)
     w = float(want)
-    if np.isfinite(g) and abs(g - w) <= atol + rtol * abs(w):
+    # Only finite values have a tolerance (rtol * inf would accept anything); inf must match exactly.
+    if np.isfinite(g) and np.isfinite(w) and abs(g - w) <= atol + rtol * abs(w):
         return
     if g == w:
         return
