@@ -24,7 +24,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 REPO = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPO / "solutions"
 EXERCISES = REPO / "exercises"
-SHARED = REPO.parent / "shared"
+# The course's shared folder (the exercise spec, real MNIST) sits beside the checkout; a git
+# worktree nested deeper finds it further up.
+SHARED = next((d / "shared" for d in REPO.parents if (d / "shared").is_dir()), REPO.parent / "shared")
 MNIST_NPZ = SHARED / "data" / "mnist.npz"
 # Tests never download: the real MNIST beside the checkout (CI sets the same).
 os.environ.setdefault("GRADER_MNIST", str(MNIST_NPZ))

@@ -22,11 +22,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.conftest import EXERCISES, MNIST_NPZ, REPO, SOLUTIONS, grade_dir
 from grader.authoring import handouts as ho
-from grader.core.catalog import api_names, points_by_function
-from grader.intake.ipynb import cells_to_module
-from grader.core.catalog import available_topics
+from grader.core.catalog import api_names, available_topics, points_by_function
+from tests.conftest import EXERCISES, MNIST_NPZ, REPO, SOLUTIONS, grade_dir
+from tests.unit.authoring.test_handouts import _code, _contains_body, _solution_bodies
 
 TOPICS = [t for t in available_topics() if (SOLUTIONS / f"{t}.py").exists() and (EXERCISES / f"{t}.py").exists()]
 MNIST_BUDGET = {"mnist_epochs": 1, "mnist_threshold": 0.9}
@@ -58,94 +57,7 @@ def handouts(tmp_path_factory):
     return out
 
 
-# ------------------------------------------------------------------------------ structure
-
-
-def _code(nb):
-    return [c.source for c in nb.cells if c.cell_type == "code"]
-
-
-@pytest.mark.parametrize("topic", TOPICS)
-def test_every_handout_is_valid_and_complete(handouts, topic):
-    names = api_names(topic)
-    for lang in ho.LANGS:
-        for edition in ho.EDITIONS:
-            path = handouts / ho.notebook_name(topic, lang, edition)
-            nb = nbformat.read(str(path), as_version=4)
-            nbformat.validate(nb)
-            assert nb.nbformat == 4
-            assert nb.metadata["grader"]["topic"] == topic
-            assert nb.metadata["grader"]["edition"] == edition
-            code = "\n".join(_code(nb))
-            for name in names:  # every graded function/class has its own cell
-                assert re.search(rf"^(def|class) {name}\b", code, re.M), f"{path.name}: no cell defines {name}"
-            assert f'self_check("{topic}", globals(), lang="{lang}")' in code
-            text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-            assert len(text) > 1500, f"{path.name}: the explanations look too short"
-            if lang == "zh":
-                han = len(re.findall(r"[\u4e00-\u9fff]", text))
-                assert han > 500, f"{path.name}: expected Chinese prose, found {han} CJK characters"
-
-
-def _solution_bodies(topic: str) -> list[str]:
-    text = (SOLUTIONS / f"{topic}.py").read_text(encoding="utf-8")
-    bodies = re.findall(r"^[ \t]*# BEGIN SOLUTION[ \t]*\n(.*?)^[ \t]*# END SOLUTION", text, re.S | re.M)
-    return [b for b in bodies if b.strip()]
-
-
-def _body_lines(body: str) -> list[str]:
-    return [line.strip() for line in body.splitlines() if line.strip()]
-
-
-def _contains_body(text: str, body: str) -> bool:
-    """Whether the body's lines occur in ``text`` consecutively (indentation ignored)."""
-    want = _body_lines(body)
-    have = [line.strip() for line in text.splitlines() if line.strip()]
-    n = len(want)
-    return any(have[i:i + n] == want for i in range(len(have) - n + 1))
-
-
-@pytest.mark.parametrize("topic", TOPICS)
-def test_code_cells_come_from_the_grader_sources(handouts, topic):
-    """Instructor cells hold the reference code, student cells the stubs (no reference bodies)."""
-    for lang in ho.LANGS:
-        inst = "\n".join(_code(nbformat.read(str(handouts / ho.notebook_name(topic, lang, "instructor")), 4)))
-        stud = "\n".join(_code(nbformat.read(str(handouts / ho.notebook_name(topic, lang, "student")), 4)))
-        for body in _solution_bodies(topic):
-            assert _contains_body(inst, body), f"instructor {topic}.{lang} lacks a reference body"
-            if len(_body_lines(body)) > 1 or len(body.strip()) > 40:
-                assert not _contains_body(stud, body), f"student {topic}.{lang} contains reference code:\n{body}"
-        assert "NotImplementedError" in stud
-
-
 # ------------------------------------------------------------------------------ conversion
-
-
-def test_conversion_handles_magics_scratch_cells_and_redefinitions():
-    cells = [
-        "%matplotlib inline\n!pip install nothing\nimport numpy as np\nimport tensorflow as tf",
-        "def relu(x):\n    raise NotImplementedError('relu')",
-        "y = tf.nn.relu(np.arange(3.0))  # scratch: uses TF\nprint(y)",
-        "%%time\nSLOPE = 0.2\ndef helper(v):\n    return np.where(v >= 0, v, SLOPE * v)",
-        "%%bash\necho this is not python",
-        "np.exp?",
-        "def relu(x):\n    y = np.maximum(x, 0)  # a local y, not the scratch one\n    return y",
-        "def leaky_relu(x, alpha=0.2):\n    return helper(x) if alpha == SLOPE else np.where(x >= 0, x, alpha * x)",
-        "def broken(:\n    pass",
-        "leaky_relu = leaky_relu  # harmless rebinding",
-    ]
-    conv = cells_to_module(cells, ["relu", "leaky_relu", "sigmoid"])
-    assert "tensorflow" not in conv.module, conv.module
-    assert "NotImplementedError" not in conv.module  # the later definition of relu won
-    assert "echo" not in conv.module
-    ns: dict = {}
-    exec(compile(conv.module, "<converted>", "exec"), ns)
-    import numpy as np
-
-    assert ns["relu"](np.array([-1.0, 2.0])).tolist() == [0.0, 2.0]
-    assert ns["leaky_relu"](np.array([-1.0])).tolist() == [-0.2]
-    assert conv.defined == ["relu", "leaky_relu"]
-    assert any("cell 9" in n for n in conv.notes)
 
 
 def test_a_syntax_error_in_a_graded_function_is_reported_not_ignored(tmp_path):
@@ -156,16 +68,6 @@ def test_a_syntax_error_in_a_graded_function_is_reported_not_ignored(tmp_path):
     result = grade_dir(path, ("activations",))
     (tr,) = result.topics
     assert tr.status == "error" and "SyntaxError" in tr.message, tr.message
-
-
-def test_a_notebook_without_a_topic_needs_one_on_the_command_line(tmp_path):
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
-    path = tmp_path / "work.ipynb"
-    nbformat.write(nb, str(path))
-    proc = subprocess.run([sys.executable, "-m", "grader.cli", "run", "--submission", str(path), "-o", str(tmp_path / "r")],
-                          capture_output=True, text=True, cwd=REPO)
-    assert proc.returncode == 2, proc.stderr
-    assert "cannot tell which topic" in proc.stderr
 
 
 # ------------------------------------------------------------------------------ grading notebooks
@@ -365,13 +267,3 @@ def test_release_zip_installs_as_a_package_source(release_zip, tmp_path):
         inside = set(zf.namelist())
     assert "grader/notebook.py" in inside and "grader/templates/handouts/_common.en.md.j2" in inside
     assert not [n for n in inside if n.startswith("solutions/")]
-
-
-# ------------------------------------------------------------------------------ CLI misuse
-
-
-@pytest.mark.parametrize("args", [["handout", "--lang", "fr"], ["handout", "--edition", "teacher"],
-                                  ["handout", "nosuchtopic"], ["release", "--out", "bundle.tar"]])
-def test_cli_misuse_is_a_usage_error(args, tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "grader.cli", *args], capture_output=True, text=True, cwd=REPO)
-    assert proc.returncode == 2, proc.stdout + proc.stderr

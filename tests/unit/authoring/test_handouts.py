@@ -1,0 +1,82 @@
+"""grader/authoring/handouts.py: every handout notebook is valid, complete and holds the right code.
+
+Generating all of them takes about a second; executing them in kernels is tests/test_handouts.py.
+"""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+
+from grader.authoring import handouts as ho
+from grader.core.catalog import api_names, available_topics
+from tests.conftest import EXERCISES, SOLUTIONS
+
+TOPICS = [t for t in available_topics() if (SOLUTIONS / f"{t}.py").exists() and (EXERCISES / f"{t}.py").exists()]
+
+
+@pytest.fixture(scope="module")
+def handouts(tmp_path_factory):
+    out = tmp_path_factory.mktemp("handouts")
+    ho.write_handouts(TOPICS, list(ho.LANGS), list(ho.EDITIONS), out, exercises=EXERCISES, solutions=SOLUTIONS)
+    return out
+
+
+
+def _code(nb):
+    return [c.source for c in nb.cells if c.cell_type == "code"]
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_every_handout_is_valid_and_complete(handouts, topic):
+    names = api_names(topic)
+    for lang in ho.LANGS:
+        for edition in ho.EDITIONS:
+            path = handouts / ho.notebook_name(topic, lang, edition)
+            nb = nbformat.read(str(path), as_version=4)
+            nbformat.validate(nb)
+            assert nb.nbformat == 4
+            assert nb.metadata["grader"]["topic"] == topic
+            assert nb.metadata["grader"]["edition"] == edition
+            code = "\n".join(_code(nb))
+            for name in names:  # every graded function/class has its own cell
+                assert re.search(rf"^(def|class) {name}\b", code, re.M), f"{path.name}: no cell defines {name}"
+            assert f'self_check("{topic}", globals(), lang="{lang}")' in code
+            text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+            assert len(text) > 1500, f"{path.name}: the explanations look too short"
+            if lang == "zh":
+                han = len(re.findall(r"[\u4e00-\u9fff]", text))
+                assert han > 500, f"{path.name}: expected Chinese prose, found {han} CJK characters"
+
+
+def _solution_bodies(topic: str) -> list[str]:
+    text = (SOLUTIONS / f"{topic}.py").read_text(encoding="utf-8")
+    bodies = re.findall(r"^[ \t]*# BEGIN SOLUTION[ \t]*\n(.*?)^[ \t]*# END SOLUTION", text, re.S | re.M)
+    return [b for b in bodies if b.strip()]
+
+
+def _body_lines(body: str) -> list[str]:
+    return [line.strip() for line in body.splitlines() if line.strip()]
+
+
+def _contains_body(text: str, body: str) -> bool:
+    """Whether the body's lines occur in ``text`` consecutively (indentation ignored)."""
+    want = _body_lines(body)
+    have = [line.strip() for line in text.splitlines() if line.strip()]
+    n = len(want)
+    return any(have[i:i + n] == want for i in range(len(have) - n + 1))
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_code_cells_come_from_the_grader_sources(handouts, topic):
+    """Instructor cells hold the reference code, student cells the stubs (no reference bodies)."""
+    for lang in ho.LANGS:
+        inst = "\n".join(_code(nbformat.read(str(handouts / ho.notebook_name(topic, lang, "instructor")), 4)))
+        stud = "\n".join(_code(nbformat.read(str(handouts / ho.notebook_name(topic, lang, "student")), 4)))
+        for body in _solution_bodies(topic):
+            assert _contains_body(inst, body), f"instructor {topic}.{lang} lacks a reference body"
+            if len(_body_lines(body)) > 1 or len(body.strip()) > 40:
+                assert not _contains_body(stud, body), f"student {topic}.{lang} contains reference code:\n{body}"
+        assert "NotImplementedError" in stud
