@@ -76,13 +76,14 @@ def main() -> int:
     print(f"where the grader's time goes (medians): import tensorflow {statistics.median(tf_times):.2f} s, "
           f"checks (sum of pytest call durations) {statistics.median(check_sums):.2f} s, "
           f"rendering the three reports {statistics.median(render_times) * 1000:.0f} ms, "
-          f"rest (start-up, workers, collection) {ma - statistics.median(tf_times) - statistics.median(check_sums):.2f} s")
+          f"rest (start-up, workers, collection) "
+          f"{ma - statistics.median(tf_times) - statistics.median(check_sums):.2f} s")
     return 0
 
 
 def _render_time(out: Path) -> float:
-    from grader.outputs.report import write_reports
     from grader.core.results import RunResult
+    from grader.outputs.report import write_reports
 
     result = RunResult.from_dict(json.loads((out / "results.json").read_text()))
     t0 = time.perf_counter()

@@ -83,7 +83,8 @@ def _fill_one(student_nb, topic: str):
     helpers = "\n\n".join(c.source for c in chunks if c.kind in ("setup", "helper"))
     ref = helpers + "\n\n\n" + ref
     nb = nbformat.from_dict(json.loads(json.dumps(student_nb)))
-    idx = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and re.match(rf"(def|class) {name}\b", c.source))
+    idx = next(i for i, c in enumerate(nb.cells)
+               if c.cell_type == "code" and re.match(rf"(def|class) {name}\b", c.source))
     nb.cells[idx].source = ref
     nb.cells[idx].execution_count = 7
     v4 = nbformat.v4
@@ -226,7 +227,8 @@ def test_release_has_what_students_need(release_zip):
         for lang in ho.LANGS:
             assert f"notebooks/{ho.notebook_name(t, lang, 'student')}" in rel
     for needed in ("HOWTO.en.md", "HOWTO.zh.md", "pyproject.toml", "README.md", "grader/__init__.py",
-                   "grader/cli/app.py", "grader/notebook.py", "grader/course/checks/grader.ini", "templates/report.html.j2",
+                   "grader/cli/app.py", "grader/notebook.py", "grader/course/checks/grader.ini",
+                   "templates/report.html.j2",
                    f"templates/handouts/{TOPICS[0]}.zh.md.j2"):
         assert needed in rel, needed
     assert any(r.startswith("grader/course/checks/test_") for r in rel)

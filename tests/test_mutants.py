@@ -11,8 +11,8 @@ import re
 
 import pytest
 
-from grader.i18n import catalog
 from grader.course.misconceptions import load_all
+from grader.i18n import catalog
 from tests.conftest import SOLUTIONS, grade_source
 from tests.mutants import Mutant, all_mutants
 
@@ -78,7 +78,8 @@ def test_mutant_loses_points(tmp_path, topic, mutant):
         # Its Chinese name and fix exist (tests/unit/course/test_misconceptions.py proves it for every
         # mistake) and reach the message's Chinese copy; a zh run is graded once per topic, below.
         zh_cat = catalog("zh")
-        assert zh_cat[found.name] in named[0].i18n["zh"]["message"] and zh_cat[found.fix] in named[0].i18n["zh"]["message"]
+        zh_message = named[0].i18n["zh"]["message"]
+        assert zh_cat[found.name] in zh_message and zh_cat[found.fix] in zh_message
 
 
 def _zh_witness(topic: str) -> Mutant:

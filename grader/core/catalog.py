@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-from functools import lru_cache
+from collections.abc import Iterable, Iterator
+from functools import cache
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import pytest
 
@@ -60,9 +60,12 @@ def pytest_args(topics: Iterable[str], extra: Iterable[str] = ()) -> list[str]:
     files = [str(CHECKS_DIR / BY_SLUG[t].check_module) for t in topics]
     return [
         *files,
-        "-c", str(CHECKS_DIR / "grader.ini"),
-        "--rootdir", str(CHECKS_DIR),
-        "-p", "no:terminal",
+        "-c",
+        str(CHECKS_DIR / "grader.ini"),
+        "--rootdir",
+        str(CHECKS_DIR),
+        "-p",
+        "no:terminal",
         # A check's assert message is the student's message. Rewritten asserts explain a failed
         # comparison through the terminal writer that no:terminal removes, and that failure
         # replaced the message with an empty AssertionError ("wrong answer").
@@ -74,7 +77,7 @@ def pytest_args(topics: Iterable[str], extra: Iterable[str] = ()) -> list[str]:
     ]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _collect(topics: tuple[str, ...]) -> tuple[tuple[str, CheckMeta], ...]:
     plugin = GraderPlugin(pool=None, seed=0)
     with quiet_pytest_env():

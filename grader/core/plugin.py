@@ -125,8 +125,9 @@ class GraderPlugin:
         if not config.pluginmanager.is_registered(fixtures):
             config.pluginmanager.register(fixtures, "grader-fixtures")
 
-    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config,
-                                      items: list[pytest.Item]) -> None:
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
         checks: list[pytest.Function] = []
         for item in items:
             if not isinstance(item, pytest.Function):
@@ -155,16 +156,28 @@ class GraderPlugin:
         topic = topic_of(module.stem)
         lines = [line for line in str(report.longreprtext).strip().splitlines() if line.strip()]
         error = lines[-1].strip().removeprefix("E").strip() if lines else "?"
-        why = t("internal grader error: the checks of this topic could not be loaded ({error}); please report it",
-                error=error)
+        why = t(
+            "internal grader error: the checks of this topic could not be loaded ({error}); please report it",
+            error=error,
+        )
         self.broken_topics[topic] = why
         message = why + "\n" + str(report.longreprtext)[-2000:]
         title = N_("the grader's checks for this topic load")
-        self.collection_errors.append(CheckResult(
-            id=f"{topic}::{module.name}", topic=topic, name=module.name, function="",
-            title=translate_title(title), status=Status.ERROR, points=0.0, max_points=0.0,
-            message=str(message), internal_error=True, i18n=check_texts(title, message, ""),
-        ))
+        self.collection_errors.append(
+            CheckResult(
+                id=f"{topic}::{module.name}",
+                topic=topic,
+                name=module.name,
+                function="",
+                title=translate_title(title),
+                status=Status.ERROR,
+                points=0.0,
+                max_points=0.0,
+                message=str(message),
+                internal_error=True,
+                i18n=check_texts(title, message, ""),
+            )
+        )
 
     # -- results ------------------------------------------------------------------------
 
@@ -199,27 +212,48 @@ class GraderPlugin:
         if found is None:
             return message, details
         details = {**details, "misconception": found.key}
-        message = t("This looks like a known mistake: {mistake}. Fix: {fix}", mistake=_(found.name),
-                    fix=_(found.fix)) + "\n" + message
+        message = (
+            t("This looks like a known mistake: {mistake}. Fix: {fix}", mistake=_(found.name), fix=_(found.fix))
+            + "\n"
+            + message
+        )
         return message, details
 
-    def _teardown_error(self, item: pytest.Function, meta: CheckMeta, call: pytest.CallInfo,
-                        rep: pytest.TestReport) -> CheckResult:
+    def _teardown_error(
+        self, item: pytest.Function, meta: CheckMeta, call: pytest.CallInfo, rep: pytest.TestReport
+    ) -> CheckResult:
         exc = call.excinfo.value if call.excinfo is not None else None
         tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-3)) if exc else ""
-        message = t("internal grader error while cleaning up after this check ({type}: {error}); please report it",
-                    type=type(exc).__name__, error=exc) + "\n" + tb
+        message = (
+            t(
+                "internal grader error while cleaning up after this check ({type}: {error}); please report it",
+                type=type(exc).__name__,
+                error=exc,
+            )
+            + "\n"
+            + tb
+        )
         before = self.results.get(item.nodeid)
         return CheckResult(
-            id=f"{meta.topic}::{item.name}", topic=meta.topic, name=item.name, function=meta.function,
-            title=translate_title(meta.title), status=Status.ERROR, points=0.0, max_points=meta.points,
-            message=str(message), details=dict(before.details) if before else {}, internal_error=True,
-            duration=round((before.duration if before else 0.0) + rep.duration, 4), hidden=meta.hidden,
+            id=f"{meta.topic}::{item.name}",
+            topic=meta.topic,
+            name=item.name,
+            function=meta.function,
+            title=translate_title(meta.title),
+            status=Status.ERROR,
+            points=0.0,
+            max_points=meta.points,
+            message=str(message),
+            details=dict(before.details) if before else {},
+            internal_error=True,
+            duration=round((before.duration if before else 0.0) + rep.duration, 4),
+            hidden=meta.hidden,
             i18n=check_texts(meta.title, message, ""),
         )
 
-    def _result(self, item: pytest.Function, meta: CheckMeta, call: pytest.CallInfo,
-                rep: pytest.TestReport) -> CheckResult:
+    def _result(
+        self, item: pytest.Function, meta: CheckMeta, call: pytest.CallInfo, rep: pytest.TestReport
+    ) -> CheckResult:
         status, message, details, internal = Status.PASSED, "", {}, False
         exc = call.excinfo.value if call.excinfo is not None else None
         if rep.skipped:
@@ -243,8 +277,15 @@ class GraderPlugin:
         else:
             status, internal = Status.ERROR, True
             tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-3))
-            message = t("internal grader error in this check ({type}: {error}); please report it",
-                        type=type(exc).__name__, error=exc) + "\n" + tb
+            message = (
+                t(
+                    "internal grader error in this check ({type}: {error}); please report it",
+                    type=type(exc).__name__,
+                    error=exc,
+                )
+                + "\n"
+                + tb
+            )
         if status == Status.FAILED:
             message, details = self._diagnose(meta, message, details)
         extra = item.stash.get(details_key, None)
@@ -274,7 +315,10 @@ class GraderPlugin:
 def check_texts(title: str, message: str, hint: str) -> dict[str, dict[str, str]]:
     """A check's title, message and hint in every language (message ids are translated here)."""
     return {
-        lang: {"title": translate_title(title, lang), "message": i18n.localize(message, lang),
-               "hint": i18n.gettext(hint, lang) if hint else ""}
+        lang: {
+            "title": translate_title(title, lang),
+            "message": i18n.localize(message, lang),
+            "hint": i18n.gettext(hint, lang) if hint else "",
+        }
         for lang in LANGS
     }

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from grader import i18n
-from grader.compare import (as_array, as_float, as_int, as_tuple, assert_allclose, assert_close, describe_value,
-                            short)
+from grader.compare import as_array, as_float, as_int, as_tuple, assert_allclose, assert_close, describe_value, short
 from grader.errors import CheckFailed
 from grader.sandbox.codec import Opaque
 
@@ -68,9 +67,15 @@ def test_a_scalar_array_compares_and_reports_without_an_index():
     assert exc.details["worst_index"] == [] and "first at []" in exc.message
 
 
-@pytest.mark.parametrize("got, kind", [(np.zeros((3, 2)), "shape"), ([0.0, 0.0], "type"), (None, "type"),
-                                       (Opaque("tensorflow.python.framework.ops.EagerTensor", "t", (2,), "float32"),
-                                        "type")])
+@pytest.mark.parametrize(
+    "got, kind",
+    [
+        (np.zeros((3, 2)), "shape"),
+        ([0.0, 0.0], "type"),
+        (None, "type"),
+        (Opaque("tensorflow.python.framework.ops.EagerTensor", "t", (2,), "float32"), "type"),
+    ],
+)
 def test_the_wrong_shape_or_type_fails_before_comparing(got, kind):
     exc = failure(assert_allclose, got, np.zeros((2, 3)), name="f", **TOL)
     assert exc.details["kind"] == kind
@@ -111,8 +116,15 @@ def test_assert_close():
     assert_close(np.float32(0.1), 0.1, name="f", rtol=1e-6, atol=0)
     assert_close(float("inf"), float("inf"), name="f", **TOL)
     exc = failure(assert_close, 1.5, 1.0, name="loss", inputs="y", **TOL)
-    assert exc.details == {"kind": "scalar", "got": 1.5, "expected": 1.0, "abs_err": 0.5, "rtol": 1e-5, "atol": 1e-7,
-                           "inputs": "y"}
+    assert exc.details == {
+        "kind": "scalar",
+        "got": 1.5,
+        "expected": 1.0,
+        "abs_err": 0.5,
+        "rtol": 1e-5,
+        "atol": 1e-7,
+        "inputs": "y",
+    }
     assert exc.message.startswith("loss: got 1.5, expected 1") and "input: y" in exc.message
     failure(assert_close, 5.0, float("inf"), name="f", **TOL)  # rtol * inf must not accept any number
     failure(assert_close, float("-inf"), float("inf"), name="f", **TOL)
@@ -121,14 +133,17 @@ def test_assert_close():
     failure(assert_close, float("nan"), float("nan"), name="f", **TOL)  # NaN never equals anything
 
 
-@pytest.mark.parametrize("value, expected", [(2, 2.0), (2.5, 2.5), (np.float32(0.5), 0.5), (np.int64(3), 3.0),
-                                             (np.array([4.0]), 4.0), (np.array(5.0), 5.0)])
+@pytest.mark.parametrize(
+    "value, expected",
+    [(2, 2.0), (2.5, 2.5), (np.float32(0.5), 0.5), (np.int64(3), 3.0), (np.array([4.0]), 4.0), (np.array(5.0), 5.0)],
+)
 def test_as_float_accepts_every_real_scalar_spelling(value, expected):
     assert as_float(value, name="f") == expected and type(as_float(value, name="f")) is float
 
 
-@pytest.mark.parametrize("value", [True, np.bool_(False), "1.0", None, [1.0], np.array([1.0, 2.0]), np.array([[1.0]]),
-                                   np.array([1 + 0j])])
+@pytest.mark.parametrize(
+    "value", [True, np.bool_(False), "1.0", None, [1.0], np.array([1.0, 2.0]), np.array([[1.0]]), np.array([1 + 0j])]
+)
 def test_as_float_refuses_what_is_not_one_number(value):
     failure(as_float, value, name="f")
 
@@ -145,10 +160,18 @@ def test_as_int_and_as_tuple():
 # ----------------------------------------------------------------------------- messages
 
 
-@pytest.mark.parametrize("value, needle", [(None, "return statement"), (np.zeros((2, 3)), "shape (2, 3)"),
-                                           (np.float32(1), "NumPy scalar"), ([1, 2], "list of length 2"),
-                                           ((1,), "tuple of length 1"), ("s" * 500, "str"),
-                                           (Opaque("foo.Bar", "b"), "foo.Bar")])
+@pytest.mark.parametrize(
+    "value, needle",
+    [
+        (None, "return statement"),
+        (np.zeros((2, 3)), "shape (2, 3)"),
+        (np.float32(1), "NumPy scalar"),
+        ([1, 2], "list of length 2"),
+        ((1,), "tuple of length 1"),
+        ("s" * 500, "str"),
+        (Opaque("foo.Bar", "b"), "foo.Bar"),
+    ],
+)
 def test_describe_value_names_what_came_back(value, needle):
     text = describe_value(value)
     assert needle in text and len(text) < 250

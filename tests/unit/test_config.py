@@ -11,12 +11,41 @@ from grader.config import KEYS, Limits, Settings, build_settings, describe, load
 from grader.errors import ExitCode, UsageError
 
 # A value of the wrong type and a value of the right type that breaks the key's rule.
-WRONG_TYPE = {"seed": "x", "mnist": 3, "mnist_threshold": "high", "mnist_time_budget": [1], "mnist_epochs": 2.5,
-              "lang": 1, "call_timeout": True, "import_timeout": "20", "memory_mb": 1.5, "output_kb": {"a": 1}}
-BREAKS_RULE = {"seed": -1, "mnist_threshold": 1.5, "mnist_time_budget": 0, "mnist_epochs": 0, "lang": "fr",
-               "call_timeout": -3, "import_timeout": float("inf"), "memory_mb": 32, "output_kb": -1}
-GOOD = {"seed": 7, "mnist": "data/mnist.npz", "mnist_threshold": 0.9, "mnist_time_budget": 60, "mnist_epochs": 2,
-        "lang": "zh", "call_timeout": 3, "import_timeout": 30.5, "memory_mb": 0, "output_kb": 0}
+WRONG_TYPE = {
+    "seed": "x",
+    "mnist": 3,
+    "mnist_threshold": "high",
+    "mnist_time_budget": [1],
+    "mnist_epochs": 2.5,
+    "lang": 1,
+    "call_timeout": True,
+    "import_timeout": "20",
+    "memory_mb": 1.5,
+    "output_kb": {"a": 1},
+}
+BREAKS_RULE = {
+    "seed": -1,
+    "mnist_threshold": 1.5,
+    "mnist_time_budget": 0,
+    "mnist_epochs": 0,
+    "lang": "fr",
+    "call_timeout": -3,
+    "import_timeout": float("inf"),
+    "memory_mb": 32,
+    "output_kb": -1,
+}
+GOOD = {
+    "seed": 7,
+    "mnist": "data/mnist.npz",
+    "mnist_threshold": 0.9,
+    "mnist_time_budget": 60,
+    "mnist_epochs": 2,
+    "lang": "zh",
+    "call_timeout": 3,
+    "import_timeout": 30.5,
+    "memory_mb": 0,
+    "output_kb": 0,
+}
 
 
 def toml_value(v) -> str:
@@ -84,8 +113,9 @@ def test_unknown_keys_are_refused_with_the_known_ones(tmp_path):
             load_pyproject(pyproject(tmp_path, **{invocation: "x"}))
 
 
-@pytest.mark.parametrize("content, needle", [("[tool.grader\n", "not valid TOML"), (None, "does not exist"),
-                                              ("folder", "is a folder")])
+@pytest.mark.parametrize(
+    "content, needle", [("[tool.grader\n", "not valid TOML"), (None, "does not exist"), ("folder", "is a folder")]
+)
 def test_an_unreadable_file_is_a_usage_error(tmp_path, content, needle):
     path = tmp_path / "pyproject.toml"
     if content == "folder":

@@ -24,7 +24,6 @@ def handouts(tmp_path_factory):
     return out
 
 
-
 def _code(nb):
     return [c.source for c in nb.cells if c.cell_type == "code"]
 
@@ -66,7 +65,7 @@ def _contains_body(text: str, body: str) -> bool:
     want = _body_lines(body)
     have = [line.strip() for line in text.splitlines() if line.strip()]
     n = len(want)
-    return any(have[i:i + n] == want for i in range(len(have) - n + 1))
+    return any(have[i : i + n] == want for i in range(len(have) - n + 1))
 
 
 @pytest.mark.parametrize("topic", TOPICS)

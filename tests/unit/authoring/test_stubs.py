@@ -51,9 +51,14 @@ def test_a_region_in_a_function_becomes_not_implemented_and_one_at_module_level_
         ns["f"](1)
 
 
-@pytest.mark.parametrize("source, needle", [("# BEGIN SOLUTION\nx = 1\n", "without END"),
-                                            ("x = 1\n# END SOLUTION\n", "without BEGIN"),
-                                            ("# BEGIN SOLUTION\n# BEGIN SOLUTION\n# END SOLUTION\n", "nested")])
+@pytest.mark.parametrize(
+    "source, needle",
+    [
+        ("# BEGIN SOLUTION\nx = 1\n", "without END"),
+        ("x = 1\n# END SOLUTION\n", "without BEGIN"),
+        ("# BEGIN SOLUTION\n# BEGIN SOLUTION\n# END SOLUTION\n", "nested"),
+    ],
+)
 def test_unbalanced_markers_are_a_usage_error_with_the_line(source, needle):
     with pytest.raises(UsageError, match=needle) as exc:
         make_stub(source, "solutions/x.py")

@@ -18,8 +18,15 @@ def test_stubs_command_reports_up_to_date(tmp_path, capsys):
     assert (sub / "activations.py").read_text() == (EXERCISES / "activations.py").read_text()
 
 
-@pytest.mark.parametrize("args", [["handout", "--lang", "fr"], ["handout", "--edition", "teacher"],
-                                  ["handout", "nosuchtopic"], ["release", "--out", "bundle.tar"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["handout", "--lang", "fr"],
+        ["handout", "--edition", "teacher"],
+        ["handout", "nosuchtopic"],
+        ["release", "--out", "bundle.tar"],
+    ],
+)
 def test_cli_misuse_is_a_usage_error(args, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "grader.cli", *args], capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 2, proc.stdout + proc.stderr

@@ -32,8 +32,15 @@ def test_usage_errors_exit_2(argv, needle, capsys):
     assert needle.lower() in (captured.err + captured.out).lower()
 
 
-@pytest.mark.parametrize("table, needle", [("call_timout = 3", "call_timout"), ("memory_mb = 10", "memory_mb"),
-                                           ("mnist_threshold = 'high'", "mnist_threshold"), ("seed = [", "TOML")])
+@pytest.mark.parametrize(
+    "table, needle",
+    [
+        ("call_timout = 3", "call_timout"),
+        ("memory_mb = 10", "memory_mb"),
+        ("mnist_threshold = 'high'", "mnist_threshold"),
+        ("seed = [", "TOML"),
+    ],
+)
 def test_bad_config_exit_2(tmp_path, capsys, table, needle):
     cfg = tmp_path / "pyproject.toml"
     cfg.write_text(f"[tool.grader]\n{table}\n")
@@ -52,7 +59,11 @@ def test_a_notebook_without_a_topic_needs_one_on_the_command_line(tmp_path):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
     path = tmp_path / "work.ipynb"
     nbformat.write(nb, str(path))
-    proc = subprocess.run([sys.executable, "-m", "grader.cli", "run", "--submission", str(path), "-o",
-                           str(tmp_path / "r")], capture_output=True, text=True, cwd=REPO)
+    proc = subprocess.run(
+        [sys.executable, "-m", "grader.cli", "run", "--submission", str(path), "-o", str(tmp_path / "r")],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert proc.returncode == 2, proc.stderr
     assert "cannot tell which topic" in proc.stderr

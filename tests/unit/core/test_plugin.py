@@ -18,14 +18,21 @@ from grader import i18n
 from grader.core import runner
 from grader.core.catalog import quiet_pytest_env
 from grader.core.plugin import GraderPlugin, check_texts
-from grader.errors import NotAttempted, StudentRaised, StudentTimeout
+from grader.errors import NotAttempted
 from grader.status import Status, TopicStatus
 
 pytest_plugins = ["pytester"]
 
 # What a run of the grader passes to pytest, less the real checks folder.
-ARGS = ["-p", "no:cacheprovider", "--strict-markers", "--assert=plain", "--continue-on-collection-errors",
-        "-W", "error::pytest.PytestDeprecationWarning"]
+ARGS = [
+    "-p",
+    "no:cacheprovider",
+    "--strict-markers",
+    "--assert=plain",
+    "--continue-on-collection-errors",
+    "-W",
+    "error::pytest.PytestDeprecationWarning",
+]
 
 HEADER = """
 import numpy as np
@@ -72,8 +79,9 @@ class FakePlugin(GraderPlugin):
         return SimpleNamespace(name="fake-tf")
 
 
-def run_checks(pytester: pytest.Pytester, source: str | dict[str, str], plugin: FakePlugin | None = None,
-               lang: str = "en") -> tuple[FakePlugin, Any]:
+def run_checks(
+    pytester: pytest.Pytester, source: str | dict[str, str], plugin: FakePlugin | None = None, lang: str = "en"
+) -> tuple[FakePlugin, Any]:
     files = source if isinstance(source, dict) else {"test_activations": source}
     pytester.makepyfile(**{name: HEADER + textwrap.dedent(code) for name, code in files.items()})
     plugin = plugin or FakePlugin()
@@ -186,54 +194,69 @@ def test_points_hints_titles_and_ids(pytester):
 
 
 def test_a_check_without_about_or_points_is_a_usage_error(pytester):
-    _, rec = run_checks(pytester, """
+    _, rec = run_checks(
+        pytester,
+        """
         @pytest.mark.points(1)
         def test_no_about(student):
             pass
-    """)
+    """,
+    )
     assert rec.ret == pytest.ExitCode.USAGE_ERROR
 
 
 def test_a_marker_with_two_arguments_is_a_usage_error(pytester):
-    _, rec = run_checks(pytester, """
+    _, rec = run_checks(
+        pytester,
+        """
         @pytest.mark.about("softmax", "relu")
         @pytest.mark.points(1)
         def test_two(student):
             pass
-    """)
+    """,
+    )
     assert rec.ret == pytest.ExitCode.USAGE_ERROR
 
 
 def test_an_unregistered_marker_is_refused(pytester):
-    _, rec = run_checks(pytester, """
+    _, rec = run_checks(
+        pytester,
+        """
         @pytest.mark.about("softmax")
         @pytest.mark.points(1)
         @pytest.mark.pionts(2)
         def test_typo(student):
             pass
-    """)
+    """,
+    )
     assert rec.ret != pytest.ExitCode.OK and not rec.getreports("pytest_runtest_logreport")
 
 
 def test_hidden_is_recorded_for_redaction(pytester):
-    plugin, _ = run_checks(pytester, """
+    plugin, _ = run_checks(
+        pytester,
+        """
         @pytest.mark.about("softmax")
         @pytest.mark.points(1)
         @pytest.mark.hidden
         def test_secret(student):
             assert False, "secret input 42"
-    """)
+    """,
+    )
     (c,) = plugin.results.values()
     assert c.hidden and c.status == Status.FAILED and "secret input 42" in c.message
 
 
 def test_details_are_kept_when_the_check_passes(pytester):
-    plugin, _ = run_checks(pytester, """
+    plugin, _ = run_checks(
+        pytester,
+        """
         @pytest.mark.about("softmax")
         @pytest.mark.points(1)
         def test_with_details(student, check_details):
             check_details["summary"] = "accuracy 0.98"
-    """)
+    """,
+    )
     (c,) = plugin.results.values()
     assert c.passed and c.details == {"summary": "accuracy 0.98"}
 
@@ -261,14 +284,18 @@ def test_fixtures_give_the_runs_seed_settings_and_a_replayable_rng(pytester):
 
 
 def test_a_known_mistake_is_named_in_the_message_and_details(pytester):
-    plugin, _ = run_checks(pytester, """
+    plugin, _ = run_checks(
+        pytester,
+        """
         @pytest.mark.about("softmax")
         @pytest.mark.points(1)
         def test_large_inputs(student):
             x = np.array([[1000.0, 1000.0, 999.0]])
             e = np.exp(x - x.max())
             assert_allclose(student.call_pure("softmax", x), e / e.sum(), rtol=1e-5, atol=1e-7, name="softmax(x)")
-    """, FakePlugin({"softmax": _softmax_no_shift}))
+    """,
+        FakePlugin({"softmax": _softmax_no_shift}),
+    )
     (c,) = plugin.results.values()
     assert c.status == Status.FAILED and c.details["misconception"] == "softmax.no_max_shift"
     assert c.message.startswith("This looks like a known mistake: softmax without subtracting the maximum")
@@ -276,7 +303,9 @@ def test_a_known_mistake_is_named_in_the_message_and_details(pytester):
 
 
 def test_a_wrong_answer_that_is_no_known_mistake_is_not_named(pytester):
-    plugin, _ = run_checks(pytester, """
+    plugin, _ = run_checks(
+        pytester,
+        """
         @pytest.mark.about("softmax")
         @pytest.mark.points(1)
         def test_rows(student):
@@ -284,19 +313,25 @@ def test_a_wrong_answer_that_is_no_known_mistake_is_not_named(pytester):
             e = np.exp(x - x.max(axis=-1, keepdims=True))
             assert_allclose(student.call_pure("softmax", x), e / e.sum(axis=-1, keepdims=True), rtol=1e-5,
                             atol=1e-7, name="softmax(x)")
-    """, FakePlugin({"softmax": lambda x, axis=-1: 2 * _softmax(x, axis)}))
+    """,
+        FakePlugin({"softmax": lambda x, axis=-1: 2 * _softmax(x, axis)}),
+    )
     (c,) = plugin.results.values()
     assert c.status == Status.FAILED and "misconception" not in c.details and "known mistake" not in c.message
 
 
 def test_texts_are_kept_in_every_language(pytester):
-    plugin, _ = run_checks(pytester, """
+    plugin, _ = run_checks(
+        pytester,
+        """
         from grader.i18n import t
         @pytest.mark.about("softmax")
         @pytest.mark.points(1)
         def test_translated(student):
             raise CheckFailed(t("{name} should return an int, but returned {got}", name="f", got=1.5))
-    """, lang="zh")
+    """,
+        lang="zh",
+    )
     (c,) = plugin.results.values()
     assert c.message == "f 应返回 int，但返回了1.5"
     assert c.i18n["en"]["message"] == "f should return an int, but returned 1.5"
@@ -354,7 +389,9 @@ def test_a_run_whose_only_module_is_broken_still_gives_a_result(pytester):
 
 
 def test_a_failing_teardown_turns_its_check_into_an_internal_error(pytester):
-    plugin, _ = run_checks(pytester, """
+    plugin, _ = run_checks(
+        pytester,
+        """
         @pytest.fixture
         def leaves_a_mess():
             yield
@@ -369,7 +406,8 @@ def test_a_failing_teardown_turns_its_check_into_an_internal_error(pytester):
         @pytest.mark.points(1)
         def test_unaffected(student):
             pass
-    """)
+    """,
+    )
     r = results(plugin)
     broken = r["test_passes_then_breaks"]
     assert broken.status == Status.ERROR and broken.internal_error and broken.points == 0 and broken.max_points == 2
@@ -379,7 +417,9 @@ def test_a_failing_teardown_turns_its_check_into_an_internal_error(pytester):
 
 
 def test_a_module_fixture_teardown_error_lands_on_the_last_check_of_the_module(pytester):
-    plugin, _ = run_checks(pytester, """
+    plugin, _ = run_checks(
+        pytester,
+        """
         @pytest.fixture(scope="module")
         def shared():
             yield
@@ -394,7 +434,8 @@ def test_a_module_fixture_teardown_error_lands_on_the_last_check_of_the_module(p
         @pytest.mark.points(1)
         def test_last(shared):
             pass
-    """)
+    """,
+    )
     r = results(plugin)
     assert r["test_first"].passed and r["test_last"].internal_error
 

@@ -43,8 +43,9 @@ def test_localized_picks_every_text_in_the_target_language(graded_in, shown_in):
     shown = localized(r, shown_in)
     c, t = shown.topics[0].checks[0], shown.topics[0]
     assert shown.lang == shown_in
-    assert (c.title, c.message, c.hint) == tuple(r.topics[0].checks[0].i18n[shown_in][k]
-                                                 for k in ("title", "message", "hint"))
+    assert (c.title, c.message, c.hint) == tuple(
+        r.topics[0].checks[0].i18n[shown_in][k] for k in ("title", "message", "hint")
+    )
     assert t.title == r.topics[0].i18n[shown_in]["title"]
     # Everything but the texts is the same result.
     assert (c.status, c.points, c.details) == (r.topics[0].checks[0].status, 0.0, r.topics[0].checks[0].details)

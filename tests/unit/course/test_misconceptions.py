@@ -9,8 +9,8 @@ import importlib.util
 
 import pytest
 
-from grader.i18n import catalog
 from grader.course.misconceptions import _copy, detect, load_all
+from grader.i18n import catalog
 from tests.conftest import SOLUTIONS
 from tests.mutants import all_mutants
 
@@ -42,7 +42,9 @@ def test_variant_differs_from_the_reference_on_its_examples(m):
 @pytest.mark.parametrize("m", ALL, ids=[m.key for m in ALL])
 def test_mistake_and_fix_are_translated(m):
     zh = catalog("zh")
-    assert zh.get(m.name) and zh.get(m.fix), f"{m.key}: add zh translations (python -m grader.authoring.catalogue extract)"
+    assert zh.get(m.name) and zh.get(m.fix), (
+        f"{m.key}: add zh translations (python -m grader.authoring.catalogue extract)"
+    )
 
 
 def test_keys_are_unique_and_linked_to_mutants():
@@ -80,8 +82,7 @@ def _alternatives():
 ALTERNATIVES = list(_alternatives())
 
 
-@pytest.mark.parametrize("style,function,impl", ALTERNATIVES,
-                         ids=[f"{s}-{f}" for s, f, _ in ALTERNATIVES])
+@pytest.mark.parametrize("style,function,impl", ALTERNATIVES, ids=[f"{s}-{f}" for s, f, _ in ALTERNATIVES])
 def test_accepted_alternatives_match_no_variant_on_its_examples(style, function, impl):
     """A correct implementation in another accepted style (float32, PyTorch velocity, textbook
     epsilon, ...) is never taken for a mistake on the inputs each mistake is defined by."""

@@ -23,9 +23,12 @@ SECRETS = (f.SECRET_INPUT, "271828", f.HINT, "Respect the axis")
 
 
 def _hidden_result(lang: str = "en") -> RunResult:
-    return f.result(f.check("test_hidden_fail", hidden=True, lang=lang),
-                    f.check("test_hidden_pass", hidden=True, status="passed", lang=lang),
-                    f.check("test_visible", lang=lang), lang=lang)
+    return f.result(
+        f.check("test_hidden_fail", hidden=True, lang=lang),
+        f.check("test_hidden_pass", hidden=True, status="passed", lang=lang),
+        f.check("test_visible", lang=lang),
+        lang=lang,
+    )
 
 
 def _no_secret(text: str, where: str) -> None:

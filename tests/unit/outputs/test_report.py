@@ -34,7 +34,10 @@ def test_zh_report_has_chinese_headings(template):
 @pytest.mark.parametrize("graded_in", i18n.LANGS)
 def test_a_report_renders_in_either_language_from_the_same_results(template, graded_in):
     r = f.result(f.check(lang=graded_in), lang=graded_in)
-    en, zh = render(r, template, lang="en", audience="instructor"), render(r, template, lang="zh", audience="instructor")
+    en, zh = (
+        render(r, template, lang="en", audience="instructor"),
+        render(r, template, lang="zh", audience="instructor"),
+    )
     # The check's own message and hint follow the report's language, not the run's.
     assert "softmax(x): got 1.5, expected 271828" in en and not HAN.search(en)
     assert "softmax(x)：得到 1.5，期望 271828" in zh
@@ -52,8 +55,15 @@ def test_a_diff_table_with_missing_fields_still_renders(template, kind):
 
 
 def test_diff_table_fills_missing_fields_and_ignores_other_details():
-    assert diff_table({"kind": "scalar", "got": 1}) == {"kind": "scalar", "got": 1, "expected": "—", "abs_err": "—",
-                                                        "atol": "—", "rtol": "—", "inputs": "—"}
+    assert diff_table({"kind": "scalar", "got": 1}) == {
+        "kind": "scalar",
+        "got": 1,
+        "expected": "—",
+        "abs_err": "—",
+        "atol": "—",
+        "rtol": "—",
+        "inputs": "—",
+    }
     assert diff_table({"kind": "type"}) is None and diff_table(None) is None and diff_table("x") is None
 
 

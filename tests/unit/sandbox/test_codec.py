@@ -31,8 +31,28 @@ def message(header, buffers=()) -> bytes:
 # ----------------------------------------------------------------------------- plain data
 
 
-@pytest.mark.parametrize("value", [None, True, False, "", "héllo 你好", 0, -7, 2**200, 0.1, -0.0, 1e308, 5e-324,
-                                   [], (), {}, [1, [2, (3.5, "x")]], {"a": 1, 2: [None], (1, "t"): {"n": 0.5}}])
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        True,
+        False,
+        "",
+        "héllo 你好",
+        0,
+        -7,
+        2**200,
+        0.1,
+        -0.0,
+        1e308,
+        5e-324,
+        [],
+        (),
+        {},
+        [1, [2, (3.5, "x")]],
+        {"a": 1, 2: [None], (1, "t"): {"n": 0.5}},
+    ],
+)
 def test_plain_values_round_trip_exactly(value):
     back = trip(value)
     assert back == value and type(back) is type(value)
@@ -50,8 +70,26 @@ def test_floats_are_bit_exact():
     assert [v.hex() for v in trip(values)] == [v.hex() for v in values]
 
 
-@pytest.mark.parametrize("dtype", ["bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64",
-                                   "uint64", "float16", "float32", "float64", ">f8", ">i4", "longdouble"])
+@pytest.mark.parametrize(
+    "dtype",
+    [
+        "bool",
+        "int8",
+        "uint8",
+        "int16",
+        "uint16",
+        "int32",
+        "uint32",
+        "int64",
+        "uint64",
+        "float16",
+        "float32",
+        "float64",
+        ">f8",
+        ">i4",
+        "longdouble",
+    ],
+)
 def test_arrays_of_every_real_dtype_round_trip(dtype):
     arr = (np.arange(24) % 7 - 2).astype(dtype).reshape(2, 3, 4)
     back = trip(arr)
@@ -59,18 +97,37 @@ def test_arrays_of_every_real_dtype_round_trip(dtype):
     assert np.array_equal(back, arr) and back.flags.writeable and back.flags.owndata
 
 
-@pytest.mark.parametrize("arr", [np.float32(np.nan) * np.ones((2, 2), np.float32), np.array([np.inf, -np.inf, 0.0]),
-                                 np.array(3.5), np.zeros((0, 3)), np.zeros((4, 0, 2), np.int8),
-                                 np.arange(12.0).reshape(3, 4).T, np.arange(20.0)[::3]], ids=[
-    "nan", "inf", "0-d", "empty", "empty-3d", "transposed", "strided"])
+@pytest.mark.parametrize(
+    "arr",
+    [
+        np.float32(np.nan) * np.ones((2, 2), np.float32),
+        np.array([np.inf, -np.inf, 0.0]),
+        np.array(3.5),
+        np.zeros((0, 3)),
+        np.zeros((4, 0, 2), np.int8),
+        np.arange(12.0).reshape(3, 4).T,
+        np.arange(20.0)[::3],
+    ],
+    ids=["nan", "inf", "0-d", "empty", "empty-3d", "transposed", "strided"],
+)
 def test_odd_shapes_nan_and_non_contiguous_arrays_round_trip(arr):
     back = trip(arr)
     assert back.shape == arr.shape and back.dtype == arr.dtype
     assert np.array_equal(back, arr, equal_nan=True)
 
 
-@pytest.mark.parametrize("scalar", [np.float32(1.5), np.float64(-0.0), np.int64(-3), np.uint8(255), np.bool_(True),
-                                    np.float16(np.inf), np.float32(np.nan)])
+@pytest.mark.parametrize(
+    "scalar",
+    [
+        np.float32(1.5),
+        np.float64(-0.0),
+        np.int64(-3),
+        np.uint8(255),
+        np.bool_(True),
+        np.float16(np.inf),
+        np.float32(np.nan),
+    ],
+)
 def test_numpy_scalars_stay_numpy_scalars(scalar):
     back = trip(scalar)
     assert type(back) is type(scalar) and back.dtype == scalar.dtype
@@ -85,10 +142,19 @@ def test_a_large_array_round_trips():
 # ----------------------------------------------------------------------------- what is not plain data
 
 
-@pytest.mark.parametrize("arr", [np.array([1 + 2j]), np.array(["a"]), np.array([object()], dtype=object),
-                                 np.zeros(2, dtype=[("a", "f8"), ("b", "i4")]), np.array(["2020-01-01"], "M8[D]"),
-                                 np.array([1], "m8[s]"), np.zeros(2, "V8")],
-                         ids=["complex", "str", "object", "structured", "datetime", "timedelta", "void"])
+@pytest.mark.parametrize(
+    "arr",
+    [
+        np.array([1 + 2j]),
+        np.array(["a"]),
+        np.array([object()], dtype=object),
+        np.zeros(2, dtype=[("a", "f8"), ("b", "i4")]),
+        np.array(["2020-01-01"], "M8[D]"),
+        np.array([1], "m8[s]"),
+        np.zeros(2, "V8"),
+    ],
+    ids=["complex", "str", "object", "structured", "datetime", "timedelta", "void"],
+)
 def test_arrays_that_are_not_real_numbers_arrive_opaque(arr):
     back = trip(arr)
     assert isinstance(back, Opaque) and back.type_name == "numpy.ndarray"
@@ -114,8 +180,22 @@ class LyingDict(dict):
     pass
 
 
-@pytest.mark.parametrize("value", [LyingFloat(1.0), LyingList([1]), LyingDict(a=1), object(), {1, 2}, b"bytes",
-                                   range(3), 1 + 2j, Ellipsis, print, type])
+@pytest.mark.parametrize(
+    "value",
+    [
+        LyingFloat(1.0),
+        LyingList([1]),
+        LyingDict(a=1),
+        object(),
+        {1, 2},
+        b"bytes",
+        range(3),
+        1 + 2j,
+        Ellipsis,
+        print,
+        type,
+    ],
+)
 def test_anything_but_exact_builtins_arrives_as_an_opaque_placeholder(value):
     back = trip(value)
     assert isinstance(back, Opaque), back
@@ -189,7 +269,9 @@ def test_hostile_type_names_and_repr_results_cannot_break_the_encoder():
 
 
 def test_a_tensor_like_object_is_named_and_keeps_its_shape():
-    Tensor = type("EagerTensor", (), {"shape": (2, None, 3), "dtype": "float32", "__repr__": lambda s: "tf.Tensor(...)"})
+    Tensor = type(
+        "EagerTensor", (), {"shape": (2, None, 3), "dtype": "float32", "__repr__": lambda s: "tf.Tensor(...)"}
+    )
     Tensor.__module__ = "tensorflow.python.framework.ops"
     back = trip(Tensor())
     assert back.is_tf_tensor and back.shape == (2, -1, 3) and back.dtype == "float32"
@@ -303,8 +385,9 @@ def test_a_header_nested_deeper_than_the_encoder_makes_is_refused():
 
 
 def test_a_hand_made_opaque_is_bounded_and_inert():
-    back = decode(message({"__opaque__": "x" * 1000, "summary": ["not", "a", "string"] * 200, "shape": ["a"],
-                           "dtype": {"k": 1}}))
+    back = decode(
+        message({"__opaque__": "x" * 1000, "summary": ["not", "a", "string"] * 200, "shape": ["a"], "dtype": {"k": 1}})
+    )
     assert isinstance(back, Opaque) and len(back.type_name) == 200 and len(back.summary) <= 300
     assert back.shape is None and isinstance(back.dtype, str)
 
