@@ -14,6 +14,9 @@ from grader.i18n import catalog
 from tests.conftest import SOLUTIONS
 from tests.mutants import all_mutants
 
+# The variants are wrong on purpose: overflow and invalid-value warnings are their point.
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
 REGISTRY = load_all()
 ALL = [m for ms in REGISTRY.values() for m in ms]
 
