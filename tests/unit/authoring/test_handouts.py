@@ -6,6 +6,7 @@ Generating all of them takes about a second; executing them in kernels is tests/
 from __future__ import annotations
 
 import re
+import shutil
 
 import nbformat
 import pytest
@@ -79,3 +80,14 @@ def test_code_cells_come_from_the_grader_sources(handouts, topic):
             if len(_body_lines(body)) > 1 or len(body.strip()) > 40:
                 assert not _contains_body(stud, body), f"student {topic}.{lang} contains reference code:\n{body}"
         assert "NotImplementedError" in stud
+
+
+def test_a_topic_without_experiments_still_gets_a_handout(tmp_path, monkeypatch):
+    """A new topic needs prose and code; plots are optional (no experiments file, no experiment cells)."""
+    (tmp_path / "handouts").mkdir()
+    for name in ("schedules.en.md.j2", "_common.en.md.j2"):
+        shutil.copy(ho.handouts_dir() / name, tmp_path / "handouts" / name)
+    monkeypatch.setattr(ho, "handouts_dir", lambda: tmp_path / "handouts")
+    nb = ho.build_notebook("schedules", "en", "student", (EXERCISES / "schedules.py").read_text())
+    nbformat.validate(nb)
+    assert not any("plt." in c.source for c in nb.cells if c.cell_type == "code")
