@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from _pytest.pathlib import fnmatch_ex
 
 from grader.core.catalog import (
+    CHECKS_DIR,
     api_names,
     available_topics,
     collect,
@@ -53,3 +55,12 @@ def test_api_names_follow_the_check_order_without_duplicates():
 def test_a_grading_session_keeps_a_broken_check_module_to_its_topic():
     args = pytest_args(["activations"])
     assert "--continue-on-collection-errors" in args and "--assert=plain" in args and "no:terminal" in args
+
+
+def test_this_suite_never_rewrites_the_grader_checks(request):
+    """pytest rewrites the asserts of every module python_files matches, even one a grading run
+    imports in this process; a rewritten check loses its message ("wrong answer")."""
+    patterns = request.config.getini("python_files")
+    checks = sorted(CHECKS_DIR.glob("test_*.py"))
+    assert checks and not [(c.name, p) for c in checks for p in patterns if fnmatch_ex(p, c)]
+    assert any(fnmatch_ex(p, request.path) for p in patterns)  # while this suite's own tests are collected
