@@ -95,7 +95,7 @@ def _param_sets(fn):
                 v = (v,)
             elif len(names) == 1:
                 v = tuple(v) if not isinstance(v, tuple) else v
-            rows.append(dict(zip(names, v)))
+            rows.append(dict(zip(names, v, strict=True)))
         sets = [{**a, **b} for a, b in itertools.product(sets, rows)]
     return sets
 

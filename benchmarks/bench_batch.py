@@ -17,6 +17,7 @@ after. Prints medians, the ratio A/B (target <= 0.25), and checks that the verdi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -49,10 +50,8 @@ def make_class(dest: Path, topics: list[str], n: int, seed: int = 0) -> list[str
             mutants = list(catalogue.get(topic, []))
             if i % 3 and mutants:
                 for m in rnd.sample(mutants, k=min(len(mutants), 1 + (i % 2))):
-                    try:
+                    with contextlib.suppress(AssertionError):  # two mutants touching the same text: keep the first
                         src = m.apply(src)
-                    except AssertionError:  # two mutants touching the same text: keep the first
-                        pass
             (folder / f"{topic}.py").write_text(src, encoding="utf-8")
         names.append(name)
     return names
@@ -73,7 +72,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--students", type=int, default=20)
     ap.add_argument("--topics", nargs="*", default=["activations"])
-    ap.add_argument("--jobs", type=int, default=None, help="batch processes (default: grader's default, the core count)")
+    ap.add_argument("--jobs", type=int, default=None,
+                    help="batch processes (default: grader's default, the core count)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", action="store_true", help="keep the temporary folders")
     args = ap.parse_args()
@@ -131,7 +131,8 @@ def main() -> int:
     print(f"median in-batch grading time of one student      : {statistics.median(per_student):.2f} s")
     print(f"ratio batch per student / single run             : {per_batch / med_single:.3f}  (target <= 0.25)")
     print(f"reference cache (all batch processes)            : {manifest.get('reference_cache')}")
-    print(f"verdicts identical to `grader run`               : {'yes' if not mismatches else 'NO: ' + ', '.join(mismatches)}")
+    same = "yes" if not mismatches else "NO: " + ", ".join(mismatches)
+    print(f"verdicts identical to `grader run`               : {same}")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return 0 if not mismatches else 1

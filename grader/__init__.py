@@ -1,3 +1,4 @@
 """tfgrader: auto-graded TensorFlow/Keras exercises checked live against the installed TF."""
 
-__version__ = "0.1.0"
+# The one definition of the version (setuptools reads it; results.json records it). CHANGELOG.md.
+__version__ = "0.2.0.dev0"

@@ -11,16 +11,17 @@ from typing import Any
 
 import numpy as np
 
-from grader.sandbox.codec import Opaque
 from grader.errors import CheckFailed
 from grader.i18n import t
+from grader.sandbox.codec import Opaque
 
 
 def describe_value(v: Any) -> str:
     if isinstance(v, Opaque):
         if v.is_tf_tensor:
-            return t("a TensorFlow tensor (shape {shape}); convert it with .numpy() or compute with NumPy",
-                     shape=v.shape)
+            return t(
+                "a TensorFlow tensor (shape {shape}); convert it with .numpy() or compute with NumPy", shape=v.shape
+            )
         return t("an object of type {type}", type=v.type_name)
     if isinstance(v, np.ndarray):
         return t("an array of shape {shape} and dtype {dtype}", shape=v.shape, dtype=v.dtype)
@@ -43,18 +44,30 @@ def as_array(got: Any, *, name: str, shape: tuple[int, ...] | None = None) -> np
     """Require a real-valued NumPy array (optionally of ``shape``); return it as float64."""
     if not isinstance(got, np.ndarray):
         raise CheckFailed(
-            (t("{name} should return a NumPy array of shape {shape}, but returned {got}", name=name,
-               shape=tuple(shape), got=describe_value(got)) if shape is not None else
-             t("{name} should return a NumPy array, but returned {got}", name=name, got=describe_value(got))),
+            (
+                t(
+                    "{name} should return a NumPy array of shape {shape}, but returned {got}",
+                    name=name,
+                    shape=tuple(shape),
+                    got=describe_value(got),
+                )
+                if shape is not None
+                else t("{name} should return a NumPy array, but returned {got}", name=name, got=describe_value(got))
+            ),
             {"kind": "type", "got": describe_value(got)},
         )
     if got.dtype.kind not in "biuf":
-        raise CheckFailed(t("{name} returned an array of dtype {dtype}; expected real numbers", name=name,
-                            dtype=got.dtype))
+        raise CheckFailed(
+            t("{name} returned an array of dtype {dtype}; expected real numbers", name=name, dtype=got.dtype)
+        )
     if shape is not None and tuple(got.shape) != tuple(shape):
         raise CheckFailed(
-            t("{name} returned shape {got}, expected {expected}", name=name, got=tuple(got.shape),
-              expected=tuple(shape)),
+            t(
+                "{name} returned shape {got}, expected {expected}",
+                name=name,
+                got=tuple(got.shape),
+                expected=tuple(shape),
+            ),
             {"kind": "shape", "got_shape": list(got.shape), "expected_shape": list(shape)},
         )
     return got.astype(np.float64)
@@ -62,15 +75,18 @@ def as_array(got: Any, *, name: str, shape: tuple[int, ...] | None = None) -> np
 
 def as_float(got: Any, *, name: str) -> float:
     """Require a Python/NumPy real scalar (or a 0-d/size-1 array); return a float."""
-    if isinstance(got, bool) or isinstance(got, np.bool_):
+    if isinstance(got, (bool, np.bool_)):
         raise CheckFailed(t("{name} should return a number, but returned a bool ({got})", name=name, got=got))
     if isinstance(got, (int, float, np.integer, np.floating)):
         return float(got)
     if isinstance(got, np.ndarray) and got.size == 1 and got.ndim <= 1 and got.dtype.kind in "iuf":
         return float(got.reshape(()))
     raise CheckFailed(
-        t("{name} should return a single number (a Python float), but returned {got}", name=name,
-          got=describe_value(got)),
+        t(
+            "{name} should return a single number (a Python float), but returned {got}",
+            name=name,
+            got=describe_value(got),
+        ),
         {"kind": "type", "got": describe_value(got)},
     )
 
@@ -85,13 +101,22 @@ def as_int(got: Any, *, name: str) -> int:
 
 def as_tuple(got: Any, n: int, *, name: str) -> tuple:
     if not isinstance(got, (tuple, list)) or len(got) != n:
-        raise CheckFailed(t("{name} should return a tuple of {n} values, but returned {got}", name=name, n=n,
-                            got=describe_value(got)))
+        raise CheckFailed(
+            t("{name} should return a tuple of {n} values, but returned {got}", name=name, n=n, got=describe_value(got))
+        )
     return tuple(got)
 
 
-def assert_allclose(got: Any, want: np.ndarray, *, rtol: float, atol: float, name: str,
-                    inputs: str = "", curve_x: np.ndarray | None = None) -> None:
+def assert_allclose(
+    got: Any,
+    want: np.ndarray,
+    *,
+    rtol: float,
+    atol: float,
+    name: str,
+    inputs: str = "",
+    curve_x: np.ndarray | None = None,
+) -> None:
     """Elementwise |got - want| <= atol + rtol*|want|, NaN/Inf positions must agree.
 
     With ``curve_x`` (1-D inputs), a failure carries both curves for the HTML report's plot.
@@ -101,7 +126,9 @@ def assert_allclose(got: Any, want: np.ndarray, *, rtol: float, atol: float, nam
     nan_g, nan_w = ~np.isfinite(arr), ~np.isfinite(want)
     with np.errstate(invalid="ignore", over="ignore"):
         err = np.abs(arr - want)
-        ok = (err <= atol + rtol * np.abs(want)) | (arr == want)  # == covers matching infs
+        close = err <= atol + rtol * np.abs(want)
+    # Where TF gives inf the tolerance is inf too: only the same inf agrees (and NaN only with NaN).
+    ok = np.where(np.isfinite(want), close, arr == want) | (np.isnan(arr) & np.isnan(want))
     ok &= nan_g == nan_w
     if ok.all():
         return
@@ -141,14 +168,24 @@ def assert_allclose(got: Any, want: np.ndarray, *, rtol: float, atol: float, nam
     msg = t(
         "{name}: {n_bad} of {n} values differ from TensorFlow; first at {where}: got {got}, expected "
         "{expected} (max abs error {max_abs}, tolerance {atol} + {rtol}*|expected|)",
-        name=name, n_bad=int(bad.sum()), n=arr.size, where=where or "[]", got=_fmt(gv), expected=_fmt(wv),
-        max_abs=format(max_abs, ".3g"), atol=format(atol, "g"), rtol=format(rtol, "g"),
+        name=name,
+        n_bad=int(bad.sum()),
+        n=arr.size,
+        where=where or "[]",
+        got=_fmt(gv),
+        expected=_fmt(wv),
+        max_abs=format(max_abs, ".3g"),
+        atol=format(atol, "g"),
+        rtol=format(rtol, "g"),
     )
     if nan_g.any() and not nan_w.any():
         where_nan = [int(i) for i in np.argwhere(nan_g)[0]] if arr.ndim else []
         details["nan_first_index"] = where_nan
-        msg += t("; your result has {n} NaN/Inf values, the first at {where} (overflow?)",
-                 n=int(nan_g.sum()), where=where_nan)
+        msg += t(
+            "; your result has {n} NaN/Inf values, the first at {where} (overflow?)",
+            n=int(nan_g.sum()),
+            where=where_nan,
+        )
     if inputs:
         msg += t("; input: {inputs}", inputs=inputs)
     raise CheckFailed(msg, details)
@@ -158,14 +195,27 @@ def assert_close(got: Any, want: float, *, rtol: float, atol: float, name: str, 
     """Scalar version of :func:`assert_allclose`."""
     g = as_float(got, name=name)
     w = float(want)
-    if np.isfinite(g) and abs(g - w) <= atol + rtol * abs(w):
+    # Only finite values have a tolerance (rtol * inf would accept anything); inf must match exactly.
+    if np.isfinite(g) and np.isfinite(w) and abs(g - w) <= atol + rtol * abs(w):
         return
     if g == w:
         return
-    details = {"kind": "scalar", "got": g, "expected": w, "abs_err": abs(g - w), "rtol": rtol,
-               "atol": atol, "inputs": inputs}
-    msg = t("{name}: got {got}, expected {expected} (difference {diff})", name=name, got=_fmt(g),
-            expected=_fmt(w), diff=format(abs(g - w), ".3g"))
+    details = {
+        "kind": "scalar",
+        "got": g,
+        "expected": w,
+        "abs_err": abs(g - w),
+        "rtol": rtol,
+        "atol": atol,
+        "inputs": inputs,
+    }
+    msg = t(
+        "{name}: got {got}, expected {expected} (difference {diff})",
+        name=name,
+        got=_fmt(g),
+        expected=_fmt(w),
+        diff=format(abs(g - w), ".3g"),
+    )
     if inputs:
         msg += t("; input: {inputs}", inputs=inputs)
     raise CheckFailed(msg, details)

@@ -167,6 +167,8 @@ def _validated(key: str, value: Any, where: str) -> Any:
             raise ValueError
         if kind in (int, float) and isinstance(value, (str, bool)):
             raise ValueError  # "20" or true in a TOML file is a mistake, not a number
+        if kind is str and not isinstance(value, (str, Path)):
+            raise ValueError  # mnist = 3 is a mistake, not the path "3"
         converted = kind(value)
     except (TypeError, ValueError):
         raise UsageError(f"{where} should be a {kind.__name__}, got {value!r}",

@@ -23,9 +23,10 @@ import locale
 import os
 import re
 import string
-from functools import lru_cache
+from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 LANGS = ("en", "zh")
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -71,7 +72,7 @@ def current() -> str:
     return _current.get()
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(lang: str) -> dict[str, str]:
     """msgid -> msgstr for ``lang`` (empty for English)."""
     if lang == "en":
@@ -83,7 +84,11 @@ def catalog(lang: str) -> dict[str, str]:
         return {}
     with open(path, "rb") as fh:
         cat = read_po(fh)
-    return {m.id: m.string for m in cat if m.id and isinstance(m.id, str) and m.string and not m.fuzzy}
+    return {
+        m.id: m.string
+        for m in cat
+        if m.id and isinstance(m.id, str) and isinstance(m.string, str) and m.string and not m.fuzzy
+    }
 
 
 def gettext(msgid: str, lang: str | None = None) -> str:

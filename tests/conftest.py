@@ -1,7 +1,20 @@
-"""Shared helpers for the project's own tests."""
+"""Shared helpers for the project's own tests, and the two tiers.
+
+Tiers, decided by where a test lives (nothing to remember when writing one):
+
+* ``tests/unit/`` mirrors the package (``tests/unit/<subpackage>/test_<module>.py``) and holds
+  the tests that need no full grading run, no training, no notebook kernel and no browser:
+  the fast tier, ``python -m pytest -m "not slow"``.
+* Every other test (``tests/test_*.py``: behaviour suites that grade whole submissions) is
+  marked ``slow`` here at collection.
+
+Other test modules import the helpers below as ``tests.conftest`` (``tests`` is a package, so
+pytest imports this file under that one name too).
+"""
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -12,10 +25,30 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 REPO = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPO / "solutions"
 EXERCISES = REPO / "exercises"
-SHARED = REPO.parent / "shared"
+# The course's shared folder (the exercise spec, real MNIST) sits beside the checkout; a git
+# worktree nested deeper finds it further up.
+SHARED = next((d / "shared" for d in REPO.parents if (d / "shared").is_dir()), REPO.parent / "shared")
 MNIST_NPZ = SHARED / "data" / "mnist.npz"
 # Tests never download: the real MNIST beside the checkout (CI sets the same).
 os.environ.setdefault("GRADER_MNIST", str(MNIST_NPZ))
+
+UNIT = Path(__file__).resolve().parent / "unit"
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # Collection imports TensorFlow (the accepted alternatives do), which leaves ~a million
+    # long-lived objects; freezing them keeps every later full garbage collection from walking
+    # them again (one module fixture went from 3 s to 25 s without it).
+    gc.collect()
+    gc.freeze()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Everything outside tests/unit/ is slow (the marker is registered in pyproject.toml)."""
+    slow = pytest.mark.slow
+    for item in items:
+        if UNIT not in Path(item.path).resolve().parents:
+            item.add_marker(slow)
 
 
 def grade_dir(path: Path, topics: tuple[str, ...], seed: int = 20261127, **settings):

@@ -35,7 +35,6 @@ def test_syntax_error_names_file_and_line(tmp_path):
 
 
 def test_error_in_one_topic_does_not_stop_the_others(tmp_path):
-    good, bad = tmp_path / "good", tmp_path / "bad"
     (tmp_path / "activations.py").write_text("import numpy as np\nraise RuntimeError('boom at import')\n")
     result = grade_dir(tmp_path, ())
     t = _topic(result, "activations")

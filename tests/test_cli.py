@@ -25,11 +25,11 @@ def test_solutions_get_full_marks_and_all_reports(tmp_path, capsys):
     out = tmp_path / "rep"
     assert main(["run", "activations", "--submission", str(SOLUTIONS), "--out", str(out), "--seed", "7"]) == 0
     data = _results(out)
-    assert REQUIRED_KEYS <= set(data)
+    assert set(data) >= REQUIRED_KEYS
     assert data["score"] == data["max_score"] > 0 and data["seed"] == 7
     (topic,) = data["topics"]
-    assert TOPIC_KEYS <= set(topic)
-    assert all(CHECK_KEYS <= set(c) and c["status"] == "passed" for c in topic["checks"])
+    assert set(topic) >= TOPIC_KEYS
+    assert all(set(c) >= CHECK_KEYS and c["status"] == "passed" for c in topic["checks"])
     html = (out / "report.html").read_text()
     assert "<!DOCTYPE html>" in html and data["tensorflow_version"] in html
     assert "Total:" in capsys.readouterr().out
@@ -42,70 +42,6 @@ def test_stubs_are_not_attempted_exit_1(tmp_path):
     (topic,) = _results(out)["topics"]
     assert topic["score"] == 0 and topic["checks"]
     assert {c["status"] for c in topic["checks"]} == {"not_attempted"}
-
-
-@pytest.mark.parametrize(
-    "argv, needle",
-    [
-        (["run", "--submission", "/nonexistent/folder"], "does not exist"),
-        (["run", "no_such_topic", "--submission", "."], "unknown topic"),
-        (["run", "--audience", "teacher"], "--audience"),
-        (["run", "--seed", "abc"], "seed"),
-        (["frobnicate"], "No such command"),
-    ],
-)
-def test_usage_errors_exit_2(argv, needle, capsys):
-    assert main(argv) == 2
-    captured = capsys.readouterr()
-    assert needle.lower() in (captured.err + captured.out).lower()
-
-
-def test_bad_config_exit_2(tmp_path, capsys):
-    cfg = tmp_path / "pyproject.toml"
-    cfg.write_text("[tool.grader]\ncall_timout = 3\n")
-    assert main(["run", "--config", str(cfg), "--submission", str(SOLUTIONS)]) == 2
-    assert "call_timout" in capsys.readouterr().err
-
-
-def test_config_file_sets_limits(tmp_path):
-    from grader.config import build_settings, load_pyproject
-
-    cfg = tmp_path / "pyproject.toml"
-    cfg.write_text("[tool.grader]\ncall_timeout = 3\nmnist_threshold = 0.95\n")
-    s = build_settings(load_pyproject(cfg), call_timeout=None, seed=5)
-    assert s.limits.call_timeout == 3.0 and s.mnist_threshold == 0.95 and s.seed == 5
-    assert build_settings(load_pyproject(cfg), call_timeout=9.0).limits.call_timeout == 9.0
-
-
-def test_list_shows_titles_and_points_grouped_by_function(capsys):
-    from grader.core.catalog import collect
-
-    assert main(["list", "activations"]) == 0
-    text = capsys.readouterr().out
-    flat = " ".join(text.split())
-    checks = collect(["activations"])
-    softmax = [m for _, m in checks if m.function == "softmax"]
-    assert "Activation functions (activations" in flat and "38 points" in flat
-    # the function's heading with its points, then the titles reports use (not test ids)
-    assert f"softmax {sum(m.points for m in softmax):g} points" in flat
-    for meta in softmax:
-        assert f"{meta.points:g} {meta.title}" in flat, meta.title
-    assert "test_softmax_matches_tf_on_large_inputs" not in text
-    assert flat.index("sigmoid") < flat.index("softmax")  # course order, one group per function
-
-
-def test_list_in_chinese_and_with_ids(capsys):
-    assert main(["list", "schedules", "--lang", "zh", "--ids"]) == 0
-    text = capsys.readouterr().out
-    assert "学习率退火" in text and "分" in text
-    assert "schedules::test_" in text
-
-
-def test_stubs_command_reports_up_to_date(tmp_path, capsys):
-    assert main(["stubs", "--check", "--solutions", str(SOLUTIONS), "--exercises", str(EXERCISES)]) == 0
-    sub = tmp_path / "ex"
-    assert main(["stubs", "--solutions", str(SOLUTIONS), "--exercises", str(sub)]) == 0
-    assert (sub / "activations.py").read_text() == (EXERCISES / "activations.py").read_text()
 
 
 def test_installed_console_script_runs(tmp_path):

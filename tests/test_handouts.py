@@ -22,12 +22,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import EXERCISES, MNIST_NPZ, REPO, SOLUTIONS, grade_dir
 from grader.authoring import handouts as ho
-from grader.core.catalog import api_names, points_by_function
-from grader.intake.ipynb import cells_to_module
-from grader.core.catalog import available_topics
-from grader.errors import UsageError
+from grader.core.catalog import api_names, available_topics, points_by_function
+from tests.conftest import EXERCISES, MNIST_NPZ, REPO, SOLUTIONS, grade_dir
+from tests.unit.authoring.test_handouts import _code, _contains_body, _solution_bodies
 
 TOPICS = [t for t in available_topics() if (SOLUTIONS / f"{t}.py").exists() and (EXERCISES / f"{t}.py").exists()]
 MNIST_BUDGET = {"mnist_epochs": 1, "mnist_threshold": 0.9}
@@ -59,152 +57,7 @@ def handouts(tmp_path_factory):
     return out
 
 
-# ------------------------------------------------------------------------------ structure
-
-
-def _code(nb):
-    return [c.source for c in nb.cells if c.cell_type == "code"]
-
-
-@pytest.mark.parametrize("topic", TOPICS)
-def test_every_handout_is_valid_and_complete(handouts, topic):
-    names = api_names(topic)
-    for lang in ho.LANGS:
-        for edition in ho.EDITIONS:
-            path = handouts / ho.notebook_name(topic, lang, edition)
-            nb = nbformat.read(str(path), as_version=4)
-            nbformat.validate(nb)
-            assert nb.nbformat == 4
-            assert nb.metadata["grader"]["topic"] == topic
-            assert nb.metadata["grader"]["edition"] == edition
-            code = "\n".join(_code(nb))
-            for name in names:  # every graded function/class has its own cell
-                assert re.search(rf"^(def|class) {name}\b", code, re.M), f"{path.name}: no cell defines {name}"
-            assert f'self_check("{topic}", globals(), lang="{lang}")' in code
-            text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-            assert len(text) > 1500, f"{path.name}: the explanations look too short"
-            if lang == "zh":
-                han = len(re.findall(r"[\u4e00-\u9fff]", text))
-                assert han > 500, f"{path.name}: expected Chinese prose, found {han} CJK characters"
-
-
-def _solution_bodies(topic: str) -> list[str]:
-    text = (SOLUTIONS / f"{topic}.py").read_text(encoding="utf-8")
-    bodies = re.findall(r"^[ \t]*# BEGIN SOLUTION[ \t]*\n(.*?)^[ \t]*# END SOLUTION", text, re.S | re.M)
-    return [b for b in bodies if b.strip()]
-
-
-def _body_lines(body: str) -> list[str]:
-    return [line.strip() for line in body.splitlines() if line.strip()]
-
-
-def _contains_body(text: str, body: str) -> bool:
-    """Whether the body's lines occur in ``text`` consecutively (indentation ignored)."""
-    want = _body_lines(body)
-    have = [line.strip() for line in text.splitlines() if line.strip()]
-    n = len(want)
-    return any(have[i:i + n] == want for i in range(len(have) - n + 1))
-
-
-@pytest.mark.parametrize("topic", TOPICS)
-def test_code_cells_come_from_the_grader_sources(handouts, topic):
-    """Instructor cells hold the reference code, student cells the stubs (no reference bodies)."""
-    for lang in ho.LANGS:
-        inst = "\n".join(_code(nbformat.read(str(handouts / ho.notebook_name(topic, lang, "instructor")), 4)))
-        stud = "\n".join(_code(nbformat.read(str(handouts / ho.notebook_name(topic, lang, "student")), 4)))
-        for body in _solution_bodies(topic):
-            assert _contains_body(inst, body), f"instructor {topic}.{lang} lacks a reference body"
-            if len(_body_lines(body)) > 1 or len(body.strip()) > 40:
-                assert not _contains_body(stud, body), f"student {topic}.{lang} contains reference code:\n{body}"
-        assert "NotImplementedError" in stud
-
-
-# ------------------------------------------------------------------------------ the code in Chinese
-
-_HAN = re.compile(r"[\u4e00-\u9fff]")
-
-
-def _without_docstrings(source: str) -> str:
-    import ast
-
-    tree = ast.parse(source)
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.body and isinstance(node.body[0], ast.Expr) \
-                and isinstance(getattr(node.body[0], "value", None), ast.Constant):
-            node.body[0].value.value = ""
-    return ast.dump(tree)
-
-
-@pytest.mark.parametrize("topic", TOPICS)
-def test_zh_handouts_explain_the_code_in_chinese(handouts, topic):
-    import ast
-
-    for edition in ho.EDITIONS:
-        zh = _code(nbformat.read(str(handouts / ho.notebook_name(topic, "zh", edition)), 4))
-        en = _code(nbformat.read(str(handouts / ho.notebook_name(topic, "en", edition)), 4))
-        assert len(zh) == len(en)
-        for zh_cell, en_cell in zip(zh, en):
-            tree = ast.parse(en_cell.replace("%matplotlib inline", ""))
-            if tree.body and all(isinstance(n, (ast.FunctionDef, ast.ClassDef)) for n in tree.body):
-                # the module's functions: translated docstrings and comments, the very same code
-                assert _without_docstrings(zh_cell) == _without_docstrings(en_cell), "a translation changed the code"
-        assert not any(_HAN.search(c) for c in en), f"{topic}: Chinese in the English handout's code"
-        for cell in zh:
-            tree = ast.parse(cell.replace("%matplotlib inline", ""))
-            for node in ast.walk(tree):
-                if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_") \
-                        and ast.get_docstring(node):
-                    doc = ast.get_docstring(node)
-                    assert len(_HAN.findall(doc)) >= 10, f"{topic}.{node.name}: docstring not in Chinese"
-                    if isinstance(node, ast.FunctionDef):  # every argument is still explained
-                        args = [a.arg for a in node.args.args if a.arg not in ("self", "cls")]
-                        if len(doc.splitlines()) > 2:
-                            missing = [a for a in args if a not in doc]
-                            assert not missing, f"{topic}.{node.name}: the zh docstring omits {missing}"
-        stubs = "\n".join(zh)
-        if edition == "student":
-            assert "# TODO：在这里写你的代码。" in stubs and "TODO: your code here" not in stubs
-        labels = re.findall(r"set_(?:title|xlabel|ylabel)\(f?\"([^\"]+)\"", stubs)
-        english = [label for label in labels  # words, not the {placeholders} of an f-string
-                   if re.search(r"[a-z]{4}", re.sub(r"\{[^}]*\}|\\n", " ", label)) and not _HAN.search(label)]
-        assert not english, f"{topic}: plot labels left in English in the zh handout: {english}"
-
-
-def test_a_missing_translation_is_named():
-    src = "def brand_new(x):\n    \"\"\"Docstring.\"\"\"\n    return x\n"
-    with pytest.raises(UsageError, match="lacks the docstring"):
-        ho.localize_code(src, "activations", "zh")
-    assert ho.localize_code(src, "activations", "en") == src
-
-
 # ------------------------------------------------------------------------------ conversion
-
-
-def test_conversion_handles_magics_scratch_cells_and_redefinitions():
-    cells = [
-        "%matplotlib inline\n!pip install nothing\nimport numpy as np\nimport tensorflow as tf",
-        "def relu(x):\n    raise NotImplementedError('relu')",
-        "y = tf.nn.relu(np.arange(3.0))  # scratch: uses TF\nprint(y)",
-        "%%time\nSLOPE = 0.2\ndef helper(v):\n    return np.where(v >= 0, v, SLOPE * v)",
-        "%%bash\necho this is not python",
-        "np.exp?",
-        "def relu(x):\n    y = np.maximum(x, 0)  # a local y, not the scratch one\n    return y",
-        "def leaky_relu(x, alpha=0.2):\n    return helper(x) if alpha == SLOPE else np.where(x >= 0, x, alpha * x)",
-        "def broken(:\n    pass",
-        "leaky_relu = leaky_relu  # harmless rebinding",
-    ]
-    conv = cells_to_module(cells, ["relu", "leaky_relu", "sigmoid"])
-    assert "tensorflow" not in conv.module, conv.module
-    assert "NotImplementedError" not in conv.module  # the later definition of relu won
-    assert "echo" not in conv.module
-    ns: dict = {}
-    exec(compile(conv.module, "<converted>", "exec"), ns)
-    import numpy as np
-
-    assert ns["relu"](np.array([-1.0, 2.0])).tolist() == [0.0, 2.0]
-    assert ns["leaky_relu"](np.array([-1.0])).tolist() == [-0.2]
-    assert conv.defined == ["relu", "leaky_relu"]
-    assert any("cell 9" in n for n in conv.notes)
 
 
 def test_a_syntax_error_in_a_graded_function_is_reported_not_ignored(tmp_path):
@@ -215,16 +68,6 @@ def test_a_syntax_error_in_a_graded_function_is_reported_not_ignored(tmp_path):
     result = grade_dir(path, ("activations",))
     (tr,) = result.topics
     assert tr.status == "error" and "SyntaxError" in tr.message, tr.message
-
-
-def test_a_notebook_without_a_topic_needs_one_on_the_command_line(tmp_path):
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
-    path = tmp_path / "work.ipynb"
-    nbformat.write(nb, str(path))
-    proc = subprocess.run([sys.executable, "-m", "grader.cli", "run", "--submission", str(path), "-o", str(tmp_path / "r")],
-                          capture_output=True, text=True, cwd=REPO)
-    assert proc.returncode == 2, proc.stderr
-    assert "cannot tell which topic" in proc.stderr
 
 
 # ------------------------------------------------------------------------------ grading notebooks
@@ -240,7 +83,8 @@ def _fill_one(student_nb, topic: str):
     helpers = "\n\n".join(c.source for c in chunks if c.kind in ("setup", "helper"))
     ref = helpers + "\n\n\n" + ref
     nb = nbformat.from_dict(json.loads(json.dumps(student_nb)))
-    idx = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and re.match(rf"(def|class) {name}\b", c.source))
+    idx = next(i for i, c in enumerate(nb.cells)
+               if c.cell_type == "code" and re.match(rf"(def|class) {name}\b", c.source))
     nb.cells[idx].source = ref
     nb.cells[idx].execution_count = 7
     v4 = nbformat.v4
@@ -271,6 +115,14 @@ def graded_notebooks(handouts, tmp_path_factory):
         {t: tr for t, tr in ((tr.topic, tr) for tr in partial.topics)}, filled
 
 
+# Under `pytest -n 2 --dist loadgroup` (scripts/test) the tests that share an expensive
+# module fixture run on one worker, so the fixture is built once, not once per worker.
+GRADING = pytest.mark.xdist_group("handouts-grading")
+KERNELS = pytest.mark.xdist_group("handouts-kernels")
+RELEASE = pytest.mark.xdist_group("handouts-release")
+
+
+@GRADING
 @pytest.mark.parametrize("topic", _topics_runnable())
 def test_an_instructor_notebook_as_submission_gets_full_marks(graded_notebooks, topic):
     tr = graded_notebooks[0][topic]
@@ -278,6 +130,7 @@ def test_an_instructor_notebook_as_submission_gets_full_marks(graded_notebooks, 
     assert tr.score == tr.max_score and not bad, bad
 
 
+@GRADING
 @pytest.mark.parametrize("topic", _topics_runnable())
 def test_a_student_notebook_with_one_function_gets_exactly_its_points(graded_notebooks, topic):
     tr, name = graded_notebooks[1][topic], graded_notebooks[2][topic]
@@ -326,11 +179,13 @@ def executed(handouts):
         jobs[(t, "student")] = str(handouts / ho.notebook_name(t, "zh", "student"))
     # the MNIST notebooks train; start them first so the two workers finish together
     order = sorted(jobs, key=lambda k: k[0] != "mnist")
-    with ProcessPoolExecutor(max_workers=2) as pool:
+    # Under xdist the other pytest worker already uses the second core: one kernel at a time.
+    with ProcessPoolExecutor(max_workers=1 if os.environ.get("PYTEST_XDIST_WORKER") else 2) as pool:
         futures = {k: pool.submit(_execute, jobs[k]) for k in order}
         return {k: f.result() for k, f in futures.items()}
 
 
+@KERNELS
 @pytest.mark.parametrize("topic", _topics_runnable())
 def test_instructor_notebook_runs_and_its_self_check_gives_full_marks(executed, topic):
     res = executed[(topic, "instructor")]
@@ -340,6 +195,7 @@ def test_instructor_notebook_runs_and_its_self_check_gives_full_marks(executed, 
     assert check["score"] == check["max_score"], res["texts"][0]
 
 
+@KERNELS
 @pytest.mark.parametrize("topic", _topics_runnable())
 def test_student_notebook_runs_and_its_self_check_reports_not_attempted(executed, topic):
     res = executed[(topic, "student")]
@@ -363,6 +219,7 @@ def release_zip(tmp_path_factory):
     return out
 
 
+@RELEASE
 def test_release_has_what_students_need(release_zip):
     with zipfile.ZipFile(release_zip) as zf:
         names = set(zf.namelist())
@@ -374,12 +231,14 @@ def test_release_has_what_students_need(release_zip):
         for lang in ho.LANGS:
             assert f"notebooks/{ho.notebook_name(t, lang, 'student')}" in rel
     for needed in ("README.md", "README.zh.md", "pyproject.toml", "grader/__init__.py",
-                   "grader/cli/app.py", "grader/notebook.py", "grader/course/checks/grader.ini", "templates/report.html.j2",
+                   "grader/cli/app.py", "grader/notebook.py", "grader/course/checks/grader.ini",
+                   "templates/report.html.j2",
                    f"templates/handouts/{TOPICS[0]}.zh.md.j2"):
         assert needed in rel, needed
     assert any(r.startswith("grader/course/checks/test_") for r in rel)
 
 
+@RELEASE
 def test_release_ships_the_students_readme_in_both_languages(release_zip):
     with zipfile.ZipFile(release_zip) as zf:
         en = zf.read("tfgrader-student/README.md").decode("utf-8")
@@ -396,6 +255,7 @@ def test_release_ships_the_students_readme_in_both_languages(release_zip):
     assert len(re.findall(r"[\u4e00-\u9fff]", zh)) > 500 and not re.search(r"[\u4e00-\u9fff]{3}", en)
 
 
+@RELEASE
 def test_release_contains_no_solution_code(release_zip):
     with zipfile.ZipFile(release_zip) as zf:
         names = zf.namelist()
@@ -414,6 +274,7 @@ def test_release_contains_no_solution_code(release_zip):
     assert not leaks, leaks
 
 
+@RELEASE
 def test_release_zip_installs_as_a_package_source(release_zip, tmp_path):
     """The bundle's pyproject builds a wheel holding the grader, its checks and templates."""
     with zipfile.ZipFile(release_zip) as zf:
@@ -429,13 +290,3 @@ def test_release_zip_installs_as_a_package_source(release_zip, tmp_path):
         inside = set(zf.namelist())
     assert "grader/notebook.py" in inside and "grader/templates/handouts/_common.en.md.j2" in inside
     assert not [n for n in inside if n.startswith("solutions/")]
-
-
-# ------------------------------------------------------------------------------ CLI misuse
-
-
-@pytest.mark.parametrize("args", [["handout", "--lang", "fr"], ["handout", "--edition", "teacher"],
-                                  ["handout", "nosuchtopic"], ["release", "--out", "bundle.tar"]])
-def test_cli_misuse_is_a_usage_error(args, tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "grader.cli", *args], capture_output=True, text=True, cwd=REPO)
-    assert proc.returncode == 2, proc.stdout + proc.stderr

@@ -50,7 +50,7 @@ def trained_keras(tmp_path_factory):
 
     sol = _solution_module()
     with np.load(MNIST_NPZ) as f:
-        xtr, ytr, xte, yte = f["x_train"], f["y_train"], f["x_test"], f["y_test"]
+        xtr, ytr = f["x_train"], f["y_train"]
     keras.utils.set_random_seed(7)
     model = sol.build_model()
     model.fit(*sol.preprocess(xtr, ytr), batch_size=128, epochs=1, verbose=0)

@@ -11,8 +11,8 @@ import re
 
 import pytest
 
-from grader.i18n import catalog
 from grader.course.misconceptions import load_all
+from grader.i18n import catalog
 from tests.conftest import SOLUTIONS, grade_source
 from tests.mutants import Mutant, all_mutants
 
@@ -75,12 +75,30 @@ def test_mutant_loses_points(tmp_path, topic, mutant):
         named = [c for c in failing if c.details.get("misconception") == mutant.detects]
         assert named, f"the grader did not name {mutant.detects!r}: {[c.message for c in failing]}"
         assert "known mistake" in named[0].message and found.name in named[0].message
-        # The same mistake, named in Chinese when the student reads Chinese.
-        zh = grade_source(tmp_path / "zh", topic, _mutated_source(topic, mutant), lang="zh")
-        named = [c for c in zh.checks if c.details.get("misconception") == mutant.detects]
-        assert named, f"the zh run did not name {mutant.detects!r}"
+        # Its Chinese name and fix exist (tests/unit/course/test_misconceptions.py proves it for every
+        # mistake) and reach the message's Chinese copy; a zh run is graded once per topic, below.
         zh_cat = catalog("zh")
-        assert zh_cat[found.name] in named[0].message and zh_cat[found.fix] in named[0].message
+        zh_message = named[0].i18n["zh"]["message"]
+        assert zh_cat[found.name] in zh_message and zh_cat[found.fix] in zh_message
+
+
+def _zh_witness(topic: str) -> Mutant:
+    """The topic's first catalogued mistake the grader names (one that fails fast: no full training)."""
+    named = [m for m in CATALOGUE[topic] if m.detects]
+    return next((m for m in named if "full training" not in m.name), named[0])
+
+
+@pytest.mark.parametrize("topic", sorted(t for t, ms in CATALOGUE.items() if any(m.detects for m in ms)))
+def test_a_named_mistake_reaches_the_student_in_chinese(tmp_path, topic):
+    """The language reaches the message: graded in Chinese, the mistake is named in Chinese."""
+    mutant = _zh_witness(topic)
+    found = MISCONCEPTIONS[mutant.detects]
+    zh = grade_source(tmp_path, topic, _mutated_source(topic, mutant), lang="zh")
+    named = [c for c in zh.checks if c.details.get("misconception") == mutant.detects]
+    assert named, f"the zh run did not name {mutant.detects!r}"
+    zh_cat = catalog("zh")
+    assert zh_cat[found.name] in named[0].message and zh_cat[found.fix] in named[0].message
+    assert "常见错误" in named[0].message and found.name not in named[0].message
 
 
 @pytest.mark.parametrize("topic", sorted(CATALOGUE))

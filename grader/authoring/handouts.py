@@ -12,8 +12,8 @@ the grader grades:
   file is Markdown split into sections by lines ``<!-- @name -->``: ``title``, ``goals``,
   ``intro``, ``fn:<function>`` (shown before that function's cell; one per graded
   function), ``exp:<experiment>`` (shown before that experiment) and ``wrapup``;
-* the experiments: ``templates/handouts/<topic>.experiments.py.j2``, code sections opened by
-  ``# @exp <name> after=<function>``; each runs after the cell of ``<function>``. Their
+* the experiments (optional): ``templates/handouts/<topic>.experiments.py.j2``, code sections
+  opened by ``# @exp <name> after=<function>``; each runs after the cell of ``<function>``. Their
   comments, printed texts and plot labels are written ``{{ tr("English", "中文") }}``;
 * the code's docstrings and comments in a language other than English:
   ``templates/handouts/<topic>.<lang>.docstrings.j2``, one section per documented function,
@@ -135,13 +135,15 @@ def parse_experiments(text: str) -> list[tuple[str, str, str]]:
 
 
 def load_texts(topic: str, lang: str, context: dict) -> tuple[dict[str, str], dict[str, str], list]:
-    for needed in (f"{topic}.{lang}.md.j2", f"_common.{lang}.md.j2", f"{topic}.experiments.py.j2"):
+    for needed in (f"{topic}.{lang}.md.j2", f"_common.{lang}.md.j2"):
         if not (handouts_dir() / needed).is_file():
             raise UsageError(f"the handout template {needed} is missing",
                              fix=f"add it under {handouts_dir()} (see grader/authoring/handouts.py)")
     text = parse_sections(render_text(f"{topic}.{lang}.md.j2", **context))
     common = parse_sections(render_text(f"_common.{lang}.md.j2", **context))
-    exps = parse_experiments(render_text(f"{topic}.experiments.py.j2", **context))
+    # Experiments are optional: a topic without plots has no experiments file.
+    experiments = f"{topic}.experiments.py.j2"
+    exps = parse_experiments(render_text(experiments, **context)) if (handouts_dir() / experiments).is_file() else []
     return text, common, exps
 
 

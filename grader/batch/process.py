@@ -94,12 +94,10 @@ def _stderr_silenced(enabled: bool):
 class BatchPlugin(GraderPlugin):
     """GraderPlugin whose ``tf``/``keras`` fixtures memoize pure reference computations."""
 
-    @pytest.fixture(scope="session")
-    def tf(self):
+    def tensorflow(self):
         return _Process.tf
 
-    @pytest.fixture(scope="session")
-    def keras(self, tf):
+    def keras_module(self):
         return _Process.keras
 
 

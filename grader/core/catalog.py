@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-from functools import lru_cache
+from collections.abc import Iterable, Iterator
+from functools import cache
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import pytest
 
@@ -60,23 +60,31 @@ def pytest_args(topics: Iterable[str], extra: Iterable[str] = ()) -> list[str]:
     files = [str(CHECKS_DIR / BY_SLUG[t].check_module) for t in topics]
     return [
         *files,
-        "-c", str(CHECKS_DIR / "grader.ini"),
-        "--rootdir", str(CHECKS_DIR),
-        "-p", "no:terminal",
+        "-c",
+        str(CHECKS_DIR / "grader.ini"),
+        "--rootdir",
+        str(CHECKS_DIR),
+        "-p",
+        "no:terminal",
         # A check's assert message is the student's message. Rewritten asserts explain a failed
         # comparison through the terminal writer that no:terminal removes, and that failure
         # replaced the message with an empty AssertionError ("wrong answer").
         "--assert=plain",
+        # A check module that fails to import is one topic's internal error (the plugin records
+        # it); the other topics are still graded.
+        "--continue-on-collection-errors",
         *extra,
     ]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _collect(topics: tuple[str, ...]) -> tuple[tuple[str, CheckMeta], ...]:
     plugin = GraderPlugin(pool=None, seed=0)
     with quiet_pytest_env():
         code = pytest.main(pytest_args(topics, ["--collect-only"]), plugins=[plugin])
-    if code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+    # A module that cannot be collected (the plugin records it) only leaves its own checks out.
+    broken = bool(plugin.collection_errors) and code == pytest.ExitCode.TESTS_FAILED
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED) and not broken:
         raise InternalError(f"the checks could not be collected (pytest exit {int(code)})")
     return tuple((f"{it.stash[meta_key].topic}::{it.name}", it.stash[meta_key]) for it in plugin.items)
 

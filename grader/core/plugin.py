@@ -2,24 +2,28 @@
 
 Checks declare what they are worth with registered markers (read once at collection and
 kept in the item stash, as pytest's own ``skipping.py`` does); results are collected from
-structured reports in hooks (as ``junitxml.py`` does), never from printed output.
+structured reports in hooks (as ``junitxml.py`` does), never from printed output. Every
+report counts: a check module that cannot be collected becomes one named internal error of
+its topic, and a failing teardown turns its check into an internal error.
+The fixtures the checks use live in :mod:`grader.core.fixtures`, which this plugin registers.
 """
 
 from __future__ import annotations
 
 import traceback
-import zlib
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any
 
-import numpy as np
 import pytest
 
 from grader import i18n
+from grader.core import fixtures
+from grader.core.fixtures import details_key, plugin_key, topic_of
 from grader.core.results import CheckResult
 from grader.course.misconceptions import detect
 from grader.errors import CheckFailed, StudentError
-from grader.i18n import LANGS, _, t, translate_title
+from grader.i18n import LANGS, N_, _, t, translate_title
 from grader.sandbox.client import WorkerPool
 from grader.sandbox.student import StudentModule
 from grader.status import Status
@@ -43,12 +47,7 @@ class CheckMeta:
 
 
 meta_key = pytest.StashKey[CheckMeta]()
-# Filled through the ``check_details`` fixture: details kept whether the check passes or not.
-details_key = pytest.StashKey[dict]()
-
-
-def topic_of(module_name: str) -> str:
-    return module_name.rsplit(".", 1)[-1].removeprefix("test_")
+__all__ = ["MARKERS", "CheckMeta", "GraderPlugin", "check_texts", "details_key", "meta_key", "topic_of"]
 
 
 def _single_arg(item: pytest.Item, name: str) -> Any:
@@ -60,7 +59,7 @@ def _single_arg(item: pytest.Item, name: str) -> Any:
     return mark.args[0]
 
 
-def _title(item: pytest.Item) -> str:
+def _title(item: pytest.Function) -> str:
     doc = (getattr(item.obj, "__doc__", None) or "").strip().splitlines()
     title = doc[0].strip() if doc else item.originalname.removeprefix("test_").replace("_", " ")
     if "[" in item.name:
@@ -70,55 +69,35 @@ def _title(item: pytest.Item) -> str:
 
 class GraderPlugin:
     def __init__(self, pool: WorkerPool | None, seed: int, settings: Any = None):
-        # Underscored: public names on a plugin object are scanned as fixtures by pytest.
+        # Underscored: the run's state, read by the fixtures through the methods below.
         self._pool = pool
         self._seed = seed
         self._settings = settings
         self.results: dict[str, CheckResult] = {}
-        self.items: list[pytest.Item] = []
+        self.items: list[pytest.Function] = []
+        # Check modules that could not be collected: one internal-error result per module.
+        self.collection_errors: list[CheckResult] = []
+        self.broken_topics: dict[str, str] = {}  # topic -> why its checks could not be loaded
         self._modules: dict[str, StudentModule] = {}
 
-    # -- configuration ------------------------------------------------------------------
+    # -- what the fixtures (grader.core.fixtures) give; subclasses override these -------------
 
-    def pytest_configure(self, config: pytest.Config) -> None:
-        for line in MARKERS.values():
-            config.addinivalue_line("markers", line)
-
-    def pytest_collection_modifyitems(self, session, config, items: list[pytest.Item]) -> None:
-        for item in items:
-            function, points = _single_arg(item, "about"), _single_arg(item, "points")
-            if function is None or points is None:
-                raise pytest.UsageError(f"{item.nodeid}: every check needs @pytest.mark.about and @pytest.mark.points")
-            item.stash[meta_key] = CheckMeta(
-                topic=topic_of(item.module.__name__),
-                function=str(function),
-                points=float(points),
-                hint=str(_single_arg(item, "hint") or ""),
-                title=_title(item),
-                hidden=item.get_closest_marker("hidden") is not None,
-            )
-        self.items = list(items)
-
-    # -- fixtures -----------------------------------------------------------------------
-
-    @pytest.fixture(scope="module")
-    def student(self, request) -> StudentModule:
-        topic = topic_of(request.module.__name__)
-        if topic not in self._modules:
-            self._modules[topic] = StudentModule(self._pool.get(topic))
-        return self._modules[topic]
-
-    @pytest.fixture
-    def rng(self, request) -> np.random.Generator:
-        """A generator seeded by the run's seed and the check's id: replayable with --seed."""
-        return np.random.default_rng([self._seed, zlib.crc32(request.node.nodeid.encode())])
-
-    @pytest.fixture(scope="session")
+    @property
     def seed(self) -> int:
         return self._seed
 
-    @pytest.fixture(scope="session")
-    def tf(self):
+    @property
+    def settings(self) -> Any:
+        return self._settings
+
+    def student_module(self, topic: str) -> StudentModule:
+        if topic not in self._modules:
+            if self._pool is None:
+                raise RuntimeError("this grading session has no worker pool (collect-only)")
+            self._modules[topic] = StudentModule(self._pool.get(topic))
+        return self._modules[topic]
+
+    def tensorflow(self) -> Any:
         import os
 
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -132,22 +111,73 @@ class GraderPlugin:
         gc.freeze()
         return tensorflow
 
-    @pytest.fixture(scope="session")
-    def keras(self, tf):
+    def keras_module(self) -> Any:
         import keras
 
         return keras
 
-    @pytest.fixture
-    def check_details(self, request) -> dict:
-        """A dict the check fills with report data (a summary line, images) kept even when it passes."""
-        details: dict = {}
-        request.node.stash[details_key] = details
-        return details
+    # -- configuration ------------------------------------------------------------------
 
-    @pytest.fixture(scope="session")
-    def grader_settings(self):
-        return self._settings
+    def pytest_configure(self, config: pytest.Config) -> None:
+        for line in MARKERS.values():
+            config.addinivalue_line("markers", line)
+        config.stash[plugin_key] = self
+        if not config.pluginmanager.is_registered(fixtures):
+            config.pluginmanager.register(fixtures, "grader-fixtures")
+
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        checks: list[pytest.Function] = []
+        for item in items:
+            if not isinstance(item, pytest.Function):
+                raise pytest.UsageError(f"{item.nodeid}: a check must be a plain test function")
+            function, points = _single_arg(item, "about"), _single_arg(item, "points")
+            if function is None or points is None:
+                raise pytest.UsageError(f"{item.nodeid}: every check needs @pytest.mark.about and @pytest.mark.points")
+            item.stash[meta_key] = CheckMeta(
+                topic=topic_of(item.module.__name__),
+                function=str(function),
+                points=float(points),
+                hint=str(_single_arg(item, "hint") or ""),
+                title=_title(item),
+                hidden=item.get_closest_marker("hidden") is not None,
+            )
+            checks.append(item)
+        self.items = checks
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """A check module that fails to import is the grader's defect: record it, named, for its topic."""
+        if not report.failed or not report.nodeid:
+            return
+        module = PurePosixPath(report.nodeid.split("::", 1)[0])
+        if module.suffix != ".py":
+            return
+        topic = topic_of(module.stem)
+        lines = [line for line in str(report.longreprtext).strip().splitlines() if line.strip()]
+        error = lines[-1].strip().removeprefix("E").strip() if lines else "?"
+        why = t(
+            "internal grader error: the checks of this topic could not be loaded ({error}); please report it",
+            error=error,
+        )
+        self.broken_topics[topic] = why
+        message = why + "\n" + str(report.longreprtext)[-2000:]
+        title = N_("the grader's checks for this topic load")
+        self.collection_errors.append(
+            CheckResult(
+                id=f"{topic}::{module.name}",
+                topic=topic,
+                name=module.name,
+                function="",
+                title=translate_title(title),
+                status=Status.ERROR,
+                points=0.0,
+                max_points=0.0,
+                message=str(message),
+                internal_error=True,
+                i18n=check_texts(title, message, ""),
+            )
+        )
 
     # -- results ------------------------------------------------------------------------
 
@@ -155,10 +185,13 @@ class GraderPlugin:
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         rep = yield
         meta = item.stash.get(meta_key, None)
-        if meta is None:
+        if meta is None or not isinstance(item, pytest.Function):
             return rep
         if rep.when == "call" or (rep.when == "setup" and not rep.passed):
             self.results[item.nodeid] = self._result(item, meta, call, rep)
+        elif rep.when == "teardown" and rep.failed:
+            # A fixture's clean-up broke after the verdict: the grader's fault, never the student's.
+            self.results[item.nodeid] = self._teardown_error(item, meta, call, rep)
         return rep
 
     @pytest.hookimpl(tryfirst=True)
@@ -180,11 +213,48 @@ class GraderPlugin:
             return message, details
         # The mistake as message ids too, so a report can state it once per function in any language.
         details = {**details, "misconception": found.key, "mistake": {"name": found.name, "fix": found.fix}}
-        message = t("This looks like a known mistake: {mistake}. Fix: {fix}", mistake=_(found.name),
-                    fix=_(found.fix)) + "\n" + message
+        message = (
+            t("This looks like a known mistake: {mistake}. Fix: {fix}", mistake=_(found.name), fix=_(found.fix))
+            + "\n"
+            + message
+        )
         return message, details
 
-    def _result(self, item, meta: CheckMeta, call: pytest.CallInfo, rep) -> CheckResult:
+    def _teardown_error(
+        self, item: pytest.Function, meta: CheckMeta, call: pytest.CallInfo, rep: pytest.TestReport
+    ) -> CheckResult:
+        exc = call.excinfo.value if call.excinfo is not None else None
+        tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-3)) if exc else ""
+        message = (
+            t(
+                "internal grader error while cleaning up after this check ({type}: {error}); please report it",
+                type=type(exc).__name__,
+                error=exc,
+            )
+            + "\n"
+            + tb
+        )
+        before = self.results.get(item.nodeid)
+        return CheckResult(
+            id=f"{meta.topic}::{item.name}",
+            topic=meta.topic,
+            name=item.name,
+            function=meta.function,
+            title=translate_title(meta.title),
+            status=Status.ERROR,
+            points=0.0,
+            max_points=meta.points,
+            message=str(message),
+            details=dict(before.details) if before else {},
+            internal_error=True,
+            duration=round((before.duration if before else 0.0) + rep.duration, 4),
+            hidden=meta.hidden,
+            i18n=check_texts(meta.title, message, ""),
+        )
+
+    def _result(
+        self, item: pytest.Function, meta: CheckMeta, call: pytest.CallInfo, rep: pytest.TestReport
+    ) -> CheckResult:
         status, message, details, internal = Status.PASSED, "", {}, False
         exc = call.excinfo.value if call.excinfo is not None else None
         if rep.skipped:
@@ -208,8 +278,15 @@ class GraderPlugin:
         else:
             status, internal = Status.ERROR, True
             tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-3))
-            message = t("internal grader error in this check ({type}: {error}); please report it",
-                        type=type(exc).__name__, error=exc) + "\n" + tb
+            message = (
+                t(
+                    "internal grader error in this check ({type}: {error}); please report it",
+                    type=type(exc).__name__,
+                    error=exc,
+                )
+                + "\n"
+                + tb
+            )
         if status == Status.FAILED:
             message, details = self._diagnose(meta, message, details)
         extra = item.stash.get(details_key, None)
@@ -239,7 +316,10 @@ class GraderPlugin:
 def check_texts(title: str, message: str, hint: str) -> dict[str, dict[str, str]]:
     """A check's title, message and hint in every language (message ids are translated here)."""
     return {
-        lang: {"title": translate_title(title, lang), "message": i18n.localize(message, lang),
-               "hint": i18n.gettext(hint, lang) if hint else ""}
+        lang: {
+            "title": translate_title(title, lang),
+            "message": i18n.localize(message, lang),
+            "hint": i18n.gettext(hint, lang) if hint else "",
+        }
         for lang in LANGS
     }

@@ -137,8 +137,9 @@ def localized(result: RunResult, lang: str) -> RunResult:
         return dataclasses.replace(obj, **changes) if changes else obj
 
     topics = tuple(
-        dataclasses.replace(pick(t, ("title", "message")),
-                            checks=tuple(pick(c, ("title", "message", "hint")) for c in t.checks))
+        dataclasses.replace(
+            pick(t, ("title", "message")), checks=tuple(pick(c, ("title", "message", "hint")) for c in t.checks)
+        )
         for t in result.topics
     )
     return dataclasses.replace(result, topics=topics, lang=lang)

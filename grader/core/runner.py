@@ -183,7 +183,9 @@ def _topic_results(topics: list[str], plugin: GraderPlugin, pool: WorkerPool,
                               t("internal grader error: the check did not run (pytest exit {code})",
                                 code=pytest_code), internal=True)
         by_topic.setdefault(meta.topic, []).append(res)
-    if not plugin.items:
+    for res in plugin.collection_errors:  # a check module that could not be loaded: named, per topic
+        by_topic.setdefault(res.topic, []).append(res)
+    if not plugin.items and not plugin.collection_errors:
         raise InternalError(f"no checks were collected (pytest exit {pytest_code})")
     out = {}
     for topic in topics:
@@ -194,6 +196,8 @@ def _topic_results(topics: list[str], plugin: GraderPlugin, pool: WorkerPool,
             err = import_error(BY_SLUG[topic].module_file, reply)
             status = TopicStatus.NOT_ATTEMPTED if err.status == Status.NOT_ATTEMPTED else TopicStatus.ERROR
             message = err.message
+        elif topic in plugin.broken_topics:
+            status, message = TopicStatus.ERROR, plugin.broken_topics[topic]
         elif checks and all(c.status == Status.NOT_ATTEMPTED for c in checks):
             status = TopicStatus.NOT_ATTEMPTED
         title = BY_SLUG[topic].title

@@ -56,25 +56,32 @@ def encode(value: Any) -> bytes:
 
 def _type_name(obj: Any) -> str:
     t = type(obj)
-    return f"{t.__module__}.{t.__qualname__}"
+    try:  # a class may set __module__ to any object, even one whose __format__ raises
+        return str.__str__(f"{t.__module__}.{t.__qualname__}")
+    except Exception:
+        return "<unnamed type>"
 
 
 def _opaque(obj: Any) -> dict:
     try:
-        summary = repr(obj)
+        summary = str.__str__(repr(obj))  # a plain str even when __repr__ returns a hostile subclass
     except Exception:  # a hostile __repr__ must not take the worker down
         summary = "<unrepresentable>"
-    shape = getattr(obj, "shape", None)
-    try:
+    try:  # attributes may be properties that raise: each one costs only its own field
+        shape = getattr(obj, "shape", None)
         shape = [int(s) if s is not None else -1 for s in shape] if shape is not None else None
     except Exception:
         shape = None
-    dtype = getattr(obj, "dtype", None)
+    try:
+        dtype = getattr(obj, "dtype", None)
+        dtype = str(dtype)[:40] if dtype is not None else None
+    except Exception:
+        dtype = None
     return {
         "__opaque__": _type_name(obj),
         "summary": summary[:300],
         "shape": shape,
-        "dtype": str(dtype)[:40] if dtype is not None else None,
+        "dtype": dtype,
     }
 
 
@@ -86,7 +93,10 @@ def _enc(obj: Any, buffers: list[bytes], depth: int) -> Any:
     if obj is None or t is bool or t is str:
         return obj
     if t is int:
-        return {"__int__": str(obj)}
+        try:
+            return {"__int__": str(obj)}
+        except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+            return {"__opaque__": "builtins.int", "summary": f"an integer of {obj.bit_length()} bits (too large)"}
     if t is float:
         return {"__float__": float.hex(obj)}
     if t is np.ndarray or (isinstance(obj, np.ndarray) and not isinstance(obj, np.generic)):
@@ -127,7 +137,20 @@ class DecodeError(ValueError):
 
 
 def decode(data: bytes) -> Any:
-    """Grader side: rebuild plain built-in objects; rejects anything malformed."""
+    """Grader side: rebuild plain built-in objects; rejects anything malformed.
+
+    The bytes come from a process that ran student code, which can write to the reply pipe
+    itself: whatever they hold, the only exception raised here is :class:`DecodeError`.
+    """
+    try:
+        return _decode(data)
+    except DecodeError:
+        raise
+    except (ValueError, TypeError, OverflowError, RecursionError, MemoryError) as exc:
+        raise DecodeError(f"malformed message ({type(exc).__name__})") from None
+
+
+def _decode(data: bytes) -> Any:
     if len(data) < 8:
         raise DecodeError("truncated message")
     (hlen,) = struct.unpack("<Q", data[:8])
@@ -135,6 +158,8 @@ def decode(data: bytes) -> Any:
         head = json.loads(data[8 : 8 + hlen].decode())
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DecodeError(f"bad header: {exc}") from None
+    if type(head) is not dict:
+        raise DecodeError("bad header: not an object")
     sizes = head.get("b")
     if not isinstance(sizes, list) or not all(type(s) is int and s >= 0 for s in sizes):
         raise DecodeError("bad buffer table")

@@ -6,7 +6,7 @@ that check). If the student's results match a misconception's results on every c
 failure message names the mistake and the fix. Random functions (the initializers) declare a
 ``match`` that compares the pooled samples statistically instead of call by call. A
 misconception only ever runs for a check that already failed, and
-``tests/test_misconceptions.py`` proves each one differs from the reference on its examples,
+``tests/unit/course/test_misconceptions.py`` proves each one differs from the reference on its examples,
 so a correct implementation can never be told it made one.
 """
 

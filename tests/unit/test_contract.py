@@ -1,4 +1,8 @@
-"""The student-facing API is a contract (../shared/exercise-spec.md): names and signatures."""
+"""The student-facing API is a contract (../shared/exercise-spec.md): names and signatures.
+
+The spec lives beside the checkout (CI copies shared/ next to it); without it this module
+fails at once, naming the file, rather than skipping.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,11 @@ import re
 import pytest
 
 from grader.core.catalog import available_topics, collect
-from grader.authoring.stubs import generate
 from tests.conftest import EXERCISES, REPO, SHARED, SOLUTIONS
 
 SPEC = SHARED / "exercise-spec.md"
+if not SPEC.exists():
+    raise FileNotFoundError(f"the exercise spec {SPEC} is missing: put the shared/ folder beside the checkout")
 
 
 def _spec_entries() -> dict[str, list[tuple[str, str | None]]]:
@@ -80,13 +85,6 @@ def test_every_spec_function_has_a_check(topic):
     about = {meta.function for _, meta in collect([topic])}
     missing = {name for name, _ in SPEC_ENTRIES[topic]} - about
     assert not missing, f"{topic}: no check is about {sorted(missing)}"
-
-
-def test_stubs_are_generated_from_solutions():
-    assert generate(SOLUTIONS, EXERCISES, check=True) == [], "run `grader stubs` and commit exercises/"
-    for topic in available_topics():
-        assert (SOLUTIONS / f"{topic}.py").exists() and (EXERCISES / f"{topic}.py").exists()
-        assert "# BEGIN SOLUTION" not in (EXERCISES / f"{topic}.py").read_text()
 
 
 def test_solutions_are_not_packaged():
