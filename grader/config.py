@@ -68,11 +68,11 @@ class Limits:
     call_timeout: float = _key("seconds one call of a student function may take", _positive, "> 0",
                                "--timeout", default=20.0)
     import_timeout: float = _key("seconds for importing a student module (Keras topics import TF)", _positive,
-                                 "> 0", "--import-timeout", default=120.0)
+                                 "> 0", "--set import_timeout=S", default=120.0)
     memory_mb: int = _key("address-space cap (MB) of each worker running student code; 0: no cap",
                           lambda v: v == 0 or v >= 64, "0 or >= 64", "--memory-mb", default=4096)
     output_kb: int = _key("student stdout/stderr kept per topic (KB); the rest is dropped", _non_negative, ">= 0",
-                          "--output-kb", default=256)
+                          "--set output_kb=KB", default=256)
 
 
 @dataclass(frozen=True)
@@ -87,21 +87,22 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     mnist: str | None = _key("path to mnist.npz", None, "", "--mnist", default=None)
     mnist_threshold: float = _key("test accuracy the MNIST model must reach", lambda v: 0 <= v <= 1, "in [0, 1]",
-                                  "--mnist-threshold", default=0.97)
+                                  "--set mnist_threshold=X", default=0.97)
     mnist_time_budget: float = _key("seconds the student's train() may take", _positive, "> 0",
-                                    "--mnist-time-budget", default=600.0)
+                                    "--set mnist_time_budget=S", default=600.0)
     mnist_epochs: int | None = _key("override the number of epochs (the course uses 4)", lambda v: v >= 1, ">= 1",
-                                    "--mnist-epochs", default=None)
+                                    "--set mnist_epochs=N", default=None)
     lang: str | None = _key("language of messages and reports: en or zh (default: from the locale)",
                             lambda v: v in ("en", "zh"), "en or zh", "--lang", default=None)
     due: str | None = _key("due date: ISO 8601 with a UTC offset, e.g. 2026-12-15T23:59:00+08:00", _due,
-                           "an ISO 8601 time with a UTC offset (e.g. 2026-12-15T23:59:00+08:00)", None, default=None)
+                           "an ISO 8601 time with a UTC offset (e.g. 2026-12-15T23:59:00+08:00)", "--set due=TIME",
+                           default=None)
     late_penalty_per_day: float = _key("fraction of the earned score taken off per started day late", _fraction,
-                                       "in [0, 1]", None, default=0.0)
+                                       "in [0, 1]", "--set late_penalty_per_day=X", default=0.0)
     late_grace_minutes: float = _key("minutes after the due date that still count as on time", _non_negative,
-                                     ">= 0", None, default=0.0)
+                                     ">= 0", "--set late_grace_minutes=M", default=0.0)
     late_cap: float = _key("largest fraction of the score the late penalty takes off in all", _fraction,
-                           "in [0, 1]", None, default=1.0)
+                           "in [0, 1]", "--set late_cap=X", default=1.0)
     sandbox: str | None = _key("confinement of student code by the operating system: strict refuses to grade "
                                "where it is incomplete (`grader doctor` says why), best-effort grades and "
                                "reports what was missing (default: strict for grader batch, best-effort for "
@@ -167,6 +168,8 @@ def _validated(key: str, value: Any, where: str) -> Any:
             raise ValueError
         if kind in (int, float) and isinstance(value, (str, bool)):
             raise ValueError  # "20" or true in a TOML file is a mistake, not a number
+        if kind is str and isinstance(value, _dt.datetime):
+            value = value.isoformat()  # a TOML date-time (due = 2026-12-15T23:59:00+08:00)
         if kind is str and not isinstance(value, (str, Path)):
             raise ValueError  # mnist = 3 is a mistake, not the path "3"
         converted = kind(value)
@@ -177,6 +180,23 @@ def _validated(key: str, value: Any, where: str) -> Any:
     if check is not None and not check(converted):
         raise UsageError(f"{where} must be {f.metadata['rule']}, not {value!r}", fix=f"{key}: {f.metadata['help']}")
     return converted
+
+
+def parse_assignments(pairs: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """``--set KEY=VALUE`` options as a table: VALUE is read as a TOML value, else as text."""
+    table: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        key = key.strip()
+        if not sep or key not in KEYS:
+            raise UsageError(f"--set {pair!r} does not name a setting",
+                             fix=f"use --set KEY=VALUE with one of: {', '.join(sorted(KEYS))}")
+        try:
+            value = tomllib.loads(f"v = {text}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = text  # a bare word (a path, strict, zh)
+        table[key] = _validated(key, value, f"--set {key}")
+    return table
 
 
 def build_settings(table: dict[str, Any], **overrides: Any) -> Settings:

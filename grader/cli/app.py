@@ -47,6 +47,7 @@ def _root(
 app.command("run")(run.run)
 app.command("watch")(watch.watch)
 app.command("list")(run.list_checks)
+app.command("config")(run.config_keys)
 app.command("stubs")(course.stubs)
 app.command("handout")(course.handout)
 app.command("release")(course.release)

@@ -22,7 +22,7 @@ from rich.progress import (
 from grader.batch.merge import merge as merge_folders
 from grader.batch.roster import RESERVED, parse_shard
 from grader.batch.run import run_batch
-from grader.cli.common import (Adjustments, AudienceOpt, Config, LangOpt, MemoryMb, Mnist, SandboxOpt, Seed, Timeout,
+from grader.cli.common import (Adjustments, AudienceOpt, Config, LangOpt, MemoryMb, Mnist, SandboxOpt, Seed, SetOpt, Timeout,
                                Topics, course_settings, err, exit_code, out, settings_from_options)
 from grader.errors import ExitCode, UsageError
 from grader.outputs.files import check_out_dir
@@ -58,6 +58,7 @@ def batch(
     adjustments: Adjustments = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar; print only the summary.")] = False,
     sandbox: SandboxOpt = None,
+    assignments: SetOpt = None,
 ) -> None:
     """(Instructors) Grade every submission of a class: per-student reports, gradebook, JUnit, dashboard.
 
@@ -68,7 +69,7 @@ def batch(
         raise UsageError(f"--jobs must be at least 1, not {jobs}", fix="pass the number of grading processes, e.g. -j 2")
     settings = settings_from_options(config, submission=submissions, topics=topics, out_dir=out_dir, seed=seed,
                                      timeout=timeout, memory_mb=memory_mb, mnist=mnist, lang=lang, sandbox=sandbox,
-                                     sandbox_default="strict")
+                                     assignments=assignments, sandbox_default="strict")
     check_out_dir(out_dir, CLASS_FILES)
     require_sandbox(settings.sandbox)  # strict (the default here): refuse the class before grading anyone
     progress = Progress(

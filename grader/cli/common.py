@@ -81,6 +81,9 @@ def print_markup(console: Console, markup: str) -> None:
         for part in body.wrap(console, max(20, console.width - indent)):
             part.rstrip()
             console.print(Text(" " * indent) + part, soft_wrap=True)
+SetOpt = Annotated[Optional[List[str]], typer.Option(
+    "--set", metavar="KEY=VALUE", help="Override any \\[tool.grader] key for this run, e.g. --set mnist_epochs=1 "
+    "(repeatable; `grader config` lists the keys).", show_default=False)]
 SandboxOpt = Annotated[Optional[SandboxMode], typer.Option(
     "--sandbox", help="strict: refuse to grade unless the operating system fully confines student code "
     "(files, network, processes); best-effort: grade anyway and report what was not confined. Default: "
@@ -91,12 +94,12 @@ SandboxOpt = Annotated[Optional[SandboxMode], typer.Option(
 def settings_from_options(config: Path | None, *, submission: Path, topics: list[str] | None, out_dir: Path,
                           seed: int | None, timeout: float | None, memory_mb: int | None, mnist: str | None,
                           lang: Any, sandbox: Any = None, sandbox_default: str = "best-effort",
-                          **more: Any) -> Settings:
+                          assignments: list[str] | None = None, **more: Any) -> Settings:
     """Defaults, then ``[tool.grader]``, then these flags (None: not given).
 
     ``sandbox_default``: the command's own default mode when neither the flag nor the table sets one.
     """
-    table = cfg.load_pyproject(config)
+    table = {**cfg.load_pyproject(config), **cfg.parse_assignments(assignments or [])}
     settings = cfg.build_settings(
         table, submission=submission, topics=tuple(topics or ()), seed=seed, out=out_dir,
         call_timeout=timeout, memory_mb=memory_mb, mnist=mnist, lang=getattr(lang, "value", lang),

@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from grader import config as cfg
 from grader import i18n
-from grader.cli.common import (AudienceOpt, Config, LangOpt, MemoryMb, Mnist, Quiet, SandboxOpt, Seed, STYLE, Timeout,
+from grader.cli.common import (AudienceOpt, Config, LangOpt, MemoryMb, Mnist, Quiet, SandboxOpt, Seed, SetOpt, STYLE, Timeout,
                                Topics, err, out, print_markup, result_exit_code, settings_from_options)
 from grader.core import runner
 from grader.core.catalog import collect, resolve_topics
@@ -38,11 +39,12 @@ def run(
     lang: LangOpt = None,
     quiet: Quiet = False,
     sandbox: SandboxOpt = None,
+    assignments: SetOpt = None,
 ) -> None:
     """Grade a submission and write results.json, report.html and report.md."""
     settings = settings_from_options(config, submission=submission, topics=topics, out_dir=out_dir, seed=seed,
                                      timeout=timeout, memory_mb=memory_mb, mnist=mnist, lang=lang, sandbox=sandbox,
-                                     sandbox_default="best-effort")
+                                     assignments=assignments, sandbox_default="best-effort")
     check_out_dir(settings.out, REPORT_FILES)  # a bad --out is a usage error before anything is graded
     lang_code = i18n.check_lang(settings.lang)
     with i18n.language(lang_code):
@@ -88,4 +90,15 @@ def list_checks(
         for topic, functions in groups.items()
     ]
     print_markup(out, templating.render("checks.rich.j2", lang_code, topics=listing, ids=ids))
+    raise typer.Exit(ExitCode.OK)
+
+
+def config_keys(config: Config = None) -> None:
+    """List every [tool.grader] setting: meaning, default, the value in effect and its flag."""
+    table = cfg.load_pyproject(config)
+    keys = [{"key": key, "default": "—" if default is None else repr(default), "meaning": meaning, "flag": flag,
+             "value": repr(table[key]) if key in table else ("—" if default is None else repr(default)),
+             "source": "pyproject.toml" if key in table else "default"}
+            for key, default, meaning, flag in cfg.describe()]
+    print_markup(out, templating.render("config.rich.j2", "en", keys=keys))
     raise typer.Exit(ExitCode.OK)

@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from grader import i18n
-from grader.cli.common import (AudienceOpt, Config, LangOpt, MemoryMb, Mnist, SandboxOpt, Seed, STYLE, Timeout, Topics,
+from grader.cli.common import (AudienceOpt, Config, LangOpt, MemoryMb, Mnist, SandboxOpt, Seed, SetOpt, STYLE, Timeout, Topics,
                                err, out, print_markup, settings_from_options)
 from grader.core.catalog import resolve_topics
 from grader.core.session import GradingSession
@@ -37,11 +37,12 @@ def watch(
     audience: AudienceOpt = Audience.STUDENT,
     lang: LangOpt = None,
     sandbox: SandboxOpt = None,
+    assignments: SetOpt = None,
 ) -> None:
     """Grade, then re-grade the topics you change every time you save a file (Ctrl-C stops)."""
     settings = settings_from_options(config, submission=submission, topics=topics, out_dir=out_dir, seed=seed,
                                      timeout=timeout, memory_mb=memory_mb, mnist=mnist, lang=lang, sandbox=sandbox,
-                                     sandbox_default="best-effort")
+                                     assignments=assignments, sandbox_default="best-effort")
     lang_code = i18n.check_lang(settings.lang)
     _, t = i18n.bound(lang_code)
     with prepared(settings.submission, settings.topics) as work:  # a single notebook narrows the topics

@@ -22,6 +22,11 @@ WRONG_TYPE = {
     "import_timeout": "20",
     "memory_mb": 1.5,
     "output_kb": {"a": 1},
+    "due": 20261215,
+    "late_penalty_per_day": "10%",
+    "late_grace_minutes": [5],
+    "late_cap": False,
+    "sandbox": 1,
 }
 BREAKS_RULE = {
     "seed": -1,
@@ -33,6 +38,11 @@ BREAKS_RULE = {
     "import_timeout": float("inf"),
     "memory_mb": 32,
     "output_kb": -1,
+    "due": "2026-12-15T23:59:00",  # no UTC offset: ambiguous across time zones
+    "late_penalty_per_day": 1.5,
+    "late_grace_minutes": -1,
+    "late_cap": 2,
+    "sandbox": "lenient",
 }
 GOOD = {
     "seed": 7,
@@ -45,6 +55,11 @@ GOOD = {
     "import_timeout": 30.5,
     "memory_mb": 0,
     "output_kb": 0,
+    "due": "2026-12-15T23:59:00+08:00",
+    "late_penalty_per_day": 0.1,
+    "late_grace_minutes": 15,
+    "late_cap": 0.5,
+    "sandbox": "strict",
 }
 
 
