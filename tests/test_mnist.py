@@ -18,7 +18,9 @@ import time
 import numpy as np
 import pytest
 
+from grader.course.misconceptions import by_key
 from grader.errors import UsageError
+from grader.i18n import catalog
 from tests.conftest import EXERCISES, MNIST_NPZ, SOLUTIONS, grade_dir, grade_source
 from tests.mutants import Mutant
 from tests.mutants.mnist import MUTANTS, SHIPPED_MUTANTS
@@ -184,6 +186,13 @@ def test_shipped_mutant_loses_points(tmp_path, trained_keras, mutant: Mutant):
         assert "Dropout(0.2), yours has Dropout(0.5)" in checks["test_build_model_layers_match_the_course_network"].message
     if mutant.name.startswith("images not scaled"):
         assert "scale them" in checks["test_preprocess_matches_keras_on_real_images"].message
+    if mutant.detects:  # named, in English and in Chinese
+        found = by_key(mutant.detects)
+        named = [c for c in failing if c.details.get("misconception") == mutant.detects]
+        assert named and "known mistake" in named[0].message and found.name in named[0].message, \
+            [c.message for c in failing]
+        zh = _by_name(grade_dir(sub, ("mnist",), lang="zh", **QUICK).topics[0])[named[0].name.split("[")[0]]
+        assert catalog("zh")[found.name] in zh.message and catalog("zh")[found.fix] in zh.message, zh.message
 
 
 # ------------------------------------------------------------------------ missing data
@@ -322,3 +331,52 @@ def test_custom_layers_are_refused_before_keras_deserializes_them():
         {"module": "evil", "class_name": "Boom", "config": {}, "registered_name": "evil>Boom"}]}}
     with pytest.raises(CheckFailed, match="only built-in Keras layers"):
         mv.check_builtin_config(cfg, "the model")
+
+
+# ---------------------------------------------------------------- report charts' language
+
+HISTORY = {"loss": [0.4, 0.2], "val_loss": [0.3, 0.25], "accuracy": [0.9, 0.95], "val_accuracy": [0.92, 0.94]}
+
+
+def _labels(lang):
+    """Every label of the three charts drawn for ``lang``, and the font files they render with."""
+    from matplotlib import font_manager
+
+    from grader.course import mnist_verify as mv
+
+    figures = [mv.curves_figure(HISTORY, lang), mv.confusion_figure(np.eye(10, dtype=int) * 7, lang),
+               mv.misclassified_figure(np.zeros((2, 28, 28)), np.array([1, 2]), np.array([7, 3]), lang)]
+    texts = []
+    for plt, fig in figures:
+        artists = [fig._suptitle] if fig._suptitle is not None else []
+        for ax in fig.axes:
+            artists += [ax.title, ax.xaxis.label, ax.yaxis.label]
+            if ax.get_legend() is not None:
+                artists += list(ax.get_legend().get_texts())
+        texts += [(a.get_text(), font_manager.findfont(a.get_fontproperties())) for a in artists if a.get_text()]
+        plt.close(fig)
+    return texts
+
+
+def test_charts_are_labelled_in_chinese_when_a_cjk_font_exists():
+    from grader.course import mnist_verify as mv
+
+    assert mv.cjk_font(), "no font with CJK glyphs for matplotlib: apt-get install -y fonts-noto-cjk"
+    zh = catalog("zh")
+    texts = dict(_labels("zh"))
+    for msgid in ("loss", "accuracy", "epoch", "train", "validation", "predicted digit", "true digit",
+                  "Misclassified test digits (true→predicted)"):
+        assert zh[msgid] in texts, (msgid, sorted(texts))
+    assert zh["Confusion matrix ({n} test images)"].format(n="70") in texts
+    # Drawn with the CJK font (DejaVu Sans, matplotlib's default, has no Chinese glyphs).
+    assert all("CJK" in path or "Han" in path or "WenQuanYi" in path for path in texts.values()), texts
+
+
+def test_charts_fall_back_to_english_without_a_cjk_font(monkeypatch):
+    from grader.course import mnist_verify as mv
+
+    monkeypatch.setattr(mv, "cjk_font", lambda: None)
+    for lang in ("zh", "en"):
+        texts = [text for text, _path in _labels(lang)]
+        assert {"loss", "accuracy", "epoch", "train", "validation", "predicted digit", "true digit",
+                "Confusion matrix (70 test images)", "Misclassified test digits (true→predicted)"} <= set(texts)
