@@ -380,3 +380,23 @@ def test_charts_fall_back_to_english_without_a_cjk_font(monkeypatch):
         texts = [text for text, _path in _labels(lang)]
         assert {"loss", "accuracy", "epoch", "train", "validation", "predicted digit", "true digit",
                 "Confusion matrix (70 test images)", "Misclassified test digits (true→predicted)"} <= set(texts)
+
+
+# ------------------------------------------------------------------------- reproducible
+
+
+def test_same_seed_same_accuracy_and_another_seed_another_model():
+    """Training is seeded from the run's seed: the same submission and seed give the same model.
+
+    One epoch per run (mnist_epochs=1) keeps this cheap; the accuracy check itself fails then
+    (one epoch stays below 0.97), which does not matter here.
+    """
+    def graded(seed):
+        (topic,) = grade_dir(SOLUTIONS, ("mnist",), seed=seed, mnist=NPZ, mnist_epochs=1).topics
+        _no_internal_errors(topic)
+        return _by_name(topic)["test_train_reaches_the_test_accuracy_threshold"].details
+
+    first, again, other = graded(11), graded(11), graded(12)
+    assert first["accuracy"] == again["accuracy"] and first["confusion_matrix"] == again["confusion_matrix"]
+    # 10,000 predictions of two differently seeded trainings never agree on every image.
+    assert other["confusion_matrix"] != first["confusion_matrix"]
