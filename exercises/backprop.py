@@ -35,7 +35,9 @@ def numerical_gradient(f, x, h=1e-5):
 
     Args:
         f: a function taking an array shaped like ``x`` and returning a float.
-        x: float array of any shape (the grader uses float64).
+        x: float32 or float64 array of any shape. Take the differences in float64 (work on
+            ``np.array(x, dtype=np.float64)``): in float32, ``x + 1e-5`` is rounded to the
+            nearest float32 (~6e-8 away) and the quotient keeps only ~3 digits.
         h: the step.
     Returns:
         array of the same shape as ``x``: the estimated gradient.

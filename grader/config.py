@@ -86,8 +86,10 @@ class Settings:
                             "--seed", default=None)
     limits: Limits = field(default_factory=Limits)
     mnist: str | None = _key("path to mnist.npz", None, "", "--mnist", default=None)
+    # 0.965: the reference solution reaches 0.9706-0.9800 over 20 seeds (mean 0.9757, std 0.0022;
+    # benchmarks/mnist_seeds.py), so a correct network clears it by ~5 std under any seed.
     mnist_threshold: float = _key("test accuracy the MNIST model must reach", lambda v: 0 <= v <= 1, "in [0, 1]",
-                                  "--set mnist_threshold=X", default=0.97)
+                                  "--set mnist_threshold=X", default=0.965)
     mnist_time_budget: float = _key("seconds the student's train() may take", _positive, "> 0",
                                     "--set mnist_time_budget=S", default=600.0)
     mnist_epochs: int | None = _key("override the number of epochs (the course uses 4)", lambda v: v >= 1, ">= 1",

@@ -81,10 +81,14 @@ def sparse_categorical_crossentropy(labels, y_pred, from_logits=False):
     its class index ``labels[i]`` instead of a one-hot row: per sample
     ``L_i = -log(p[i, labels[i]])``; the result is the mean over the batch.
 
-    With ``from_logits=False`` the rows of ``y_pred`` are probability distributions (they
-    sum to 1, like softmax outputs) and ``p`` is clipped to ``[EPSILON, 1 - EPSILON]`` as in
-    :func:`categorical_crossentropy`. With ``from_logits=True`` ``p = softmax(y_pred)``
-    computed stably (logits up to 1000 in magnitude).
+    With ``from_logits=False`` the rows of ``y_pred`` are probabilities (usually softmax
+    outputs): Keras clips them to ``[EPSILON, 1 - EPSILON]`` as in
+    :func:`categorical_crossentropy` and then rescales every clipped row to sum 1 (it takes
+    the log-softmax of ``log(p)``), so ``p[i, j] = clip(y_pred)[i, j] / clip(y_pred)[i].sum()``
+    and a row that does not sum to 1 counts as the distribution it is proportional to. (Note
+    the order: categorical_crossentropy rescales first and clips afterwards.) With
+    ``from_logits=True`` ``p = softmax(y_pred)`` computed stably (logits up to 1000 in
+    magnitude).
 
     Example (the course notes' example with class indices): ``labels = [1, 2]``,
     ``y_pred = [[0.05, 0.95, 0], [0.1, 0.8, 0.1]]``.
@@ -102,7 +106,8 @@ def sparse_categorical_crossentropy(labels, y_pred, from_logits=False):
     if from_logits:
         log_p = _log_softmax(y_pred)
     else:
-        log_p = np.log(np.clip(y_pred, EPSILON, 1.0 - EPSILON))
+        p = np.clip(y_pred, EPSILON, 1.0 - EPSILON)
+        log_p = np.log(p) - np.log(np.sum(p, axis=-1, keepdims=True))
     picked = log_p[np.arange(labels.shape[0]), labels]
     return float(np.mean(-picked))
     # END SOLUTION

@@ -3,7 +3,7 @@
 The worker reports plain data (:mod:`grader.course.keras_describe`). Here
 :func:`rebuild_layer` and :class:`ModelView` rebuild every layer from its
 ``(class_name, config)`` with the grader's own Keras, refusing anything that is not a
-built-in Keras layer, build it on the input width the course network needs, count the
+built-in Keras layer (:mod:`grader.course.keras_policy`), build it on the input width the course network needs, count the
 parameters, load the reported weights and recompute the forward pass. Only these
 grader-side results decide a check; the worker's numbers are compared against them.
 """
@@ -16,22 +16,14 @@ from typing import Any
 import numpy as np
 
 from grader.compare import assert_allclose
+from grader.course import keras_policy
 from grader.course.keras_describe import _err, _path
 from grader.errors import CheckFailed
 from grader.i18n import _, t
 
 
-# Nested serialized objects a layer config may contain, by module: only Keras' own.
-_NESTED_MODULES = {
-    "keras": ("DTypePolicy", "FloatDTypePolicy"),
-    "keras.initializers": None,  # any public initializer class
-    "keras.regularizers": None,
-    "keras.constraints": None,
-}
 _MAX_UNITS = 100_000
 _MAX_KERNEL = 10_000_000  # the grader refuses to allocate more for one rebuilt layer
-# Built-in layers whose config carries code or a path to load: never rebuilt by the grader.
-_CODE_LAYERS = frozenset({"Lambda", "TFSMLayer", "JaxLayer", "FlaxLayer", "TorchModuleWrapper"})
 
 
 def class_path(cls: type) -> str:
@@ -42,10 +34,6 @@ def _refuse(where: str, what: str) -> CheckFailed:
     return CheckFailed(t("{where}: {what}; only built-in Keras layers, initializers and activations "
                          "(given by name, e.g. activation=\"relu\") can be graded", where=where, what=what),
                        {"kind": "refused"})
-
-
-def _holds(what: str) -> str:
-    return t("the configuration holds a {type}", type=what)
 
 
 def _text(v: Any) -> str:
@@ -60,34 +48,13 @@ def _text(v: Any) -> str:
     return str(v)
 
 
-def _sanitize(cfg: Any, where: str, keras: Any, depth: int = 0) -> Any:
-    """Refuse anything in a reported config that is not plain data or a built-in Keras object."""
-    if depth > 12:
-        raise _refuse(where, _("the configuration is nested too deeply"))
-    if isinstance(cfg, dict):
-        if "__unserializable__" in cfg:
-            raise _refuse(where, _holds(str(cfg["__unserializable__"])))
-        if "class_name" in cfg:
-            module, name = cfg.get("module"), cfg.get("class_name")
-            if module not in _NESTED_MODULES or not isinstance(name, str) or cfg.get("registered_name") not in (None, name):
-                raise _refuse(where, _holds(f"{module}.{name}"))
-            allowed = _NESTED_MODULES[module]
-            ns = keras if module == "keras" else getattr(keras, module.split(".")[1])
-            if (allowed is not None and name not in allowed) or not isinstance(getattr(ns, name, None), type):
-                raise _refuse(where, _holds(f"{module}.{name}"))
-        return {str(k): _sanitize(v, where, keras, depth + 1) for k, v in cfg.items()}
-    if isinstance(cfg, list):
-        return [_sanitize(v, where, keras, depth + 1) for v in cfg]
-    if cfg is None or isinstance(cfg, (bool, int, float, str)):
-        return cfg
-    raise _refuse(where, _holds(type(cfg).__name__))
-
-
 def rebuild_layer(desc: dict, where: str, keras: Any) -> Any:
     """A fresh, unbuilt copy of a reported layer made by the GRADER's Keras from its config.
 
-    Only classes of ``keras.layers`` are accepted, and only if the object in the worker was
-    exactly that class (not a subclass defined by the submission).
+    What may be rebuilt is :mod:`grader.course.keras_policy`'s rule: classes of ``keras.layers``
+    only, and only if the object in the worker was exactly that class (not a subclass defined by
+    the submission), holding nothing but built-in initializers, regularizers, constraints and
+    activations given by name.
     """
     if not desc or not desc.get("is_layer"):
         if not desc:
@@ -97,24 +64,11 @@ def rebuild_layer(desc: dict, where: str, keras: Any) -> Any:
     if not isinstance(ser, dict):
         raise CheckFailed(t("{where} ({type}) could not be serialized: {error}", where=where, type=desc.get("type"),
                             error=desc.get("serialize_error", "?")))
-    name = ser.get("class_name")
-    cls = getattr(keras.layers, name, None) if isinstance(name, str) else None
-    if (ser.get("module") != "keras.layers" or not isinstance(cls, type) or not issubclass(cls, keras.layers.Layer)
-            or name in _CODE_LAYERS or desc.get("type") != class_path(cls)):
-        raise _refuse(where, t("it is a {type}", type=desc.get("type")))
-    cfg = ser.get("config")
-    if not isinstance(cfg, dict):
-        raise _refuse(where, _("its configuration is not a dict"))
-    cfg = _sanitize(cfg, where, keras)
-    act = cfg.get("activation", None)
-    if "activation" in cfg and act is not None and not isinstance(act, str):
-        raise _refuse(where, _("its activation is not a built-in Keras activation"))
-    if isinstance(act, str):
-        try:
-            keras.activations.get(act)
-        except Exception:  # noqa: BLE001
-            raise _refuse(where, t("its activation {name} is not a built-in Keras activation",
-                                   name=repr(act))) from None
+    try:  # one rule for every config the grader deserializes (grader.course.keras_policy)
+        cfg = keras_policy.check_layer_config(ser, keras, worker_type=str(desc.get("type")))
+    except keras_policy.Refused as exc:
+        raise _refuse(where, t("the configuration holds {thing}", thing=exc.reason)) from None
+    cls = getattr(keras.layers, ser["class_name"])
     units = cfg.get("units")
     if units is not None and (type(units) is not int or not 0 < units <= _MAX_UNITS):
         raise CheckFailed(t("{where} has units={units}; expected a positive int", where=where, units=repr(units)))

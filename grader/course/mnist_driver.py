@@ -6,8 +6,9 @@ numbers, predictions on a batch the grader chose) plus a ``.keras`` file; the gr
 rebuilds, loads, counts and evaluates everything itself (:mod:`grader.course.mnist_verify`).
 
 * :func:`describe_model` — a model as plain data (for the architecture checks);
-* :func:`train_and_save` — preprocess → build_model → train on the real data, save the
-  trained model, predict the grader's probe batch (one training run feeds every check).
+* :func:`train_and_save` — seed, then preprocess → build_model → train on the training part of
+  the real data (the grader's private copy holds no test image), save the trained model,
+  predict the grader's probe batch (one training run feeds every check).
 """
 
 from __future__ import annotations
@@ -32,11 +33,11 @@ NEEDS_A_PAIR = N_("{call} returned {got}; the training run needs a pair {want}")
 WRONG_PART = N_("{call} returned {name} as {got}; the training run needs {want}")
 NOT_A_KERAS_MODEL = N_("build_model() returned {got}, not a keras.Model")
 ON_TRAINING_IMAGES = N_("preprocess(x_train, y_train) on {n} training images")
-ON_TEST_IMAGES = N_("preprocess(x_test, y_test) on {n} test images")
+ON_VALIDATION_IMAGES = N_("preprocess(x_val, y_val) on {n} validation images")
 PAIR_SHAPES = N_("(x of shape {x_shape}, y of shape {y_shape})")
 UNPRINTABLE = N_("<exception message could not be printed>")
 WORKER_MESSAGES = (AN_ARRAY, A_TYPE_OF_SHAPE, A_TYPE_OF_LENGTH, A_TYPE, EXIT_CALLED, NOT_DEFINED, NEEDS_A_PAIR,
-                   WRONG_PART, NOT_A_KERAS_MODEL, ON_TRAINING_IMAGES, ON_TEST_IMAGES, PAIR_SHAPES, UNPRINTABLE)
+                   WRONG_PART, NOT_A_KERAS_MODEL, ON_TRAINING_IMAGES, ON_VALIDATION_IMAGES, PAIR_SHAPES, UNPRINTABLE)
 
 
 def _type_path(obj: Any) -> str:
@@ -170,7 +171,9 @@ def _progress_callback(report: _Progress, fits: list):
     class ProgressCallback(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):
             self.t0, self.done, self.epoch = time.monotonic(), 0, 0
-            fits.append({"epochs": self.params.get("epochs"), "steps": self.params.get("steps"), "epochs_run": 0})
+            if not fits or "steps" in fits[-1]:
+                fits.append({})
+            fits[-1].update(epochs=self.params.get("epochs"), steps=self.params.get("steps"), epochs_run=0)
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch = epoch
@@ -190,19 +193,85 @@ def _progress_callback(report: _Progress, fits: list):
     return ProgressCallback()
 
 
-def _attach_progress(model, callback) -> None:
-    """Add ``callback`` to every ``model.fit`` call (``train`` has no callbacks argument)."""
-    original = model.fit
+class _RowPrints:
+    """Fingerprints of the validation rows, to tell whether the data a fit trains on holds them.
+
+    Each row is reduced to one float64, its dot product with a fixed random vector: two different
+    MNIST images practically never share it (neighbouring values of 5,000 rows lie ~1e-5 apart),
+    a copied row always does (to ~1e-12). The plain mistakes show (fitting on
+    ``concatenate([x_train, x_val])``, a second ``fit(x_val, y_val)``); nothing else about the
+    student's training data is recorded.
+    """
+
+    CHUNK = 4096  # rows per float64 product: ~25 MB at a time, whatever the data's size
+    TOL = 1e-9
+
+    def __init__(self, x_val):
+        import numpy as np
+
+        self._np = np
+        width = int(np.prod(np.shape(x_val)[1:]) or 1)
+        self._v = np.random.default_rng(20251).normal(size=width)
+        self.prints = np.sort(self._of(x_val))
+
+    def _of(self, x):
+        np = self._np
+        flat = np.asarray(x).reshape(len(x), -1)
+        if flat.shape[1] != self._v.size:
+            return np.empty(0)
+        return np.concatenate([flat[i:i + self.CHUNK].astype(np.float64) @ self._v
+                               for i in range(0, len(flat), self.CHUNK)] or [np.empty(0)])
+
+    def overlap(self, x) -> int | None:
+        """How many validation rows occur in ``x`` (None: not an array the grader can read)."""
+        np = self._np
+        try:
+            if hasattr(x, "numpy") and not isinstance(x, np.ndarray):
+                x = x.numpy()
+            if not isinstance(x, np.ndarray) or x.ndim < 2 or x.dtype.kind not in "biuf" or not len(x):
+                return None
+            got = np.sort(self._of(x))
+            if not got.size or not self.prints.size:
+                return 0
+            i = np.searchsorted(got, self.prints)
+            right, left = got[np.minimum(i, len(got) - 1)], got[np.maximum(i - 1, 0)]
+            near = np.minimum(np.abs(right - self.prints), np.abs(left - self.prints))
+            return int((near <= self.TOL * np.maximum(1.0, np.abs(self.prints))).sum())
+        except Exception:  # noqa: BLE001 - the student's object, whatever it is
+            return None
+
+
+def _attach_progress(model, callback, fits: list, batches: dict, prints: _RowPrints) -> None:
+    """Add ``callback`` to every ``model.fit`` call (``train`` has no callbacks argument) and note,
+    for each fit and over all ``train_on_batch`` calls, how many validation rows the training data
+    held."""
+    original, on_batch = model.fit, model.train_on_batch
 
     def fit(*args, **kwargs):
         args = list(args)
+        x = args[0] if args else kwargs.get("x")
+        fits.append({"val_rows": prints.overlap(x), "n": _length(x)})
         if len(args) >= 6:  # fit(x, y, batch_size, epochs, verbose, callbacks, ...)
             args[5] = list(args[5] or []) + [callback]
         else:
             kwargs["callbacks"] = list(kwargs.get("callbacks") or []) + [callback]
         return original(*args, **kwargs)
 
+    def train_on_batch(*args, **kwargs):
+        x = args[0] if args else kwargs.get("x")
+        batches["calls"] += 1
+        batches["val_rows"] += prints.overlap(x) or 0
+        return on_batch(*args, **kwargs)
+
     model.fit = fit
+    model.train_on_batch = train_on_batch
+
+
+def _length(x) -> int | None:
+    try:
+        return int(len(x))
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def _plain_history(history: Any) -> tuple[str, dict | None]:
@@ -225,51 +294,62 @@ def _plain_history(history: Any) -> tuple[str, dict | None]:
     return kind, out
 
 
-def train_and_save(module, progress: str | None = None, *, npz: str, out_dir: str, probe,
-                   epochs: int | None = None, n_train: int | None = None, n_val: int | None = None) -> dict:
-    """preprocess → build_model → train on ``npz``; save to ``out_dir/trained.keras``.
+def train_and_save(module, progress: str | None = None, *, data: str, out_dir: str, probe, seed: int,
+                   epochs: int | None = None, batch_size: int | None = None, deterministic: bool = True) -> dict:
+    """Seed TF/Keras, then preprocess → build_model → train on ``data``; save ``out_dir/trained.keras``.
 
-    ``probe`` is a float32 batch (grader-preprocessed test images) whose predictions by the
-    trained model come back for the save/load round trip. ``epochs`` (if given) is passed to
-    ``train``; ``n_train`` / ``n_val`` limit the training / validation images (a short run).
-    Returns plain data.
+    ``data`` is the private ``.npz`` the grader provided: ``x_train, y_train`` (the first 55,000
+    training images) and ``x_val, y_val`` (the last 5,000); the test images are never in it.
+    ``seed`` seeds Python, NumPy and TF (``keras.utils.set_random_seed``) before any student
+    function runs and ``deterministic`` turns on TF's op determinism, so the same submission
+    trained with the same seed gives the same model. ``probe`` is a float32 batch whose
+    predictions by the trained model come back for the save/load round trip. ``epochs`` and
+    ``batch_size`` (if given) are passed to ``train``. Returns plain data.
     """
+    train_kwargs = {k: int(v) for k, v in (("epochs", epochs), ("batch_size", batch_size)) if v is not None}
     try:
-        return _train_and_save(module, _Progress(progress), npz, out_dir, probe, epochs, n_train, n_val)
+        return _train_and_save(module, _Progress(progress), data, out_dir, probe, seed, train_kwargs, deterministic)
     except _Stop as stop:
         return stop.payload
 
 
-def _train_and_save(module, report, npz, out_dir, probe, epochs, n_train, n_val) -> dict:
+def seed_everything(seed: int, deterministic: bool) -> None:
+    """The same seed gives the same training: Python, NumPy and TF generators, and TF's kernels."""
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(int(seed) % 2**32)
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+
+
+def _train_and_save(module, report, data, out_dir, probe, seed, train_kwargs, deterministic) -> dict:
     import keras
     import numpy as np
 
     report("loading MNIST", force=True)
-    with np.load(npz, allow_pickle=False) as f:
-        x_train, y_train, x_test, y_test = (f[k] for k in ("x_train", "y_train", "x_test", "y_test"))
-    if n_train:
-        x_train, y_train = x_train[:n_train], y_train[:n_train]
-    if n_val:
-        x_test, y_test = x_test[:n_val], y_test[:n_val]
-    report("preprocessing the images with your preprocess()", force=True)
+    with np.load(data, allow_pickle=False) as f:
+        x_train, y_train, x_val, y_val = (f[k] for k in ("x_train", "y_train", "x_val", "y_val"))
     for name in ("preprocess", "build_model", "train"):
         if not callable(getattr(module, name, None)):
             raise _Stop({"status": "missing", "step": name,
                          "message": message(NOT_DEFINED, name=name, file="mnist.py")})
+    seed_everything(seed, deterministic)
+    report("preprocessing the images with your preprocess()", force=True)
     xtr, ytr = _pair(_step("preprocess", module.preprocess, x_train.copy(), y_train.copy()), len(x_train),
                      message(ON_TRAINING_IMAGES, n=len(x_train)))
-    xte, yte = _pair(_step("preprocess", module.preprocess, x_test.copy(), y_test.copy()), len(x_test),
-                     message(ON_TEST_IMAGES, n=len(x_test)))
+    xva, yva = _pair(_step("preprocess", module.preprocess, x_val.copy(), y_val.copy()), len(x_val),
+                     message(ON_VALIDATION_IMAGES, n=len(x_val)))
     report("building the model with your build_model()", force=True)
     model = _step("build_model", module.build_model)
     if not isinstance(model, keras.Model):
         raise _problem("build_model", message(NOT_A_KERAS_MODEL, got=_describe_value(model)))
     fits: list = []
-    _attach_progress(model, _progress_callback(report, fits))
-    kwargs = {} if epochs is None else {"epochs": int(epochs)}
+    batches = {"calls": 0, "val_rows": 0}
+    _attach_progress(model, _progress_callback(report, fits), fits, batches, _RowPrints(xva))
     report("training with your train()", force=True)
     t0 = time.monotonic()
-    history = _step("train", module.train, model, xtr, ytr, xte, yte, **kwargs)
+    history = _step("train", module.train, model, xtr, ytr, xva, yva, **train_kwargs)
     seconds = time.monotonic() - t0
     history_type, history_values = _plain_history(history)
     report("saving the trained model", force=True)
@@ -281,9 +361,11 @@ def _train_and_save(module, report, npz, out_dir, probe, epochs, n_train, n_val)
         "history_type": history_type,
         "history": history_values,
         "fits": fits,
+        "train_on_batch": batches,
         "train_seconds": round(seconds, 2),
         "probe_pred": probe_pred,
         "model_path": path,
         "n_train": int(len(x_train)),
-        "epochs_requested": epochs,
+        "n_val": int(len(x_val)),
+        "train_kwargs": train_kwargs,
     }

@@ -2,23 +2,27 @@
 
 The worker reports plain data (:mod:`grader.course.mnist_driver`); here the grader rebuilds the
 model from that configuration or loads the ``.keras`` file itself, with Keras built-ins
-only and ``safe_mode=True``, and does every count, comparison and evaluation with its own
-Keras. Also renders the report images (matplotlib, Agg backend) as base64 PNG.
+only (:mod:`grader.course.keras_policy`) and ``safe_mode=True``, and does every count,
+comparison and evaluation with its own Keras. Also renders the report images (matplotlib, Agg backend) as base64 PNG.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import functools
 import io
 import json
 import math
 import zipfile
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
+from grader.course import keras_policy
+from grader import i18n
 from grader.errors import CheckFailed
-from grader.i18n import _, t
+from grader.i18n import N_, _, t
 
 # The course network (seed, section 5.3), as a sequence of operations.
 COURSE_OPS: list[tuple] = [
@@ -42,29 +46,19 @@ def _exc_text(exc: BaseException, limit: int) -> str:
     return f"{type(exc).__name__}: {str(exc)[:limit]}"
 
 
-def check_builtin_config(cfg: Any, what: str) -> None:
-    """Refuse configs that name anything but Keras built-ins (before Keras deserializes them)."""
-    stack = [cfg]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, dict):
-            if "class_name" in node:
-                cls, module = node.get("class_name"), node.get("module")
-                reg = node.get("registered_name")
-                builtin_fn = module == "builtins" and cls == "function" and isinstance(node.get("config"), str)
-                if not builtin_fn and not (isinstance(module, str) and (module == "keras" or module.startswith("keras."))):
-                    raise CheckFailed(t("{what} uses {name} from {module}; the course network uses only "
-                                        "built-in Keras layers (keras.layers)", what=what, name=str(cls)[:60],
-                                        module=str(module)[:60]))
-                if isinstance(reg, str) and ">" in reg:
-                    raise CheckFailed(t("{what} uses the custom class {name}; the course network uses only "
-                                        "built-in Keras layers (keras.layers)", what=what, name=reg[:80]))
-                if cls == "Lambda":
-                    raise CheckFailed(t("{what} uses a Lambda layer; the course network uses only Dense, Activation, "
-                                        "Dropout and BatchNormalization layers", what=what))
-            stack.extend(node.values())
+def check_builtin_config(cfg: Any, what: str) -> str:
+    """Refuse configs holding anything but Keras built-ins, before Keras deserializes them.
+
+    The rule is :mod:`grader.course.keras_policy`'s, shared with the models topic. Returns the
+    model kind ("Sequential" or "Functional").
+    """
+    import keras
+
+    try:
+        return keras_policy.check_model_config(cfg, keras)
+    except keras_policy.Refused as exc:
+        raise CheckFailed(t("{what} uses {thing}; the course network uses only built-in Keras layers (keras.layers)",
+                            what=what, thing=exc.reason), {"kind": "refused"}) from None
 
 
 def rebuild(desc: Any, keras) -> Any:
@@ -82,9 +76,6 @@ def rebuild(desc: Any, keras) -> Any:
     except (TypeError, ValueError):
         raise CheckFailed(_("the model's configuration could not be read")) from None
     check_builtin_config(cfg, _("build_model()'s model"))
-    if cfg.get("class_name") not in ("Sequential", "Functional") or cfg.get("module") != "keras":
-        raise CheckFailed(t("build_model() returned a {type} model; use keras.Sequential (or the functional "
-                            "keras.Model) with built-in layers", type=str(cfg.get("class_name"))[:60]))
     try:
         model = keras.saving.deserialize_keras_object(cfg, safe_mode=True)
     except Exception as exc:  # noqa: BLE001 - the student's config, whatever it holds
@@ -314,6 +305,47 @@ def shape_problem(model, what: str) -> str | None:
 
 
 # ------------------------------------------------------------------------------- images
+#
+# Chart labels are in the report's language when matplotlib has a font with CJK glyphs (e.g.
+# Noto Sans CJK, Debian's fonts-noto-cjk); otherwise in English, never as boxes of missing glyphs.
+
+CHART_WORDS = (N_("epoch"), N_("loss"), N_("accuracy"), N_("train"), N_("validation"), N_("predicted digit"),
+               N_("true digit"))
+CONFUSION_TITLE = N_("Confusion matrix ({n} test images)")
+MISCLASSIFIED_TITLE = N_("Misclassified test digits (true→predicted)")
+_CJK_SAMPLE = "训练验证准确率损失混淆矩阵预测真实数字"  # every glyph the zh labels need must be there
+_CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK", "Source Han Sans SC", "Source Han Sans", "WenQuanYi Zen Hei",
+                 "WenQuanYi Micro Hei", "Noto Serif CJK SC", "SimHei", "Microsoft YaHei", "PingFang SC")
+
+
+@functools.lru_cache(maxsize=1)
+def cjk_font() -> str | None:
+    """The family name of a font matplotlib can draw Chinese labels with, or None."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    fonts = font_manager.fontManager.ttflist
+    ranked = sorted(fonts, key=lambda f: next((i for i, fam in enumerate(_CJK_FAMILIES) if f.name.startswith(fam)),
+                                              len(_CJK_FAMILIES)))
+    for f in ranked:
+        if not any(f.name.startswith(fam) for fam in _CJK_FAMILIES) and "CJK" not in f.name:
+            continue
+        try:
+            font = FT2Font(f.fname)
+            if all(font.get_char_index(ord(c)) for c in _CJK_SAMPLE):
+                return f.name
+        except Exception:  # noqa: BLE001 - an unreadable font file: try the next
+            continue
+    return None
+
+
+def chart_lang(lang: str) -> tuple[str, str | None]:
+    """(language the labels are drawn in, font family): ``lang`` if it is English or a font for it
+    exists, else English."""
+    if lang == "en":
+        return "en", None
+    font = cjk_font()
+    return (lang, font) if font else ("en", None)
 
 
 def _figure(w: float, h: float):
@@ -332,47 +364,76 @@ def _png(plt, fig) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def curves_png(history: dict) -> str:
-    plt, fig = _figure(8, 3)
-    for i, metric in enumerate(("loss", "accuracy")):
-        ax = fig.add_subplot(1, 2, i + 1)
-        for key, label in ((metric, "train"), (f"val_{metric}", "validation")):
-            values = history.get(key)
-            if values:
-                ax.plot(range(1, len(values) + 1), values, marker="o", label=label)
-        ax.set_xlabel("epoch")
-        ax.set_title(metric)
-        ax.grid(True, alpha=0.3)
-        ax.legend()
-    return _png(plt, fig)
+@contextlib.contextmanager
+def _drawing(lang: str) -> Iterator[tuple[Any, Any]]:
+    """Inside: matplotlib set up for ``lang``'s labels; yields (gettext, t) for that language."""
+    import matplotlib
+
+    lang, font = chart_lang(lang)
+    rc = {"font.family": [font, "DejaVu Sans"]} if font else {}  # named, so every text keeps it
+    with matplotlib.rc_context(rc):
+        yield i18n.bound(lang)
 
 
-def confusion_png(cm: np.ndarray) -> str:
-    plt, fig = _figure(4.6, 4.2)
-    ax = fig.add_subplot(1, 1, 1)
-    ax.imshow(np.log1p(cm), cmap="Blues")
-    for i in range(cm.shape[0]):
-        for j in range(cm.shape[1]):
-            if cm[i, j]:
-                ax.text(j, i, str(int(cm[i, j])), ha="center", va="center", fontsize=6,
-                        color="white" if i == j else "black")
-    ax.set_xticks(range(10))
-    ax.set_yticks(range(10))
-    ax.set_xlabel("predicted digit")
-    ax.set_ylabel("true digit")
-    ax.set_title("Confusion matrix (10,000 test images)")
-    return _png(plt, fig)
+def curves_figure(history: dict, lang: str = "en"):
+    with _drawing(lang) as (g, _t):
+        plt, fig = _figure(8, 3)
+        for i, metric in enumerate(("loss", "accuracy")):
+            ax = fig.add_subplot(1, 2, i + 1)
+            for key, label in ((metric, "train"), (f"val_{metric}", "validation")):
+                values = history.get(key)
+                if values:
+                    ax.plot(range(1, len(values) + 1), values, marker="o", label=g(label))
+            ax.set_xlabel(g("epoch"))
+            ax.set_title(g(metric))
+            ax.grid(True, alpha=0.3)
+            ax.legend()
+        return plt, fig
 
 
-def misclassified_png(images: np.ndarray, true: np.ndarray, pred: np.ndarray) -> str:
-    n = len(images)
-    cols = 8
-    rows = max(1, math.ceil(n / cols))
-    plt, fig = _figure(cols * 0.9, rows * 1.05)
-    for k in range(n):
-        ax = fig.add_subplot(rows, cols, k + 1)
-        ax.imshow(images[k], cmap="gray_r", interpolation="none")
-        ax.set_title(f"{int(true[k])}→{int(pred[k])}", fontsize=8)
-        ax.axis("off")
-    fig.suptitle("Misclassified test digits (true→predicted)", fontsize=9)
-    return _png(plt, fig)
+def curves_png(history: dict, lang: str = "en") -> str:
+    with _drawing(lang):
+        return _png(*curves_figure(history, lang))
+
+
+def confusion_figure(cm: np.ndarray, lang: str = "en"):
+    with _drawing(lang) as (g, tt):
+        plt, fig = _figure(4.6, 4.2)
+        ax = fig.add_subplot(1, 1, 1)
+        ax.imshow(np.log1p(cm), cmap="Blues")
+        for i in range(cm.shape[0]):
+            for j in range(cm.shape[1]):
+                if cm[i, j]:
+                    ax.text(j, i, str(int(cm[i, j])), ha="center", va="center", fontsize=6,
+                            color="white" if i == j else "black")
+        ax.set_xticks(range(10))
+        ax.set_yticks(range(10))
+        ax.set_xlabel(g("predicted digit"))
+        ax.set_ylabel(g("true digit"))
+        ax.set_title(tt(CONFUSION_TITLE, n=format(int(cm.sum()), ",")))
+        return plt, fig
+
+
+def confusion_png(cm: np.ndarray, lang: str = "en") -> str:
+    with _drawing(lang):
+        return _png(*confusion_figure(cm, lang))
+
+
+def misclassified_figure(images: np.ndarray, true: np.ndarray, pred: np.ndarray, lang: str = "en"):
+    with _drawing(lang) as (g, _t):
+        n = len(images)
+        cols = 8
+        rows = max(1, math.ceil(n / cols))
+        plt, fig = _figure(cols * 0.9, rows * 1.05)
+        for k in range(n):
+            ax = fig.add_subplot(rows, cols, k + 1)
+            ax.imshow(images[k], cmap="gray_r", interpolation="none")
+            ax.set_title(f"{int(true[k])}→{int(pred[k])}", fontsize=8)
+            ax.axis("off")
+        fig.suptitle(g(MISCLASSIFIED_TITLE), fontsize=9)
+        return plt, fig
+
+
+def misclassified_png(images: np.ndarray, true: np.ndarray, pred: np.ndarray, lang: str = "en") -> str:
+    with _drawing(lang):
+        return _png(*misclassified_figure(images, true, pred, lang))

@@ -7,13 +7,29 @@ does wrong comes back as a :class:`~grader.errors.StudentError` the plugin maps 
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
 from grader.errors import CheckFailed
 from grader.i18n import t
 from grader.sandbox.client import Worker
+
+
+# Told of every call a check makes through the boundary, as (topic, name, args, kwargs); ``name``
+# is the driver's "module:function" for drive(). For tests/test_argument_coverage.py.
+_observers: list[Callable[[str, str, tuple, dict], None]] = []
+
+
+@contextlib.contextmanager
+def observing(observer: Callable[[str, str, tuple, dict], None]) -> Iterator[None]:
+    """Call ``observer(topic, name, args, kwargs)`` for every student call made inside the block."""
+    _observers.append(observer)
+    try:
+        yield
+    finally:
+        _observers.remove(observer)
 
 
 class StudentFunction:
@@ -49,6 +65,8 @@ class StudentModule:
 
     def call_full(self, name: str, args: tuple = (), kwargs: dict | None = None, **options) -> dict:
         """Like :meth:`call` but returns the whole reply (value, warnings, args_after)."""
+        for observer in _observers:
+            observer(self.topic, name, tuple(args), dict(kwargs or {}))
         reply = self._worker.call(name, tuple(args), dict(kwargs or {}), **options)
         if not options.get("describe"):
             self.calls.append((name, tuple(args), dict(kwargs or {}), reply.get("value")))
@@ -92,6 +110,8 @@ class StudentModule:
 
     def drive(self, driver: str, *, timeout: float, what: str, **kwargs) -> Any:
         """Run a grader driver (``module:function``) over the student's module in the worker."""
+        for observer in _observers:
+            observer(self.topic, driver, (), dict(kwargs))
         return self._worker.drive(driver, kwargs, timeout=timeout, what=what)["value"]
 
     def describe(self, name: str, describer: str, *args, timeout: float | None = None,

@@ -3,7 +3,7 @@ from tests.mutants import Mutant
 _CCE_LOGITS = ("    if from_logits:\n        log_p = _log_softmax(y_pred)\n    else:\n"
                "        p = y_pred / np.sum(y_pred, axis=-1, keepdims=True)")
 _SCCE_LOGITS = ("    if from_logits:\n        log_p = _log_softmax(y_pred)\n    else:\n"
-                "        log_p = np.log(np.clip(y_pred, EPSILON, 1.0 - EPSILON))")
+                "        p = np.clip(y_pred, EPSILON, 1.0 - EPSILON)")
 _BCE_LOGITS = "        elementwise = np.maximum(x, 0.0) - x * y + np.log1p(np.exp(-np.abs(x)))"
 _BCE_PROBS = "        elementwise = -(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))"
 _REG_MEAN = "return float(np.mean(np.mean(np.abs(err), axis=-1)))"
@@ -67,12 +67,14 @@ MUTANTS = [
     Mutant("sparse_categorical_crossentropy", "y_pred[:, labels] (an n x n block) instead of one entry per row",
            "picked = log_p[np.arange(labels.shape[0]), labels]", "picked = log_p[:, labels]",
            detects="scce.column_block"),
+    Mutant("sparse_categorical_crossentropy", "rows not rescaled to sum 1 (Keras renormalises after clipping)",
+           "        log_p = np.log(p) - np.log(np.sum(p, axis=-1, keepdims=True))\n",
+           "        log_p = np.log(p)\n", detects="scce.no_renormalisation"),
     Mutant("sparse_categorical_crossentropy", "no clipping (log(0) gives inf)",
-           "        log_p = np.log(np.clip(y_pred, EPSILON, 1.0 - EPSILON))", "        log_p = np.log(y_pred)",
-           detects="scce.no_clip"),
+           "        p = np.clip(y_pred, EPSILON, 1.0 - EPSILON)", "        p = y_pred", detects="scce.no_clip"),
     Mutant("sparse_categorical_crossentropy", "clipped with 1e-15 (sklearn's old log_loss epsilon)",
-           "        log_p = np.log(np.clip(y_pred, EPSILON, 1.0 - EPSILON))",
-           "        log_p = np.log(np.clip(y_pred, 1e-15, 1.0 - 1e-15))", detects="scce.other_epsilon"),
+           "        p = np.clip(y_pred, EPSILON, 1.0 - EPSILON)",
+           "        p = np.clip(y_pred, 1e-15, 1.0 - 1e-15)", detects="scce.other_epsilon"),
     Mutant("sparse_categorical_crossentropy", "from_logits ignored",
            _SCCE_LOGITS, _SCCE_LOGITS.replace("if from_logits:", "if False:"), detects="scce.from_logits_ignored"),
     Mutant("sparse_categorical_crossentropy", "softmax applied to probabilities too (PyTorch CrossEntropyLoss habit)",

@@ -7,7 +7,7 @@ train() that hardly trains — except two preprocess mistakes that only a full t
 ``SHIPPED_MUTANTS`` would train the full network for minutes; tests/test_mnist.py grades them
 with a trained ``mnist_model.keras`` shipped next to them (the grader then only runs a short
 2-epoch training on 2,048 images) — their mistake is caught by the preprocess/build_model
-checks or by the history of that short run.
+checks, by the history of that short run, or by what train() fitted on in it (validation images).
 """
 
 from tests.mutants import Mutant
@@ -64,6 +64,15 @@ SHIPPED_MUTANTS = [
     Mutant("build_model", "no softmax on the output (logits with a probability loss)",
            "            layers.Dense(10),\n            layers.Activation(\"softmax\"),\n",
            "            layers.Dense(10),\n"),
+    Mutant("train", "fits on the validation images too (x_train and x_val concatenated)",
+           "        x_train, y_train,\n        batch_size=batch_size,",
+           "        np.concatenate([x_train, x_val]), np.concatenate([y_train, y_val]),\n"
+           "        batch_size=batch_size,", detects="train.fits_on_validation"),
+    Mutant("train", "an extra fit on the validation images",
+           "    return model.fit(\n", "    model.fit(x_val, y_val, epochs=1, verbose=0)\n    return model.fit(\n",
+           detects="train.fits_on_validation"),
+    Mutant("train", "batch_size argument ignored (always 128)", "        batch_size=batch_size,\n",
+           "        batch_size=128,\n"),
     Mutant("train", "no validation data (history without val_loss / val_accuracy)",
            "        verbose=2,\n        validation_data=(x_val, y_val),\n", "        verbose=2,\n"),
 ]

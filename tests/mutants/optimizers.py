@@ -49,6 +49,11 @@ MUTANTS = [
            "acc_new = accumulator + np.abs(g)", detects="adagrad.abs_not_square"),
     Mutant("adagrad_step", "default lr 0.01", "def adagrad_step(w, g, accumulator, lr=0.001,",
            "def adagrad_step(w, g, accumulator, lr=0.01,", detects="adagrad.default_lr_001"),
+    Mutant("adagrad_step", "epsilon ignored (fixed 1e-7)", "w_new = w - lr * g / np.sqrt(acc_new + epsilon)",
+           "w_new = w - lr * g / np.sqrt(acc_new + 1e-7)", detects="adagrad.epsilon_ignored"),
+    Mutant("adagrad_step", "epsilon ignored (fixed 1e-6, outside the root)",
+           "w_new = w - lr * g / np.sqrt(acc_new + epsilon)", "w_new = w - lr * g / (np.sqrt(acc_new) + 1e-6)",
+           detects="adagrad.epsilon_ignored"),
     # rmsprop_step
     Mutant("rmsprop_step", "rho and 1 - rho swapped", "v_new = rho * velocity + (1.0 - rho) * g * g",
            "v_new = (1.0 - rho) * velocity + rho * g * g", detects="rmsprop.rho_swapped"),
@@ -63,6 +68,11 @@ MUTANTS = [
            "w_new = w - lr * g / (v_new + epsilon)", detects="rmsprop.no_sqrt"),
     Mutant("rmsprop_step", "default rho 0.99", "lr=0.001, rho=0.9, epsilon=1e-7", "lr=0.001, rho=0.99, epsilon=1e-7",
            detects="rmsprop.default_rho_099"),
+    Mutant("rmsprop_step", "epsilon ignored (fixed 1e-7)", "w_new = w - lr * g / np.sqrt(v_new + epsilon)",
+           "w_new = w - lr * g / np.sqrt(v_new + 1e-7)", detects="rmsprop.epsilon_ignored"),
+    Mutant("rmsprop_step", "epsilon ignored (fixed 1e-6, outside the root)",
+           "w_new = w - lr * g / np.sqrt(v_new + epsilon)", "w_new = w - lr * g / (np.sqrt(v_new) + 1e-6)",
+           detects="rmsprop.epsilon_ignored"),
     # adam_step
     Mutant("adam_step", "no bias correction", "alpha = lr * np.sqrt(1.0 - beta_2 ** t) / (1.0 - beta_1 ** t)",
            "alpha = lr", detects="adam.no_bias_correction"),
@@ -88,6 +98,13 @@ MUTANTS = [
            "m_new = beta_1 * m + g", detects="adam.m_undamped"),
     Mutant("adam_step", "sqrt of v forgotten", "w_new = w - alpha * m_new / (np.sqrt(v_new) + epsilon)",
            "w_new = w - alpha * m_new / (v_new + epsilon)", detects="adam.no_sqrt"),
+    Mutant("adam_step", "epsilon ignored (fixed 1e-7)", "w_new = w - alpha * m_new / (np.sqrt(v_new) + epsilon)",
+           "w_new = w - alpha * m_new / (np.sqrt(v_new) + 1e-7)", detects="adam.epsilon_ignored"),
+    Mutant("adam_step", "epsilon ignored (textbook form with a fixed 1e-6)",
+           "    alpha = lr * np.sqrt(1.0 - beta_2 ** t) / (1.0 - beta_1 ** t)\n"
+           "    w_new = w - alpha * m_new / (np.sqrt(v_new) + epsilon)\n",
+           "    m_hat, v_hat = m_new / (1.0 - beta_1 ** t), v_new / (1.0 - beta_2 ** t)\n"
+           "    w_new = w - lr * m_hat / (np.sqrt(v_hat) + 1e-6)\n", detects="adam.epsilon_ignored"),
     Mutant("adam_step", "default beta_2 0.99", "beta_1=0.9, beta_2=0.999, epsilon=1e-7):",
            "beta_1=0.9, beta_2=0.99, epsilon=1e-7):"),
 ]

@@ -99,8 +99,9 @@ def test_relu_matches_tf(student, tf, rng, dtype):
 @pytest.mark.points(2)
 @pytest.mark.hint("tf.nn.leaky_relu uses alpha=0.2 by default (the Keras LeakyReLU layer uses 0.3).")
 def test_leaky_relu_matches_tf_with_default_alpha(student, tf, rng):
-    """leaky_relu(x) with its default alpha matches tf.nn.leaky_relu(x)"""
-    _check_elementwise(student, "leaky_relu", tf.nn.leaky_relu, rng)
+    """leaky_relu(x) with its default alpha matches tf.nn.leaky_relu(x) (float32 and float64)"""
+    for dtype in (np.float32, np.float64):
+        _check_elementwise(student, "leaky_relu", tf.nn.leaky_relu, rng, dtype)
 
 
 @pytest.mark.about("leaky_relu")
@@ -170,8 +171,8 @@ def test_softmax_respects_axis(student, tf, rng):
 @pytest.mark.points(2)
 @pytest.mark.hint("d/dx sigmoid(x) = sigmoid(x) * (1 - sigmoid(x)).")
 def test_sigmoid_grad_matches_gradient_tape(student, tf, rng):
-    """sigmoid_grad matches the gradient tf.GradientTape computes for tf.nn.sigmoid"""
-    for x in [*_inputs(rng, np.float32), LARGE.astype(np.float32)]:
+    """sigmoid_grad matches the gradient tf.GradientTape computes for tf.nn.sigmoid (float32 and float64)"""
+    for x in [*_inputs(rng, np.float32), LARGE.astype(np.float32), *_inputs(rng, np.float64), LARGE.copy()]:
         want = _tf_grad(tf, tf.nn.sigmoid, x)
         assert_allclose(student.call_pure("sigmoid_grad", x), want, rtol=1e-4, atol=1e-7,
                         name="sigmoid_grad(x)", inputs=short(x))
@@ -181,9 +182,9 @@ def test_sigmoid_grad_matches_gradient_tape(student, tf, rng):
 @pytest.mark.points(2)
 @pytest.mark.hint("d/dx tanh(x) = 1 - tanh(x)**2.")
 def test_tanh_grad_matches_gradient_tape(student, tf, rng):
-    """tanh_grad matches the gradient tf.GradientTape computes for tf.nn.tanh"""
+    """tanh_grad matches the gradient tf.GradientTape computes for tf.nn.tanh (float32 and float64)"""
     # rtol 1e-4: 1 - tanh^2 loses relative precision in float32 as tanh -> 1.
-    for x in _inputs(rng, np.float32):
+    for x in [*_inputs(rng, np.float32), *_inputs(rng, np.float64)]:
         want = _tf_grad(tf, tf.nn.tanh, x)
         assert_allclose(student.call_pure("tanh_grad", x), want, rtol=1e-4, atol=1e-6,
                         name="tanh_grad(x)", inputs=short(x))
@@ -193,8 +194,9 @@ def test_tanh_grad_matches_gradient_tape(student, tf, rng):
 @pytest.mark.points(2)
 @pytest.mark.hint("The derivative is 1 for x > 0 and 0 otherwise, including at exactly x = 0.")
 def test_relu_grad_matches_gradient_tape_including_zero(student, tf, rng):
-    """relu_grad matches tf.GradientTape on tf.nn.relu, with relu'(0) = 0"""
-    xs = [*_inputs(rng, np.float32), np.array([-2.0, -0.0, 0.0, 1e-30, 3.0], dtype=np.float32)]
+    """relu_grad matches tf.GradientTape on tf.nn.relu, with relu'(0) = 0 (float32 and float64)"""
+    edge = np.array([-2.0, -0.0, 0.0, 1e-30, 3.0])
+    xs = [*_inputs(rng, np.float32), edge.astype(np.float32), *_inputs(rng, np.float64), edge]
     for x in xs:
         want = _tf_grad(tf, tf.nn.relu, x)
         assert_allclose(student.call_pure("relu_grad", x), want, rtol=0, atol=0,

@@ -85,6 +85,32 @@ def test_numerical_gradient_softmax_cross_entropy(student, tf, rng):
                     inputs=f"{_fn(f)}, W={short(W)}")
 
 
+def _float32_point(rng, shape, h):
+    """float32 x with |x| in [0.5, 1.5] at which float32 cannot hold x + h exactly: the float32
+    neighbours of x +- h are up to 6e-8 away, so a difference quotient taken in float32 is off by
+    ~1e-3 relative. Redrawn until that error exceeds 1e-4 somewhere, so it shows under every seed."""
+    while True:
+        x = (rng.uniform(0.5, 1.5, size=shape) * rng.choice([-1.0, 1.0], size=shape)).astype(np.float32)
+        step = (x + np.float32(h)) - (x - np.float32(h))  # float32 arithmetic
+        if np.max(np.abs(step / (2 * h) - 1.0)) > 1e-4:
+            return x
+
+
+@pytest.mark.about("numerical_gradient")
+@pytest.mark.points(1)
+@pytest.mark.hint("x may be float32: perturb a float64 copy (np.array(x, dtype=np.float64)). In float32, "
+                  "x + 1e-5 is rounded to the nearest float32 and the difference quotient keeps only ~3 digits.")
+def test_numerical_gradient_float32_x(student, rng):
+    """numerical_gradient of sum(sin(10 x)) is exact for float32 x too (the differences are taken in float64)"""
+    f = SinSum(10.0)
+    x = _float32_point(rng, (3, 4), 1e-5)
+    # The truth at the float32 point itself (exact in float64); tolerances as for float64 x: a
+    # float32 result is fine (6e-8 relative), only the difference quotient must not be float32.
+    got = student.call_pure("numerical_gradient", f, x)
+    assert_allclose(got, f.gradient(x), rtol=NG_RTOL, atol=NG_ATOL, name="numerical_gradient(f, x)",
+                    inputs=t("{function}, float32 x={x}", function=_fn(f), x=short(x)))
+
+
 @pytest.mark.about("numerical_gradient")
 @pytest.mark.points(1)
 @pytest.mark.hint("Use the step h you are given (don't hard-code 1e-5).")

@@ -128,11 +128,14 @@ def test_cce_clips_probabilities_zero_and_one(student, keras):
 @pytest.mark.points(1)
 @pytest.mark.hint("Keras rescales each row of y_pred to sum 1 first: "
                   "p = y_pred / y_pred.sum(axis=-1, keepdims=True).")
-def test_cce_rescales_unnormalised_rows(student, keras, rng):
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cce_rescales_unnormalised_rows(student, keras, rng, dtype):
     """categorical_crossentropy rescales rows of y_pred that do not sum to 1, as Keras does"""
-    y_pred = rng.uniform(0.05, 2.0, size=(6, 4)).astype(np.float32)
+    y_pred = rng.uniform(0.05, 2.0, size=(6, 5)).astype(dtype)
+    y_pred[0] *= 0.5 / y_pred[0].sum()  # under every seed: a row summing to 0.5...
+    y_pred[1] = rng.uniform(1.0, 2.0, size=5).astype(dtype)  # ...and one summing to at least 5
     _check(student, keras, "categorical_crossentropy", "CategoricalCrossentropy",
-           _onehot(rng, 6, 4, np.float32), y_pred)
+           _onehot(rng, 6, 5, dtype), y_pred)
 
 
 @pytest.mark.about("categorical_crossentropy")
@@ -197,6 +200,28 @@ def test_scce_random_batches(student, keras, rng, dtype, label_dtype):
         labels = rng.integers(0, k, size=n).astype(label_dtype)
         _check(student, keras, "sparse_categorical_crossentropy", "SparseCategoricalCrossentropy",
                labels, _probs(rng, n, k, dtype))
+
+
+def _unnormalised_rows(rng, n, k, dtype):
+    """Probability rows that do not sum to 1, every entry inside (0.02, 1): the clip never binds,
+    so Keras' two orders (rescale then clip for CCE, clip then rescale for SCCE) agree. Row 0
+    sums to 0.5 and row 1 to more than 2 under every seed; the rest are uniform in [0.05, 0.95]."""
+    rows = rng.uniform(0.05, 0.95, size=(n, k))
+    rows[0] *= 0.5 / rows[0].sum()
+    rows[1] = rng.uniform(0.5, 0.95, size=k)  # k >= 5: the sum is at least 2.5
+    return rows.astype(dtype)
+
+
+@pytest.mark.about("sparse_categorical_crossentropy")
+@pytest.mark.points(1)
+@pytest.mark.hint("Keras rescales each (clipped) row of y_pred to sum 1: "
+                  "p = np.clip(y_pred, 1e-7, 1 - 1e-7); p = p / p.sum(axis=-1, keepdims=True).")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_scce_rescales_unnormalised_rows(student, keras, rng, dtype):
+    """sparse_categorical_crossentropy rescales rows of y_pred that do not sum to 1, as Keras does"""
+    n, k = 7, 5
+    _check(student, keras, "sparse_categorical_crossentropy", "SparseCategoricalCrossentropy",
+           rng.integers(0, k, size=n), _unnormalised_rows(rng, n, k, dtype))
 
 
 @pytest.mark.about("sparse_categorical_crossentropy")

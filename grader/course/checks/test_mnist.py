@@ -1,16 +1,22 @@
 """Checks for the ``mnist`` topic: preprocessing, the course network, training on real MNIST.
 
 Trust boundary: the student's code runs in the worker, which only reports plain data and
-writes a ``.keras`` file (grader/mnist_driver.py). Parameter counts, layer comparisons, test
-accuracy and the round trip are computed here, in the grader process, with the grader's own
-Keras (grader/mnist_verify.py). One training run (a module-scoped fixture) feeds the
-accuracy, history and round-trip checks.
+writes a ``.keras`` file (grader/course/mnist_driver.py). Parameter counts, layer comparisons,
+test accuracy and the round trip are computed here, in the grader process, with the grader's
+own Keras (grader/course/mnist_verify.py). One training run (a module-scoped fixture) feeds the
+accuracy, history, held-out-data and round-trip checks.
+
+Held-out data: the worker gets a private copy of the first 55,000 training images (``x_train``)
+and the last 5,000 (``x_val``) only; the 10,000 test images never reach student code, and the
+test accuracy is measured here. Training is seeded from the run's seed (and TF's op
+determinism is on), so the same submission graded with the same seed gets the same accuracy.
 """
 
 from __future__ import annotations
 
 import math
 import shutil
+import zlib
 import tempfile
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,15 +24,23 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from grader import i18n
 from grader.course import mnist_verify as mv
 from grader.compare import as_array, assert_allclose, describe_value
 from grader.errors import CheckFailed, NotAttempted, StudentRaised
 from grader.i18n import N_, _, t
+from grader.course.misconceptions import named
+from grader.course.misconceptions.mnist import TRAIN_ON_VALIDATION
 from grader.course.mnist_data import locate_mnist, read_npz
 
 SHIPPED = "mnist_model.keras"
-PROBE_N = 256  # test images whose predictions are compared across the save/load round trip
-SHORT_RUN = (2048, 2, 1024)  # (training images, epochs, validation images) when a model is shipped
+N_FIT = 55_000  # train() gets the first 55,000 training images; the last 5,000 are x_val
+PROBE_N = 256  # validation images whose predictions are compared across the save/load round trip
+SHORT_RUN = (2048, 2, 1024)  # (training images, epochs, validation images) of the short run
+SHORT_BATCH = 256  # the short run's batch_size: not train()'s default 128
+# Training reproducible: set_random_seed(seed) before the student's code, plus TF's op determinism
+# (benchmarks/mnist_determinism.py: no measurable cost on CPU).
+DETERMINISTIC = True
 LOAD_MARGIN = 60.0  # seconds on top of the training budget: loading data, preprocessing, saving
 SUMMARY_SHIPPED = N_("test accuracy {accuracy} on 10,000 images (shipped model; threshold {threshold})")
 SUMMARY_TRAINED = N_("test accuracy {accuracy} on 10,000 images (trained model; threshold {threshold})")
@@ -62,7 +76,8 @@ def mnist(grader_settings, keras):
         raise NotAttempted(_("mnist.py is not in the submission"))
     path = locate_mnist(grader_settings.mnist)
     (x_train, y_train), (x_test, y_test) = read_npz(path)
-    return SimpleNamespace(path=str(path), x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return SimpleNamespace(path=str(path), x_train=x_train[:N_FIT], y_train=y_train[:N_FIT],
+                           x_val=x_train[N_FIT:], y_val=y_train[N_FIT:], x_test=x_test, y_test=y_test)
 
 
 # ---------------------------------------------------------------------------- preprocess
@@ -89,7 +104,7 @@ def test_preprocess_matches_keras_on_real_images(student, keras, mnist, rng):
     """preprocess of real MNIST images and labels matches the course's reshape, /255 and to_categorical"""
     idx = np.sort(rng.choice(len(mnist.x_train), size=2000, replace=False))
     for x, y, where in ((mnist.x_train[idx], mnist.y_train[idx], _("2,000 training images")),
-                        (mnist.x_test[:500], mnist.y_test[:500], _("the first 500 test images"))):
+                        (mnist.x_val[:500], mnist.y_val[:500], _("500 validation images"))):
         xe, ye = _expected(keras, x, y)
         _got, x_out, y_out = _pair(student.call_pure("preprocess", x, y), len(x))
         if x_out.max() > 1.0 + 1e-6:
@@ -196,9 +211,39 @@ def test_build_model_is_compiled_like_the_course(built):
 # --------------------------------------------------------------------------------- train
 
 
+def training_seed(seed: int) -> int:
+    """The seed TF/Keras get in the worker, derived from the run's seed (replayable with --seed)."""
+    return zlib.crc32(f"{seed}:mnist".encode())
+
+
+def _drive(student, mnist, seed, folder, probe, *, n_train, n_val, budget, epochs=None, batch_size=None):
+    """One training run in the worker; returns (reply, error). The worker reads a private ``.npz``
+    holding only what ``train()`` needs (training and validation images, never the test set), and
+    saves into a folder of its own scratch; the grader then copies the model out by name (never by a
+    path the worker sent) into ``folder``."""
+    try:
+        data = student.provide("mnist-train.npz", {
+            "x_train": mnist.x_train[:n_train], "y_train": mnist.y_train[:n_train],
+            "x_val": mnist.x_val[:n_val], "y_val": mnist.y_val[:n_val]})
+        reply = student.drive("grader.course.mnist_driver:train_and_save", timeout=budget + LOAD_MARGIN, what="training",
+                              data=data, out_dir=student.outbox(), probe=probe, seed=training_seed(seed),
+                              deterministic=DETERMINISTIC, epochs=epochs, batch_size=batch_size)
+        try:
+            student.collect("trained.keras", folder / "trained.keras")
+        except OSError:
+            pass  # no model file: the checks that need it say so
+        return reply, None
+    except (StudentRaised, NotAttempted, Exception) as exc:  # kept: the shipped model is still evaluated
+        return None, exc
+
+
 @pytest.fixture(scope="module")
-def run(student, keras, mnist, grader_settings):
-    """One run of the student's pipeline: the full training, or a short one when a model is shipped."""
+def run(student, keras, mnist, grader_settings, seed):
+    """One run of the student's pipeline: the full training, or a short one when a model is shipped.
+
+    The short run passes non-default ``epochs`` and ``batch_size`` (SHORT_RUN, SHORT_BATCH), so it
+    also serves the arguments check; the probe batch is validation images preprocessed here.
+    """
     settings = grader_settings
     folder = Path(tempfile.mkdtemp(prefix="grader-mnist-"))
     shipped_src = Path(settings.submission) / SHIPPED
@@ -206,28 +251,34 @@ def run(student, keras, mnist, grader_settings):
     if shipped_src.is_file():
         shipped = folder / SHIPPED
         shutil.copyfile(shipped_src, shipped)  # the grader's own copy: the worker never sees it
-    probe, _labels = _expected(keras, mnist.x_test[:PROBE_N], mnist.y_test[:PROBE_N])
+    probe, _labels = _expected(keras, mnist.x_val[:PROBE_N], mnist.y_val[:PROBE_N])
     if shipped is None:
-        kwargs = {"epochs": settings.mnist_epochs, "n_train": None, "n_val": None}
+        kwargs = {"epochs": settings.mnist_epochs}
         budget = settings.mnist_time_budget
+        reply, error = _drive(student, mnist, seed, folder, probe, n_train=None, n_val=None, budget=budget, **kwargs)
     else:
-        kwargs = {"n_train": SHORT_RUN[0], "epochs": SHORT_RUN[1], "n_val": SHORT_RUN[2]}
+        kwargs = {"epochs": SHORT_RUN[1], "batch_size": SHORT_BATCH}
         budget = min(settings.mnist_time_budget, 120.0)
-    try:
-        # The worker gets its own copy of the arrays and a folder of its scratch to save into, never
-        # the grader's data file or folders (it may not read or write them).
-        npz = student.provide("mnist.npz", {"x_train": mnist.x_train, "y_train": mnist.y_train,
-                                            "x_test": mnist.x_test, "y_test": mnist.y_test})
-        reply = student.drive("grader.course.mnist_driver:train_and_save", timeout=budget + LOAD_MARGIN, what="training",
-                              npz=npz, out_dir=student.outbox(), probe=probe, **kwargs)
-        error = None
-        try:  # the grader's own copy of the saved model, taken by name (never by a path the worker sent)
-            student.collect("trained.keras", folder / "trained.keras")
-        except OSError:
-            pass  # no model file: the checks that need it say so
-    except (StudentRaised, NotAttempted, Exception) as exc:  # kept: the shipped model is still evaluated
-        reply, error = None, exc
+        reply, error = _drive(student, mnist, seed, folder, probe, n_train=SHORT_RUN[0], n_val=SHORT_RUN[2],
+                              budget=budget, **kwargs)
     yield SimpleNamespace(reply=reply, error=error, shipped=shipped, folder=folder, probe=probe,
+                          budget=budget, kwargs=kwargs)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def short_run(run, student, mnist, grader_settings, seed):
+    """A run with non-default ``epochs`` and ``batch_size``: the shipped model's short run, or an
+    extra short one on 2,048 images (a few seconds) after the full training."""
+    if run.shipped is not None:
+        yield run
+        return
+    folder = Path(tempfile.mkdtemp(prefix="grader-mnist-args-"))
+    kwargs = {"epochs": SHORT_RUN[1], "batch_size": SHORT_BATCH}
+    budget = min(grader_settings.mnist_time_budget, 120.0)
+    reply, error = _drive(student, mnist, seed, folder, run.probe, n_train=SHORT_RUN[0], n_val=SHORT_RUN[2],
+                          budget=budget, **kwargs)
+    yield SimpleNamespace(reply=reply, error=error, shipped=None, folder=folder, probe=run.probe,
                           budget=budget, kwargs=kwargs)
     shutil.rmtree(folder, ignore_errors=True)
 
@@ -253,14 +304,14 @@ def _ok(run) -> dict:
 
 
 def _trained_model(run, keras):
-    r = _ok(run)
+    _ok(run)  # raises when the training run did not give a model
     return mv.load_keras_file(str(run.folder / "trained.keras"), keras, _("the model saved after train()"))
 
 
 @pytest.mark.about("train")
 @pytest.mark.points(6)
-@pytest.mark.hint("Train the course network for 4 epochs with batch size 128 on all 60,000 preprocessed "
-                  "training images; the course reaches about 0.98 test accuracy.")
+@pytest.mark.hint("Train the course network for 4 epochs with batch size 128 on the 55,000 preprocessed "
+                  "training images train() receives; the course network reaches about 0.975 test accuracy.")
 def test_train_reaches_the_test_accuracy_threshold(run, keras, mnist, grader_settings, check_details):
     """the trained model (or the shipped mnist_model.keras) reaches the test-accuracy threshold"""
     threshold = float(grader_settings.mnist_threshold)
@@ -291,10 +342,11 @@ def test_train_reaches_the_test_accuracy_threshold(run, keras, mnist, grader_set
         summary=t(summary_id, accuracy=format(accuracy, ".4f"), threshold=format(threshold, "g")),
         accuracy=accuracy, threshold=threshold, source=source, confusion_matrix=cm.tolist(),
     )
-    images = [{"title": _("Confusion matrix"), "png_base64": mv.confusion_png(cm)}]
+    lang = i18n.current()  # the charts are labelled in the report's language (if a font can draw it)
+    images = [{"title": _("Confusion matrix"), "png_base64": mv.confusion_png(cm, lang)}]
     if len(wrong):
         images.append({"title": _("Misclassified test digits"),
-                       "png_base64": mv.misclassified_png(mnist.x_test[wrong], truth[wrong], pred[wrong])})
+                       "png_base64": mv.misclassified_png(mnist.x_test[wrong], truth[wrong], pred[wrong], lang)})
     check_details["images"] = images
     if accuracy < threshold:
         raise CheckFailed(
@@ -304,22 +356,20 @@ def test_train_reaches_the_test_accuracy_threshold(run, keras, mnist, grader_set
         )
 
 
-@pytest.mark.about("train")
-@pytest.mark.points(2)
-@pytest.mark.hint("return model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, "
-                  "validation_data=(x_val, y_val)): the History holds loss, accuracy, val_loss, val_accuracy.")
-def test_train_returns_the_per_epoch_history(run, grader_settings, check_details):
-    """train returns the History of fit with loss and accuracy for train and validation, one value per epoch"""
+def _verify_history(run, check_details=None):
+    """The History of ``run`` has the four series, one finite value per requested epoch, and fit ran
+    the number of batches the requested (or default) batch size gives; returns the run's reply."""
     r = _ok(run)
     hist = r.get("history") or {}
-    if hist:
+    if hist and check_details is not None:
         keys = [k for k in ("loss", "val_loss", "accuracy", "val_accuracy") if hist.get(k)]
         if keys:
-            check_details["images"] = [{"title": _("Training curves"), "png_base64": mv.curves_png(hist)}]
+            check_details["images"] = [{"title": _("Training curves"),
+                                        "png_base64": mv.curves_png(hist, i18n.current())}]
     if r.get("history_type") != "History" or r.get("history") is None:
         raise CheckFailed(t("train() returned {type}; return the History object that model.fit(...) returns",
                             type=r.get("history_type")))
-    requested = run.kwargs.get("epochs")
+    requested, batch_size = run.kwargs.get("epochs"), run.kwargs.get("batch_size")
     epochs = requested if requested is not None else 4
     missing = [k for k in ("loss", "accuracy", "val_loss", "val_accuracy") if k not in hist]
     if missing:
@@ -336,14 +386,56 @@ def test_train_returns_the_per_epoch_history(run, grader_settings, check_details
         raise CheckFailed(t("the History has NaN or infinite values in {keys}: the training diverged",
                             keys=", ".join(bad)))
     fits = r.get("fits") or []
-    n = r.get("n_train") or 60000
-    if fits and fits[0].get("steps") not in (None, math.ceil(n / 128)):
-        raise CheckFailed(t("model.fit ran {steps} batches per epoch on {n} images; with the default "
-                            "batch_size=128 that should be {expected}", steps=fits[0]["steps"], n=n,
-                            expected=math.ceil(n / 128)))
+    n = r.get("n_train") or N_FIT
+    expected = math.ceil(n / (batch_size or 128))
+    if fits and fits[0].get("steps") not in (None, expected):
+        if batch_size is None:
+            raise CheckFailed(t("model.fit ran {steps} batches per epoch on {n} images; with the default "
+                                "batch_size=128 that should be {expected}", steps=fits[0]["steps"], n=n,
+                                expected=expected))
+        raise CheckFailed(t("train(..., batch_size={batch_size}): model.fit ran {steps} batches per epoch on {n} "
+                            "images, that should be {expected}: pass batch_size on to fit",
+                            batch_size=batch_size, steps=fits[0]["steps"], n=n, expected=expected))
+    return r, epochs, n
+
+
+@pytest.mark.about("train")
+@pytest.mark.points(2)
+@pytest.mark.hint("return model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, "
+                  "validation_data=(x_val, y_val)): the History holds loss, accuracy, val_loss, val_accuracy.")
+def test_train_returns_the_per_epoch_history(run, grader_settings, check_details):
+    """train returns the History of fit with loss and accuracy for train and validation, one value per epoch"""
+    r, epochs, n = _verify_history(run, check_details)
     check_details["summary"] = t("{epochs} epochs on {n} images in {seconds} s; final val_accuracy {accuracy}",
                                  epochs=epochs, n=format(n, ","), seconds=r.get("train_seconds"),
-                                 accuracy=format(hist["val_accuracy"][-1], ".4f"))
+                                 accuracy=format(r["history"]["val_accuracy"][-1], ".4f"))
+
+
+@pytest.mark.about("train")
+@pytest.mark.points(1)
+@pytest.mark.hint("Pass the epochs and batch_size arguments on to model.fit (don't hard-code 4 and 128).")
+def test_train_uses_epochs_and_batch_size(short_run):
+    """train(..., epochs=2, batch_size=256) on 2,048 images runs 2 epochs of 8 batches"""
+    _verify_history(short_run)
+
+
+@pytest.mark.about("train")
+@pytest.mark.points(1)
+@pytest.mark.hint("Fit on x_train, y_train only; (x_val, y_val) go to validation_data, never into the "
+                  "training data.")
+def test_train_keeps_the_validation_images_held_out(run):
+    """train fits on x_train only: none of the validation images is in the data it trains on"""
+    r = _ok(run)
+    fits, batches = r.get("fits") or [], r.get("train_on_batch") or {}
+    n_val = int(r.get("n_val") or 0)
+    seen = max([int(f.get("val_rows") or 0) for f in fits] + [int(batches.get("val_rows") or 0)])
+    # A copied image is found exactly (mnist_driver._RowPrints); honest training data holds none of
+    # the validation images, so 1 % of them is far beyond chance and any real leak is far above it.
+    if n_val and seen >= max(1, n_val // 100):
+        message, details = named(TRAIN_ON_VALIDATION, t(
+            "{seen} of the {n} validation images were in the data train() trained on; they must only be "
+            "passed as validation_data", seen=format(seen, ","), n=format(n_val, ",")))
+        raise CheckFailed(message, {**details, "validation_images_trained_on": seen})
 
 
 @pytest.mark.about("train")

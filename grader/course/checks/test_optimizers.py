@@ -87,6 +87,80 @@ def axis_bowl(rng, shape, dtype, steps, lo=3.0, hi=5.0, growth=1.0):
     return Bowl(A, w_star, w0, shape, dtype, "axis-aligned", mul=mul)
 
 
+class SignBowl:
+    """Gradients of a prescribed size pointing down an axis-aligned bowl: ``g = sign(w - w*) * size[k]``.
+
+    The sizes are chosen up front (per step and weight) so that the squared-gradient statistic
+    of Adagrad or RMSprop, which depends only on the sizes, sits exactly where epsilon's two
+    accepted placements agree (see :func:`epsilon_neutral`); the signs follow the student's
+    weights, so the trajectory still walks down to the minimum and the steps pile up.
+    """
+
+    kind = "sign"
+
+    def __init__(self, w_star, w0, sizes, dtype):
+        self.w_star, self.w0, self.sizes = w_star, w0, sizes
+        self.shape, self.dtype = w0.shape, np.dtype(dtype)
+
+    def grad(self, w, k):
+        d = np.asarray(w, dtype=np.float64).reshape(-1) - self.w_star
+        return (np.where(d >= 0, 1.0, -1.0) * self.sizes[k - 1]).reshape(self.shape).astype(self.dtype)
+
+    def describe(self):
+        return t("quadratic bowl with gradients of prescribed size (epsilon's two placements agree exactly on them), "
+                 "w of shape {shape} and dtype {dtype}", shape=self.shape, dtype=self.dtype.name)
+
+
+def epsilon_neutral(epsilon):
+    """The accumulated square s at which epsilon's two accepted placements give the same step.
+
+    sqrt(s + eps) == sqrt(s) + eps exactly when sqrt(s) = (1 - eps) / 2 (then both equal
+    (1 + eps) / 2). Feeding Adagrad/RMSprop gradients that keep s there makes Keras' form and the
+    textbook's identical, while an epsilon that is ignored changes every step by ~2 * eps.
+    """
+    return ((1.0 - epsilon) / 2.0) ** 2
+
+
+def _sign_start(rng, n, dtype, shape):
+    w_star = rng.normal(0, 1, size=n)
+    w0 = (w_star + rng.choice([-1.0, 1.0], size=n) * rng.uniform(3, 5, size=n)).reshape(shape).astype(dtype)
+    return w_star, w0
+
+
+def adagrad_epsilon_bowl(rng, shape, dtype, epsilon, steps=4):
+    """Each weight gets one gradient, at its own step, of the size that takes its accumulator from
+    0.1 to :func:`epsilon_neutral`; before and after it gets 0 (a sparse gradient: the accumulator
+    must carry over unchanged)."""
+    n = int(np.prod(shape))
+    w_star, w0 = _sign_start(rng, n, dtype, shape)
+    when = rng.permutation(np.arange(n) % steps)  # every step updates some weights
+    sizes = np.zeros((steps, n))
+    sizes[when, np.arange(n)] = np.sqrt(epsilon_neutral(epsilon) - 0.1)
+    return SignBowl(w_star, w0, sizes, dtype)
+
+
+def rmsprop_epsilon_bowl(rng, shape, dtype, epsilon, rho, steps):
+    """v = rho * v + (1 - rho) * g**2 starts at 0: the first gradient fills it to
+    :func:`epsilon_neutral`, every later one (of that size) keeps it there."""
+    n = int(np.prod(shape))
+    w_star, w0 = _sign_start(rng, n, dtype, shape)
+    s = epsilon_neutral(epsilon)
+    sizes = np.full((steps, n), np.sqrt(s))
+    sizes[0] = np.sqrt(s / (1.0 - rho))
+    return SignBowl(w_star, w0, sizes, dtype)
+
+
+def adam_epsilon_bowl(rng, shape, dtype, steps, quiet):
+    """An axis-aligned bowl whose gradients (|g| ~ 0.01-0.2, comparable to the epsilons used) are 0
+    for the first ``quiet`` steps: Adam's state stays 0 and only t advances, so by the first real
+    gradient 1 - beta_2**t is 1 to ~1e-6 and Keras' folded form equals the textbook's
+    m_hat / (sqrt(v_hat) + epsilon), while the epsilon itself still changes every step."""
+    bowl = axis_bowl(rng, shape, dtype, steps)
+    bowl.mul = bowl.mul * 0.02
+    bowl.mul[:quiet] = 0.0
+    return bowl
+
+
 # ------------------------------------------------------------------------- the driver
 
 
@@ -290,6 +364,19 @@ def test_adagrad_step_defaults(student, tf, keras, rng):
     _bowl_trajectory(student, tf, keras, "adagrad_step", bowl, 20, {})
 
 
+@pytest.mark.about("adagrad_step")
+@pytest.mark.points(1)
+@pytest.mark.hint("Use the epsilon argument (not a fixed 1e-7): w = w - lr * g / sqrt(acc + epsilon) "
+                  "(or / (sqrt(acc) + epsilon)).")
+@pytest.mark.parametrize("dtype,shape", CASES[:2])
+def test_adagrad_step_uses_epsilon(student, tf, keras, rng, dtype, shape):
+    """adagrad_step with a large epsilon (0.01 to 0.1) follows Adagrad(epsilon=...); both placements of epsilon pass"""
+    epsilon = float(rng.uniform(0.01, 0.1))
+    bowl = adagrad_epsilon_bowl(rng, shape, dtype, epsilon)
+    hp = {"lr": float(rng.uniform(0.2, 1.0)), "epsilon": epsilon}
+    _bowl_trajectory(student, tf, keras, "adagrad_step", bowl, len(bowl.sizes), hp)
+
+
 # ------------------------------------------------------------------------- rmsprop_step
 
 
@@ -321,6 +408,19 @@ def test_rmsprop_step_defaults(student, tf, keras, rng):
     """rmsprop_step(w, g, velocity) with its defaults follows RMSprop()"""
     bowl = axis_bowl(rng, (6,), np.float32, steps=20)
     _bowl_trajectory(student, tf, keras, "rmsprop_step", bowl, 20, {})
+
+
+@pytest.mark.about("rmsprop_step")
+@pytest.mark.points(1)
+@pytest.mark.hint("Use the epsilon argument (not a fixed 1e-7): w = w - lr * g / sqrt(v + epsilon) "
+                  "(or / (sqrt(v) + epsilon)).")
+@pytest.mark.parametrize("dtype,shape", CASES[:2])
+def test_rmsprop_step_uses_epsilon(student, tf, keras, rng, dtype, shape):
+    """60 rmsprop_step updates with a large epsilon (0.01 to 0.1) follow RMSprop(epsilon=...); both placements pass"""
+    epsilon, rho = float(rng.uniform(0.01, 0.1)), float(rng.uniform(0.6, 0.95))
+    bowl = rmsprop_epsilon_bowl(rng, shape, dtype, epsilon, rho, steps=60)
+    hp = {"lr": float(rng.uniform(0.02, 0.1)), "rho": rho, "epsilon": epsilon}
+    _bowl_trajectory(student, tf, keras, "rmsprop_step", bowl, 60, hp)
 
 
 # ---------------------------------------------------------------------------- adam_step
@@ -357,3 +457,17 @@ def test_adam_step_defaults(student, tf, keras, rng):
     # default (0.99) only over the last ~100, which changes the steps by several percent.
     bowl = axis_bowl(rng, (6,), np.float32, steps=200, growth=5.0)
     _bowl_trajectory(student, tf, keras, "adam_step", bowl, 200, {})
+
+
+@pytest.mark.about("adam_step")
+@pytest.mark.points(1)
+@pytest.mark.hint("Use the epsilon argument (not a fixed 1e-7 or 1e-8) in "
+                  "w -= lr * m_hat / (sqrt(v_hat) + epsilon).")
+@pytest.mark.parametrize("dtype,shape", CASES[:2])
+def test_adam_step_uses_epsilon(student, tf, keras, rng, dtype, shape):
+    """Adam with a large epsilon (0.01 to 0.1) after 40 steps without gradient follows Adam(epsilon=...); folded and textbook forms pass"""
+    # beta_2 <= 0.7: after the 40 quiet steps 1 - beta_2**t > 1 - 1e-6 (see adam_epsilon_bowl).
+    hp = {"lr": float(rng.uniform(0.01, 0.05)), "beta_1": float(rng.uniform(0.5, 0.9)),
+          "beta_2": float(rng.uniform(0.5, 0.7)), "epsilon": float(rng.uniform(0.01, 0.1))}
+    bowl = adam_epsilon_bowl(rng, shape, dtype, steps=140, quiet=40)
+    _bowl_trajectory(student, tf, keras, "adam_step", bowl, 140, hp)

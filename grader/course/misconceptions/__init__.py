@@ -8,6 +8,11 @@ failure message names the mistake and the fix. Random functions (the initializer
 misconception only ever runs for a check that already failed, and
 ``tests/unit/course/test_misconceptions.py`` proves each one differs from the reference on its examples,
 so a correct implementation can never be told it made one.
+
+Functions the grader drives instead of calling (MNIST's ``train``) leave no calls to replay:
+their known mistakes are *observed* by a check (:func:`observed`), which names them itself with
+:func:`named` when what it saw is that mistake. Such a check's mutant test is the proof that it
+names the mistake, and the reference solution's full marks that it names nothing else.
 """
 
 from __future__ import annotations
@@ -30,7 +35,8 @@ class Misconception:
     key: str  # stable id, e.g. "softmax.no_max_shift"; recorded in results.json
     name: str  # English message id naming the mistake
     fix: str  # English message id: what to do instead
-    variant: Callable[..., Any]  # the wrong computation, same signature as the student function
+    variant: Callable[..., Any] | None  # the wrong computation, same signature as the student function
+    # (None: observed by a check, see observed())
     project: Callable[[Any], Any] = lambda v: v  # what to compare (e.g. only w of (w, state))
     examples: tuple = field(default_factory=tuple)  # ((args, kwargs), ...) where it differs from the reference
     # (student values, variant values) -> bool over all of a check's calls; None: call by call with same()
@@ -59,6 +65,33 @@ def misconception(function: str, key: str, name: str, fix: str, *, examples=(), 
         return variant
 
     return deco
+
+
+def observed(function: str, key: str, name: str, fix: str) -> str:
+    """Register a mistake a check recognises itself (nothing to replay); returns ``key``."""
+    REGISTRY.setdefault(function, []).append(Misconception(function, key, name, fix, None))
+    return key
+
+
+def by_key(key: str) -> Misconception:
+    for ms in load_all().values():
+        for m in ms:
+            if m.key == key:
+                return m
+    raise KeyError(key)
+
+
+def named(key: str, message: str) -> tuple[Any, dict]:
+    """``(message, details)`` of a failure a check recognised as the known mistake ``key``.
+
+    The same sentence the plugin writes for a replayed mistake, so reports, the dashboard and
+    the tests see one form.
+    """
+    from grader.i18n import _, t
+
+    m = by_key(key)
+    text = t("This looks like a known mistake: {mistake}. Fix: {fix}", mistake=_(m.name), fix=_(m.fix))
+    return text + "\n" + message, {"misconception": key}
 
 
 def load_all() -> dict[str, list[Misconception]]:
@@ -124,6 +157,8 @@ def detect(function: str, calls: list[tuple[tuple, dict, Any]],
 
 def _first_match(function: str, calls: list[tuple[tuple, dict, Any]]) -> Misconception | None:
     for m in load_all().get(function, []):
+        if m.variant is None:  # observed by its check, not replayed
+            continue
         try:
             with np.errstate(all="ignore"):
                 want = [m.variant(*_copy(args), **_copy(kwargs)) for args, kwargs, _value in calls]

@@ -112,6 +112,37 @@ def ng_fixed_step(f, x, h=1e-5):
     return {step: _central(f, x, step) for step in _FIXED_STEPS}, _central(f, x, h)
 
 
+def _float32_central(f, x, h):
+    """The central difference with x perturbed in float32 (x + h rounded to a float32)."""
+    x = np.array(x, dtype=np.float32, copy=True)
+    grad = np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        f_plus = f(x)
+        x[idx] = old - h
+        f_minus = f(x)
+        x[idx] = old
+        grad[idx] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
+def _float32_match(got: list, want: list) -> bool:
+    """The gradient kept in float64 or stored in a float32 array explains every call."""
+    return any(_ng_match(got, [(w[j], ref) for w, ref in want]) for j in (0, 1))
+
+
+@misconception("numerical_gradient", "numerical_gradient.float32_differences",
+               N_("the differences taken in float32: x + h and x - h are rounded to the nearest float32 (about 6e-8 "
+                  "away for |x| near 1), so with h = 1e-5 the quotient is off by about 1e-3"),
+               N_("perturb a float64 copy of x, whatever its dtype: x = np.array(x, dtype=np.float64), then the "
+                  "central difference as before"),
+               examples=[((_Wavy(), _X.astype(np.float32)), {})], match=_float32_match)
+def ng_float32(f, x, h=1e-5):
+    wrong = _float32_central(f, x, h)
+    return (wrong, wrong.astype(np.float32)), _central(f, x, h)
+
+
 # ----------------------------------------------------------------------------- dense layer
 
 _rng = np.random.default_rng(0)

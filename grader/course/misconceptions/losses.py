@@ -67,11 +67,13 @@ def _cce(y_true, y_pred, from_logits=False, **kw):
     return float(np.mean(-np.sum(_f(y_true) * _cce_log_p(y_pred, from_logits, **kw), axis=-1)))
 
 
-def _scce_log_p(y_pred, from_logits, *, eps=EPSILON, clip=True, log_softmax=_log_softmax):
+def _scce_log_p(y_pred, from_logits, *, eps=EPSILON, clip=True, renormalise=True, log_softmax=_log_softmax):
+    """Keras: log(clip(p)), then a log-softmax of that, i.e. the clipped rows rescaled to sum 1."""
     y_pred = _f(y_pred)
     if from_logits:
         return log_softmax(y_pred)
-    return np.log(np.clip(y_pred, eps, 1.0 - eps) if clip else y_pred)
+    p = np.clip(y_pred, eps, 1.0 - eps) if clip else y_pred
+    return np.log(p) - (np.log(np.sum(p, axis=-1, keepdims=True)) if renormalise else 0.0)
 
 
 def _labels(labels):
@@ -252,6 +254,16 @@ def scce_no_clip(labels, y_pred, from_logits=False):
                examples=[((_LABELS, _P3[::-1].copy()), {})], match=_any_candidate)
 def scce_other_epsilon(labels, y_pred, from_logits=False):
     return tuple(float(np.mean(_picked(labels, y_pred, from_logits, eps=eps))) for eps in _OTHER_EPS)
+
+
+@misconception("sparse_categorical_crossentropy", "scce.no_renormalisation",
+               N_("rows of y_pred that do not sum to 1 taken as they are: Keras rescales every (clipped) row to "
+                  "sum 1 before taking the log"),
+               N_("after clipping, divide each row by its sum: p = np.clip(y_pred, EPSILON, 1 - EPSILON); "
+                  "loss_i = -log(p[i, labels[i]] / p[i].sum())"),
+               examples=[((_LABELS, _P3_UNNORM), {})], project=_scalar)
+def scce_no_renormalisation(labels, y_pred, from_logits=False):
+    return float(np.mean(_picked(labels, y_pred, from_logits, renormalise=False)))
 
 
 @misconception("sparse_categorical_crossentropy", "scce.column_block",

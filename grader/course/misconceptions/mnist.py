@@ -8,7 +8,7 @@ loading this module does not import Keras.
 import numpy as np
 
 from grader.i18n import N_
-from grader.course.misconceptions import misconception, same
+from grader.course.misconceptions import misconception, observed, same
 
 _RNG = np.random.default_rng(0)
 _X = _RNG.integers(0, 256, size=(4, 28, 28), dtype=np.uint8)
@@ -65,3 +65,14 @@ def _float64_match(got: list, want: list) -> bool:
 def preprocess_float64(x, y, num_classes=10):
     x = np.asarray(x).reshape(len(x), -1) / 255.0
     return x, np.eye(num_classes)[np.asarray(y).astype(np.int64)]
+
+
+# ------------------------------------------------------------------------------- train
+# train() is driven, not called: its mistakes are observed by checks/test_mnist.py.
+
+TRAIN_ON_VALIDATION = observed(
+    "train", "train.fits_on_validation",
+    N_("the validation images used for training (fit on x_train together with x_val, or a second fit on x_val)"),
+    N_("fit on x_train, y_train only and pass (x_val, y_val) as validation_data: validation data must stay unseen, "
+       "or val_loss and val_accuracy no longer say how the model does on new images"),
+)

@@ -124,6 +124,16 @@ def _f(x):
     return np.asarray(x, dtype=np.float64)
 
 
+# Epsilons students hard-code: Keras' 1e-7, PyTorch's 1e-8 (Adam, RMSprop) and 1e-10 (Adagrad), 1e-6.
+_FIXED_EPSILONS = (1e-10, 1e-8, 1e-7, 1e-6)
+
+
+def _epsilon_shows(epsilon):
+    """An ignored epsilon only shows when the one passed is large (the checks use 0.01 to 0.1)."""
+    if epsilon <= 1e-5:
+        raise _NotThisMistake("a tiny epsilon hides this mistake")
+
+
 # ------------------------------------------------------------------------------ sgd_step
 
 _W = np.array([1.0, -2.0, 0.5], dtype=np.float32)
@@ -327,6 +337,17 @@ def adagrad_default_001(w, g, accumulator, lr=_UNSET, epsilon=1e-7):
     return _renderings(w, tuple(w - 0.01 * g / root(acc, epsilon) for root in (_inside, _outside)))
 
 
+@_mistake("adagrad_step", "adagrad.epsilon_ignored",
+          N_("the epsilon argument ignored (a fixed epsilon such as 1e-7 or 1e-6 instead of the one passed)"),
+          N_("use the epsilon the caller passed: w_new = w - lr * g / sqrt(acc_new + epsilon) (or / (sqrt(acc_new) + epsilon))"),
+          examples=[((_W, _G, _ACC), {"lr": 0.1, "epsilon": 0.05})])
+def adagrad_epsilon_ignored(w, g, accumulator, lr=0.001, epsilon=1e-7):
+    _epsilon_shows(epsilon)
+    w, g = _f(w), _f(g)
+    acc = _f(accumulator) + g * g
+    return _renderings(w, tuple(w - lr * g / root(acc, e) for e in _FIXED_EPSILONS for root in (_inside, _outside)))
+
+
 # -------------------------------------------------------------------------- rmsprop_step
 
 _V = np.array([0.02, 0.4, 0.9], dtype=np.float32)
@@ -398,6 +419,17 @@ def rmsprop_default_099(w, g, velocity, lr=0.001, rho=_UNSET, epsilon=1e-7):
     w, g = _f(w), _f(g)
     v = 0.99 * _f(velocity) + 0.01 * g * g
     return _renderings(w, tuple(w - lr * g / root(v, epsilon) for root in (_inside, _outside)))
+
+
+@_mistake("rmsprop_step", "rmsprop.epsilon_ignored",
+          N_("the epsilon argument ignored (a fixed epsilon such as 1e-7 or 1e-6 instead of the one passed)"),
+          N_("use the epsilon the caller passed: w_new = w - lr * g / sqrt(v_new + epsilon) (or / (sqrt(v_new) + epsilon))"),
+          examples=[((_W, _G, _V), {"lr": 0.01, "rho": 0.9, "epsilon": 0.05})])
+def rmsprop_epsilon_ignored(w, g, velocity, lr=0.001, rho=0.9, epsilon=1e-7):
+    _epsilon_shows(epsilon)
+    w, g = _f(w), _f(g)
+    v = rho * _f(velocity) + (1 - rho) * g * g
+    return _renderings(w, tuple(w - lr * g / root(v, e) for e in _FIXED_EPSILONS for root in (_inside, _outside)))
 
 
 # ----------------------------------------------------------------------------- adam_step
@@ -512,3 +544,16 @@ def adam_no_sqrt(w, g, m, v, t, lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7
     c1, c2 = 1 - beta_1 ** t, 1 - beta_2 ** t
     return _renderings(w, (w - lr * np.sqrt(c2) / c1 * m_new / (v_new + epsilon),
                    w - lr * (m_new / c1) / (v_new / c2 + epsilon)))
+
+
+@_mistake("adam_step", "adam.epsilon_ignored",
+          N_("the epsilon argument ignored (a fixed epsilon such as 1e-7 or 1e-8 instead of the one passed)"),
+          N_("use the epsilon the caller passed: w_new = w - lr * m_hat / (sqrt(v_hat) + epsilon)"),
+          examples=[((_W, _G, _M, _V2, 3), {"lr": 0.01, "epsilon": 0.05})])
+def adam_epsilon_ignored(w, g, m, v, t, lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    _epsilon_shows(epsilon)
+    w, g, m, v = _adam_args(w, g, m, v)
+    m_new = beta_1 * m + (1 - beta_1) * g
+    v_new = beta_2 * v + (1 - beta_2) * g * g
+    c1, c2 = 1 - beta_1 ** t, 1 - beta_2 ** t
+    return _renderings(w, sum((_adam_forms(w, lr, e, m_new, v_new, c1, c2) for e in _FIXED_EPSILONS), ()))

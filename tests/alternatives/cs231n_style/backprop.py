@@ -4,6 +4,9 @@ import numpy as np
 
 
 def numerical_gradient(f, x, h=1e-5):
+    # CS231n perturbs x in place (and restores it); float32 x gets a float64 copy first, since
+    # x + h must not be rounded to a float32 (CS231n itself always works in float64).
+    x = np.asarray(x, dtype=float)
     grad = np.zeros_like(x, dtype=float)
     it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
     while not it.finished:

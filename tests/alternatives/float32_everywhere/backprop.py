@@ -1,4 +1,4 @@
-"""Backprop in float32 where it is meaningful; numerical_gradient keeps x's dtype (float64 from the grader)."""
+"""Backprop in float32 where it is meaningful; numerical_gradient perturbs a float64 copy of x (float32 cannot resolve h)."""
 
 import numpy as np
 
@@ -6,8 +6,10 @@ F = np.float32
 
 
 def numerical_gradient(f, x, h=1e-5):
-    x = np.array(x)  # a private copy, same dtype
-    grad = np.zeros(x.shape, dtype=x.dtype)
+    # The one place float32 is not enough: h = 1e-5 is below float32's resolution near |x| = 1,
+    # so the perturbed copy is float64 (the gradient is still returned in float32).
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros(x.shape, dtype=F)
     flat, gflat = x.reshape(-1), grad.reshape(-1)
     for i in range(flat.size):
         keep = flat[i]

@@ -29,7 +29,7 @@ def sparse_categorical_crossentropy(labels, y_pred, from_logits=False):
         if from_logits:
             total -= row[label] - _logsumexp(row)[0]
         else:
-            total -= np.log(row[label] + EPS)
+            total -= np.log(row[label] / row.sum() + EPS)  # Keras rescales the row to sum 1
     return total / len(y_pred)
 
 
