@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import SOLUTIONS, grade_dir
-from tests.test_contract import SPEC_ENTRIES
+from tests.unit.test_contract import SPEC_ENTRIES
 
 pytestmark = pytest.mark.slow  # grades every topic once, MNIST training included
 
