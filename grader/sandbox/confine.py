@@ -380,25 +380,26 @@ OPTIONAL_READ = (
 )
 
 
+DISTRIBUTION = "tfgrader"  # the name pyproject.toml gives this project
+
+
 def distribution_paths(name: str) -> list[str]:
     """Files and folders an installed distribution owns (dist-info, editable finder, packages).
 
     For ``exclude``: e.g. ``distribution_paths("tfgrader")`` plus the checkout folder.
     """
-    out: list[str] = []
-    try:
-        from importlib import metadata
+    from importlib import metadata
 
-        dist = metadata.distribution(name)
-    except Exception:  # noqa: BLE001 - not installed
-        return out
-    base = str(dist.locate_file(""))
-    tops = set()
-    for f in dist.files or ():
-        top = str(f).split("/", 1)[0]
-        if top and top not in ("..", "__pycache__"):
-            tops.add(top)
-    return sorted(os.path.join(base, t) for t in tops)
+    out: set[str] = set()
+    # Every copy on sys.path, not only the first: a checkout's egg-info can shadow the
+    # site-packages install that a worker could otherwise still read.
+    for dist in metadata.distributions(name=name):
+        base = os.path.abspath(str(dist.locate_file("")))
+        for f in dist.files or ():
+            top = str(f).split("/", 1)[0]
+            if top and top not in ("..", "__pycache__"):
+                out.add(os.path.join(base, top))
+    return sorted(out)
 
 
 def private_entries(package_dir=None, site_dirs: Iterable | None = None) -> list[str]:
@@ -424,6 +425,10 @@ def private_entries(package_dir=None, site_dirs: Iterable | None = None) -> list
         if any(os.path.exists(os.path.join(checkout, m)) for m in ("pyproject.toml", "setup.py", ".git")):
             candidates.append(checkout)
         out.update(c for c in candidates if any(_inside(c, g) for g in grants))
+    # An installed copy of this project (``pip install .``) stays readable to nobody even when
+    # the running grader is another copy (a checkout): it holds the checks and catalogues too.
+    out.update(_real(p) for p in distribution_paths(DISTRIBUTION)
+               if os.path.lexists(p) and any(_inside(_real(p), g) for g in grants))
     for site in sites:
         try:
             entries = list(os.scandir(site))

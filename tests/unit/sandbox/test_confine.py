@@ -133,7 +133,9 @@ def run_child(world, body: str, *, kwargs=None, env=None, python=None, preexec=N
         "confine_dir": str(confine_dir or HERE),
         "scratch": str(world["scratch"]),
         "read_roots": [str(p) for p in (read_roots if read_roots is not None else [world["student"]])],
-        "exclude": [str(p) for p in (exclude if exclude is not None else [world["student"] / "solutions"])],
+        # As the grader's client does: an installed copy of the grader is hidden too.
+        "exclude": [str(p) for p in (exclude if exclude is not None
+                                     else [world["student"] / "solutions", *C.private_entries(None)])],
         "kwargs": kwargs or {},
         "confine": do_confine,
         "secret": str(world["secret"]),
@@ -806,6 +808,20 @@ def test_seccomp_rules_refuse_file_handles():
     assert {"open_by_handle_at", "name_to_handle_at"} <= names
 
 
+def test_private_entries_hide_an_installed_copy_of_the_grader(tmp_path, monkeypatch):
+    """A checkout's grader still hides a ``pip install .`` copy of itself in site-packages."""
+    site = tmp_path / "site"
+    (site / "grader").mkdir(parents=True)
+    (site / "tfgrader-1.0.dist-info").mkdir()
+    (site / "numpy").mkdir()
+    monkeypatch.setattr(C, "distribution_paths",
+                        lambda name: [str(site / "grader"), str(site / "tfgrader-1.0.dist-info")]
+                        if name == C.DISTRIBUTION else [])
+    found = {Path(p).name for p in C.private_entries(None, site_dirs=[site])}
+    assert {"grader", "tfgrader-1.0.dist-info"} <= found
+    assert "numpy" not in found
+
+
 def test_private_entries_hide_what_names_source_folders(tmp_path):
     site = tmp_path / "site"
     site.mkdir()
@@ -819,7 +835,7 @@ def test_private_entries_hide_what_names_source_folders(tmp_path):
     index.mkdir()
     (site / "mypkg").mkdir()
     (tmp_path / "pyproject.toml").write_text("")
-    found = {Path(p).name for p in C.private_entries(site / "mypkg", site_dirs=[site])}
+    found = {Path(p).name for p in C.private_entries(site / "mypkg", site_dirs=[site]) if Path(p).parent == site}
     assert found == {"__editable__.pkg-1.0.pth", "__editable___pkg_1_0_finder.py", "other.pth", "x.egg-link",
                      "pkg-1.0.dist-info", "mypkg"}
     # A package outside every granted folder needs no exclusion (nothing grants it).
