@@ -105,6 +105,11 @@ class Settings:
                                      ">= 0", "--set late_grace_minutes=M", default=0.0)
     late_cap: float = _key("largest fraction of the score the late penalty takes off in all", _fraction,
                            "in [0, 1]", "--set late_cap=X", default=1.0)
+    reference_cache: str | None = _key(
+        "folder where expected values that do not depend on the student (Keras trajectories, samples, ...) are "
+        "kept between runs and shared by a batch's processes, or off (default: $GRADER_CACHE_DIR, else "
+        "~/.cache/tfgrader)", lambda v: bool(str(v).strip()), "a folder or off", "--set reference_cache=DIR|off",
+        default=None)
     sandbox: str | None = _key("confinement of student code by the operating system: strict refuses to grade "
                                "where it is incomplete (`grader doctor` says why), best-effort grades and "
                                "reports what was missing (default: strict for grader batch, best-effort for "

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,9 @@ SHARED = next((d / "shared" for d in REPO.parents if (d / "shared").is_dir()), R
 MNIST_NPZ = SHARED / "data" / "mnist.npz"
 # Tests never download: the real MNIST beside the checkout (CI sets the same).
 os.environ.setdefault("GRADER_MNIST", str(MNIST_NPZ))
+# Reference values the tests compute stay out of the user's cache (~/.cache/tfgrader), and a
+# test run never reuses an earlier run's values.
+os.environ.setdefault("GRADER_CACHE_DIR", tempfile.mkdtemp(prefix="grader-test-cache-"))
 
 UNIT = Path(__file__).resolve().parent / "unit"
 

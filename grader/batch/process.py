@@ -49,6 +49,8 @@ class _Process:
     cache = None
     tf = None
     keras = None
+    store = None  # the reference store (grader.core.refstore), kept for every student of the process
+    store_folder: object = False
 
 
 def _init_process(seed: int, topics: tuple[str, ...] = (), quiet_tf: bool = True) -> None:
@@ -99,6 +101,26 @@ class BatchPlugin(GraderPlugin):
 
     def keras_module(self):
         return _Process.keras
+
+    def reference_store(self):
+        """One store per process, so values stay in memory from student to student; its folder is
+        shared with the batch's other processes (and later runs)."""
+        from grader.core.refstore import open_store
+
+        setting = getattr(self.settings, "reference_cache", None)
+        if _Process.store is None or _Process.store_folder != setting:
+            _Process.store, _Process.store_folder = open_store(setting), setting
+        return _Process.store
+
+
+def store_stats() -> dict[str, int]:
+    return dict(_Process.store.stats) if _Process.store is not None else {}
+
+
+def _store_delta(store_then, stats_then: dict[str, int]) -> dict[str, int]:
+    """What one student's grading added to the store's counters (the store may have been replaced)."""
+    base = stats_then if _Process.store is store_then else {}
+    return {k: v - base.get(k, 0) for k, v in store_stats().items()}
 
 
 @dataclass(frozen=True)
@@ -158,6 +180,7 @@ def grade_student(job: Job, interrupted: Callable[[], bool] | None = None) -> di
     if _Process.cache is None:
         _init_process(job.settings.seed, job.settings.topics, quiet_tf=False)
     before = _Process.cache.stats()
+    store_before = (_Process.store, store_stats())
     started = time.monotonic()
     info = submission_info(job)
     result, sources = _grade(job)
@@ -173,6 +196,7 @@ def grade_student(job: Job, interrupted: Callable[[], bool] | None = None) -> di
         "internal_errors": len(result.internal_errors),
         "seconds": round(time.monotonic() - started, 3),
         "cache": {k: after[k] - before[k] for k in ("hits", "misses", "passthrough")},
+        "references": _store_delta(*store_before),
         "pid": os.getpid(),
     }
 

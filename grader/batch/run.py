@@ -84,6 +84,7 @@ class BatchSummary:
     ignored: list[str] = field(default_factory=list)
     failed_processes: int = 0
     cache: dict[str, int] = field(default_factory=dict)
+    references: dict[str, int] = field(default_factory=dict)  # the shared reference store's counters
     duration: float = 0.0
     all_passed: bool = True
     internal_errors: int = 0
@@ -160,11 +161,13 @@ def run_batch(
                    "resumed": len([s for s in mine if s.name in previous and s not in todo])})
 
     cache = Counter()
+    references = Counter()
     results: dict[str, dict] = {}
 
     def finished(info: dict) -> None:
         results[info["name"]] = info
         cache.update(info.get("cache", {}))
+        references.update(info.get("references", {}))
         emit("student", {**info, "done": len(results), "todo": len(todo)})
 
     jobs_list = [Job(s, out, settings, audience) for s in todo]
@@ -187,9 +190,11 @@ def run_batch(
     summary.graded = [s.name for s in todo if s.name in results]
     summary.left = [s.name for s in todo if s.name not in results]
     summary.cache = dict(cache)
+    summary.references = dict(references)
     manifest.update(finished_at=None if summary.interrupted else utc_now(),
                     interrupted_at=utc_now() if summary.interrupted else None,
                     duration=round(time.monotonic() - started, 3), reference_cache=dict(cache),
+                    reference_store=dict(references),
                     failed_processes=summary.failed_processes)
     write_json(manifest_path, manifest)
     loaded = load_results(out)

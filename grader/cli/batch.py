@@ -116,6 +116,10 @@ def batch(
               f"student(s) in {summary.duration:.1f} s; seed {summary.seed}")
     if cache.get("hits") or cache.get("misses"):
         out.print(f"reference cache: {cache.get('hits', 0)} hits, {cache.get('misses', 0)} misses")
+    refs = summary.references
+    if refs.get("computed") or refs.get("disk_hits") or refs.get("memory_hits"):
+        out.print(f"reference store: {refs.get('computed', 0)} computed, "
+                  f"{refs.get('disk_hits', 0) + refs.get('memory_hits', 0)} reused")
     for name, path in summary.class_files.items():
         out.print(f"{name}: {path}")
     _exit(summary.all_passed, summary.internal_errors)

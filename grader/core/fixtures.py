@@ -1,5 +1,5 @@
 """The fixtures every check may ask for: ``student``, ``rng``, ``seed``, ``tf``, ``keras``,
-``check_details`` and ``grader_settings``.
+``check_details``, ``grader_settings`` and ``reference``.
 
 They are module-level functions, registered as a plugin by :class:`grader.core.plugin.GraderPlugin`
 in ``pytest_configure``, and reach the run's state through the plugin object kept in the config
@@ -35,6 +35,8 @@ class RunState(Protocol):
     def tensorflow(self) -> Any: ...
 
     def keras_module(self) -> Any: ...
+
+    def reference_store(self) -> Any: ...
 
 
 plugin_key = pytest.StashKey[RunState]()
@@ -88,3 +90,15 @@ def check_details(request: pytest.FixtureRequest) -> dict:
 @pytest.fixture(scope="session")
 def grader_settings(request: pytest.FixtureRequest) -> Any:
     return _plugin(request).settings
+
+
+@pytest.fixture
+def reference(request: pytest.FixtureRequest) -> Any:
+    """``reference(name, compute, inputs=...)``: a value that does not depend on the student,
+    computed once per (check, seed, inputs, versions) and shared (:mod:`grader.core.refstore`)."""
+    from grader.core.refstore import Reference, source_digest
+
+    node = request.node
+    check_id = f"{topic_of(node.module.__name__)}::{node.name}"
+    return Reference(_plugin(request).reference_store(), check_id, _plugin(request).seed,
+                     source_digest(getattr(node.module, "__file__", None)))

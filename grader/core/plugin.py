@@ -79,6 +79,7 @@ class GraderPlugin:
         self.collection_errors: list[CheckResult] = []
         self.broken_topics: dict[str, str] = {}  # topic -> why its checks could not be loaded
         self._modules: dict[str, StudentModule] = {}
+        self._store: Any = None
 
     # -- what the fixtures (grader.core.fixtures) give; subclasses override these -------------
 
@@ -115,6 +116,14 @@ class GraderPlugin:
         import keras
 
         return keras
+
+    def reference_store(self) -> Any:
+        """The store of reference values (:mod:`grader.core.refstore`), from the run's settings."""
+        if self._store is None:
+            from grader.core.refstore import open_store
+
+            self._store = open_store(getattr(self._settings, "reference_cache", None))
+        return self._store
 
     # -- configuration ------------------------------------------------------------------
 

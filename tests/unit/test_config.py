@@ -27,6 +27,7 @@ WRONG_TYPE = {
     "late_grace_minutes": [5],
     "late_cap": False,
     "sandbox": 1,
+    "reference_cache": 3,
 }
 BREAKS_RULE = {
     "seed": -1,
@@ -43,6 +44,7 @@ BREAKS_RULE = {
     "late_grace_minutes": -1,
     "late_cap": 2,
     "sandbox": "lenient",
+    "reference_cache": "  ",
 }
 GOOD = {
     "seed": 7,
@@ -60,6 +62,7 @@ GOOD = {
     "late_grace_minutes": 15,
     "late_cap": 0.5,
     "sandbox": "strict",
+    "reference_cache": "off",
 }
 
 

@@ -86,14 +86,16 @@ def _pooled_student(student, name, shape, rng, **kw):
                            for _ in range(calls)]).astype(np.float64)
 
 
-def _pooled_keras(keras, name, shape, rng, **kw):
+def _pooled_keras(reference, keras, name, shape, rng, **kw):
+    """Keras' pooled samples: a ``reference`` value (its seeds are drawn from rng either way, so the
+    student's later draws do not depend on whether it was computed or stored)."""
     size = max(1, int(np.prod(shape)))
-    calls = -(-N_SAMPLES // size)
-    out = []
-    for _ in range(calls):
-        init = _keras_initializer(keras, name, int(rng.integers(2**31 - 1)), **kw)
-        out.append(np.asarray(init(shape)).ravel())
-    return np.concatenate(out).astype(np.float64)
+    seeds = [int(rng.integers(2**31 - 1)) for _ in range(-(-N_SAMPLES // size))]
+
+    def draw():
+        return np.concatenate([np.asarray(_keras_initializer(keras, name, s, **kw)(shape)).ravel() for s in seeds])
+
+    return reference(f"keras {name} samples", draw, inputs=(name, shape, seeds, kw)).astype(np.float64)
 
 
 def _compare_distribution(got, want, label, *, bounded=True):
@@ -199,21 +201,21 @@ def test_sampler_returns_float32_array_of_the_shape(student, rng, name):
 
 @pytest.mark.points(2)
 @pytest.mark.parametrize("name", ALL_SAMPLERS)
-def test_sampler_matches_keras_on_a_dense_kernel(student, keras, rng, name):
+def test_sampler_matches_keras_on_a_dense_kernel(student, reference, keras, rng, name):
     """samples for a Dense kernel (500, 100) follow Keras' distribution"""
     shape = (500, 100)
     got = _pooled_student(student, name, shape, rng)
-    want = _pooled_keras(keras, name, shape, rng)
+    want = _pooled_keras(reference, keras, name, shape, rng)
     _compare_distribution(got, want, f"{name}({shape}, rng)", bounded=name != "random_normal")
 
 
 @pytest.mark.points(2)
 @pytest.mark.parametrize("name", ALL_SAMPLERS)
-def test_sampler_matches_keras_on_conv_kernels(student, keras, rng, name):
+def test_sampler_matches_keras_on_conv_kernels(student, reference, keras, rng, name):
     """samples for conv kernels (3, 3, 32, 64) and (5, 5, 5, 4, 8) follow Keras' distribution"""
     for shape in [(3, 3, 32, 64), (5, 5, 5, 4, 8)]:
         got = _pooled_student(student, name, shape, rng)
-        want = _pooled_keras(keras, name, shape, rng)
+        want = _pooled_keras(reference, keras, name, shape, rng)
         _compare_distribution(got, want, f"{name}({shape}, rng)", bounded=name != "random_normal")
 
 
@@ -237,10 +239,10 @@ def test_sampler_draws_from_rng(student, rng, name):
 @pytest.mark.about("random_normal")
 @pytest.mark.points(2)
 @pytest.mark.hint("Use the mean and stddev arguments: rng.normal(mean, stddev, size=shape).")
-def test_random_normal_uses_mean_and_stddev(student, keras, rng):
+def test_random_normal_uses_mean_and_stddev(student, reference, keras, rng):
     """random_normal(shape, rng, mean=1.5, stddev=2.0) follows RandomNormal(1.5, 2.0)"""
     shape = (400, 250)
     kw = {"mean": 1.5, "stddev": 2.0}
     got = _pooled_student(student, "random_normal", shape, rng, **kw)
-    want = _pooled_keras(keras, "random_normal", shape, rng, **kw)
+    want = _pooled_keras(reference, keras, "random_normal", shape, rng, **kw)
     _compare_distribution(got, want, f"random_normal({shape}, rng, mean=1.5, stddev=2.0)", bounded=False)

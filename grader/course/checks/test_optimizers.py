@@ -2,9 +2,12 @@
 
 Every check drives the student's step function and a Keras optimizer (``apply_gradients`` on
 a ``tf.Variable``) with the SAME gradient sequence: at each step the gradient of a quadratic
-bowl ``g = A (w - w*)`` is computed from the student's current weights and handed to both.
-Only the weights are compared, step by step; the student's state arrays are passed back
-untouched (their convention is free), only their starting value is fixed.
+bowl ``g = A (w - w*)`` is computed at Keras' current weights and handed to both. Only the
+weights are compared, step by step; the student's state arrays are passed back untouched
+(their convention is free), only their starting value is fixed.
+
+The Keras side depends only on the check's inputs, never on what the student returns, so it is
+a ``reference`` value: computed once per seed and TF version and shared by a batch's students.
 """
 
 from __future__ import annotations
@@ -48,6 +51,10 @@ class Bowl:
         if self.add is not None:
             g = g + self.add[k - 1]
         return g.reshape(self.shape).astype(self.dtype)
+
+    def key(self):
+        """Everything the gradients depend on (the reference store's key)."""
+        return ("bowl", self.A, self.w_star, self.w0, self.shape, self.dtype.str, self.kind, self.add, self.mul)
 
     def describe(self):
         if self.kind == "rotated":
@@ -105,6 +112,9 @@ class SignBowl:
     def grad(self, w, k):
         d = np.asarray(w, dtype=np.float64).reshape(-1) - self.w_star
         return (np.where(d >= 0, 1.0, -1.0) * self.sizes[k - 1]).reshape(self.shape).astype(self.dtype)
+
+    def key(self):
+        return ("sign", self.w_star, self.w0, self.sizes, self.dtype.str)
 
     def describe(self):
         return t("quadratic bowl with gradients of prescribed size (epsilon's two placements agree exactly on them), "
@@ -198,27 +208,45 @@ def _fmt_hp(hp):
     return ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in hp.items())
 
 
-def run_trajectory(student, tf, keras, fn, w0, grad, steps, hp, where):
-    """Drive ``fn`` and the Keras optimizer with the same gradients; compare w each step.
+def keras_trajectory(tf, keras, fn, w0, grad, steps, hp):
+    """The gradients fed and the weights after every step of the Keras optimizer ``fn`` matches.
 
-    ``grad(w, k)`` gives the k-th step's gradient at the student's current weights; ``hp`` are keyword
-    arguments for the student function (and, translated, for Keras).
+    ``grad(w, k)`` gives the k-th step's gradient at Keras' current weights. Returns
+    ``(gradients, weights)``, each of shape ``(steps, *w0.shape)`` and w0's dtype.
     """
     dtype = w0.dtype
     var = tf.Variable(w0)
     opt = _keras_optimizer(keras, fn, hp)
     opt.build([var])
     apply = tf.function(lambda gt: opt.apply_gradients([(gt, var)]))
+    w, gs, ws = w0, [], []
+    for k in range(1, steps + 1):
+        g = np.asarray(grad(w, k), dtype=dtype)
+        apply(tf.constant(g))
+        w = var.numpy()
+        gs.append(g)
+        ws.append(w)
+    return np.stack(gs), np.stack(ws).astype(dtype, copy=False)
+
+
+def run_trajectory(student, reference, tf, keras, fn, w0, grad, grad_key, steps, hp, where):
+    """Drive ``fn`` with Keras' gradient sequence; compare w with Keras' after every step.
+
+    ``grad_key`` names everything ``grad`` depends on (the reference's key); ``hp`` are keyword
+    arguments for the student function (and, translated, for Keras).
+    """
+    gs, ws = reference(f"keras {fn} trajectory",
+                       lambda: keras_trajectory(tf, keras, fn, w0, grad, steps, hp),
+                       inputs=(fn, hp, w0, steps, grad_key))
     state = _initial_state(fn, w0)
     w = w0.copy()
     n_out = 1 + len(state)
     call = f"{fn}(..., {_fmt_hp(hp)})" if hp else t("{fn}(...) with its default arguments", fn=fn)
     for k in range(1, steps + 1):
-        g = np.asarray(grad(w, k), dtype=dtype)
+        g = gs[k - 1]
         args = (w, g, *state) + ((k,) if fn == "adam_step" else ())
         got = student.call_pure(fn, *args, **hp)
-        apply(tf.constant(g))
-        want = var.numpy()
+        want = ws[k - 1]
         if n_out > 1:
             got = as_tuple(got, n_out, name=fn)
             w_new, state = got[0], tuple(got[1:])
@@ -235,15 +263,15 @@ def _grad_of_half_square(w, k):
     return np.asarray(w, dtype=np.float32)
 
 
-def _course(student, tf, keras, fn, hp, steps=1):
-    run_trajectory(student, tf, keras, fn, W_ONE.copy(), _grad_of_half_square, steps, hp,
+def _course(student, reference, tf, keras, fn, hp, steps=1):
+    run_trajectory(student, reference, tf, keras, fn, W_ONE.copy(), _grad_of_half_square, "w**2/2", steps, hp,
                    where=t("the course notes' example: loss w**2/2 from w = 1"))
 
 
-def _bowl_trajectory(student, tf, keras, fn, bowl, steps, hp):
+def _bowl_trajectory(student, reference, tf, keras, fn, bowl, steps, hp):
     where = t("{bowl}, starting at {w0}...", bowl=bowl.describe(),
               w0=np.array2string(bowl.w0.reshape(-1)[:3], precision=4))
-    run_trajectory(student, tf, keras, fn, bowl.w0, bowl.grad, steps, hp, where=where)
+    run_trajectory(student, reference, tf, keras, fn, bowl.w0, bowl.grad, bowl.key(), steps, hp, where=where)
 
 
 CASES = [  # (dtype, shape): a vector, a matrix and a conv kernel
@@ -259,29 +287,29 @@ CASES = [  # (dtype, shape): a vector, a matrix and a conv kernel
 @pytest.mark.about("sgd_step")
 @pytest.mark.points(1)
 @pytest.mark.hint("w_new = w - lr * g.")
-def test_sgd_step_course_example(student, tf, keras):
+def test_sgd_step_course_example(student, reference, tf, keras):
     """sgd_step reproduces the course notes' example (lr 0.1 on w**2/2 from w = 1)"""
-    _course(student, tf, keras, "sgd_step", {"lr": 0.1})
+    _course(student, reference, tf, keras, "sgd_step", {"lr": 0.1})
 
 
 @pytest.mark.about("sgd_step")
 @pytest.mark.points(2)
 @pytest.mark.hint("w_new = w - lr * g, elementwise for any shape; use the lr argument.")
 @pytest.mark.parametrize("dtype,shape", CASES)
-def test_sgd_step_trajectory(student, tf, keras, rng, dtype, shape):
+def test_sgd_step_trajectory(student, reference, tf, keras, rng, dtype, shape):
     """50 sgd_step updates on a random quadratic bowl follow keras.optimizers.SGD"""
     bowl = coupled_bowl(rng, shape, dtype, steps=50)
     hp = {"lr": float(rng.uniform(0.2, 1.2))}
-    _bowl_trajectory(student, tf, keras, "sgd_step", bowl, 50, hp)
+    _bowl_trajectory(student, reference, tf, keras, "sgd_step", bowl, 50, hp)
 
 
 @pytest.mark.about("sgd_step")
 @pytest.mark.points(1)
 @pytest.mark.hint("The default learning rate is Keras' 0.01.")
-def test_sgd_step_default_lr(student, tf, keras, rng):
+def test_sgd_step_default_lr(student, reference, tf, keras, rng):
     """sgd_step(w, g) uses Keras' default learning rate 0.01"""
     bowl = coupled_bowl(rng, (6,), np.float32, steps=10)
-    _bowl_trajectory(student, tf, keras, "sgd_step", bowl, 10, {})
+    _bowl_trajectory(student, reference, tf, keras, "sgd_step", bowl, 10, {})
 
 
 # ------------------------------------------------------------------------ momentum_step
@@ -291,9 +319,9 @@ def test_sgd_step_default_lr(student, tf, keras, rng):
 @pytest.mark.points(1)
 @pytest.mark.hint("Keras: v = momentum * v - lr * g; w = w + v. Step 1: v = -0.1, w = 0.9; "
                   "step 2: v = 0.9 * (-0.1) - 0.1 * 0.9 = -0.18.")
-def test_momentum_step_course_example(student, tf, keras):
+def test_momentum_step_course_example(student, reference, tf, keras):
     """momentum_step reproduces the course notes' two steps (0.1 then 0.18) with lr 0.1, momentum 0.9"""
-    _course(student, tf, keras, "momentum_step", {"lr": 0.1, "momentum": 0.9}, steps=2)
+    _course(student, reference, tf, keras, "momentum_step", {"lr": 0.1, "momentum": 0.9}, steps=2)
 
 
 @pytest.mark.about("momentum_step")
@@ -301,12 +329,12 @@ def test_momentum_step_course_example(student, tf, keras):
 @pytest.mark.hint("Keras: v = momentum * v - lr * g; w = w + v (velocity starts at 0). "
                   "Return the new velocity so the next call continues from it.")
 @pytest.mark.parametrize("dtype,shape", CASES)
-def test_momentum_step_trajectory(student, tf, keras, rng, dtype, shape):
+def test_momentum_step_trajectory(student, reference, tf, keras, rng, dtype, shape):
     """100 momentum_step updates (nesterov=False) on a random quadratic bowl follow SGD(momentum)"""
     bowl = coupled_bowl(rng, shape, dtype, steps=100)
     hp = {"lr": float(rng.uniform(0.05, 0.3)), "momentum": float(rng.uniform(0.5, 0.95)),
           "nesterov": False}
-    _bowl_trajectory(student, tf, keras, "momentum_step", bowl, 100, hp)
+    _bowl_trajectory(student, reference, tf, keras, "momentum_step", bowl, 100, hp)
 
 
 @pytest.mark.about("momentum_step")
@@ -314,21 +342,21 @@ def test_momentum_step_trajectory(student, tf, keras, rng, dtype, shape):
 @pytest.mark.hint("Nesterov (Keras): v = momentum * v - lr * g; w = w + momentum * v - lr * g, "
                   "using the NEW v.")
 @pytest.mark.parametrize("dtype,shape", CASES[:2])
-def test_momentum_step_nesterov_trajectory(student, tf, keras, rng, dtype, shape):
+def test_momentum_step_nesterov_trajectory(student, reference, tf, keras, rng, dtype, shape):
     """100 momentum_step updates with nesterov=True follow SGD(momentum, nesterov=True)"""
     bowl = coupled_bowl(rng, shape, dtype, steps=100)
     hp = {"lr": float(rng.uniform(0.05, 0.3)), "momentum": float(rng.uniform(0.5, 0.95)),
           "nesterov": True}
-    _bowl_trajectory(student, tf, keras, "momentum_step", bowl, 100, hp)
+    _bowl_trajectory(student, reference, tf, keras, "momentum_step", bowl, 100, hp)
 
 
 @pytest.mark.about("momentum_step")
 @pytest.mark.points(1)
 @pytest.mark.hint("Defaults: lr=0.01, momentum=0.9, nesterov=False.")
-def test_momentum_step_defaults(student, tf, keras, rng):
+def test_momentum_step_defaults(student, reference, tf, keras, rng):
     """momentum_step(w, g, velocity) with its defaults follows SGD(0.01, momentum=0.9)"""
     bowl = coupled_bowl(rng, (6,), np.float32, steps=20)
-    _bowl_trajectory(student, tf, keras, "momentum_step", bowl, 20, {})
+    _bowl_trajectory(student, reference, tf, keras, "momentum_step", bowl, 20, {})
 
 
 # ------------------------------------------------------------------------- adagrad_step
@@ -338,9 +366,9 @@ def test_momentum_step_defaults(student, tf, keras, rng):
 @pytest.mark.points(1)
 @pytest.mark.hint("acc = acc + g**2 first, then w = w - lr * g / sqrt(acc + epsilon); "
                   "the accumulator starts at 0.1.")
-def test_adagrad_step_course_example(student, tf, keras):
+def test_adagrad_step_course_example(student, reference, tf, keras):
     """adagrad_step reproduces the course notes' example (lr 0.1, initial accumulator 0.1)"""
-    _course(student, tf, keras, "adagrad_step", {"lr": 0.1, "epsilon": 1e-7})
+    _course(student, reference, tf, keras, "adagrad_step", {"lr": 0.1, "epsilon": 1e-7})
 
 
 @pytest.mark.about("adagrad_step")
@@ -348,20 +376,20 @@ def test_adagrad_step_course_example(student, tf, keras):
 @pytest.mark.hint("acc = acc + g**2 (keep summing: return the new accumulator), then "
                   "w = w - lr * g / sqrt(acc + epsilon), elementwise.")
 @pytest.mark.parametrize("dtype,shape", CASES)
-def test_adagrad_step_trajectory(student, tf, keras, rng, dtype, shape):
+def test_adagrad_step_trajectory(student, reference, tf, keras, rng, dtype, shape):
     """100 adagrad_step updates on a random quadratic bowl follow keras.optimizers.Adagrad"""
     bowl = coupled_bowl(rng, shape, dtype, steps=100)
     hp = {"lr": float(rng.uniform(0.05, 0.5))}
-    _bowl_trajectory(student, tf, keras, "adagrad_step", bowl, 100, hp)
+    _bowl_trajectory(student, reference, tf, keras, "adagrad_step", bowl, 100, hp)
 
 
 @pytest.mark.about("adagrad_step")
 @pytest.mark.points(1)
 @pytest.mark.hint("Defaults: lr=0.001, epsilon=1e-7 (Keras' Adagrad defaults).")
-def test_adagrad_step_defaults(student, tf, keras, rng):
+def test_adagrad_step_defaults(student, reference, tf, keras, rng):
     """adagrad_step(w, g, accumulator) with its defaults follows Adagrad()"""
     bowl = coupled_bowl(rng, (6,), np.float32, steps=20)
-    _bowl_trajectory(student, tf, keras, "adagrad_step", bowl, 20, {})
+    _bowl_trajectory(student, reference, tf, keras, "adagrad_step", bowl, 20, {})
 
 
 @pytest.mark.about("adagrad_step")
@@ -369,12 +397,12 @@ def test_adagrad_step_defaults(student, tf, keras, rng):
 @pytest.mark.hint("Use the epsilon argument (not a fixed 1e-7): w = w - lr * g / sqrt(acc + epsilon) "
                   "(or / (sqrt(acc) + epsilon)).")
 @pytest.mark.parametrize("dtype,shape", CASES[:2])
-def test_adagrad_step_uses_epsilon(student, tf, keras, rng, dtype, shape):
+def test_adagrad_step_uses_epsilon(student, reference, tf, keras, rng, dtype, shape):
     """adagrad_step with a large epsilon (0.01 to 0.1) follows Adagrad(epsilon=...); both placements of epsilon pass"""
     epsilon = float(rng.uniform(0.01, 0.1))
     bowl = adagrad_epsilon_bowl(rng, shape, dtype, epsilon)
     hp = {"lr": float(rng.uniform(0.2, 1.0)), "epsilon": epsilon}
-    _bowl_trajectory(student, tf, keras, "adagrad_step", bowl, len(bowl.sizes), hp)
+    _bowl_trajectory(student, reference, tf, keras, "adagrad_step", bowl, len(bowl.sizes), hp)
 
 
 # ------------------------------------------------------------------------- rmsprop_step
@@ -384,9 +412,9 @@ def test_adagrad_step_uses_epsilon(student, tf, keras, rng, dtype, shape):
 @pytest.mark.points(1)
 @pytest.mark.hint("v = rho * v + (1 - rho) * g**2 first (v starts at 0), then "
                   "w = w - lr * g / sqrt(v + epsilon).")
-def test_rmsprop_step_course_example(student, tf, keras):
+def test_rmsprop_step_course_example(student, reference, tf, keras):
     """rmsprop_step reproduces the course notes' example (lr 0.1 on w**2/2 from w = 1)"""
-    _course(student, tf, keras, "rmsprop_step", {"lr": 0.1})
+    _course(student, reference, tf, keras, "rmsprop_step", {"lr": 0.1})
 
 
 @pytest.mark.about("rmsprop_step")
@@ -394,20 +422,20 @@ def test_rmsprop_step_course_example(student, tf, keras):
 @pytest.mark.hint("v = rho * v + (1 - rho) * g**2 (rho multiplies the OLD average), then "
                   "w = w - lr * g / sqrt(v + epsilon); return the new v.")
 @pytest.mark.parametrize("dtype,shape", CASES)
-def test_rmsprop_step_trajectory(student, tf, keras, rng, dtype, shape):
+def test_rmsprop_step_trajectory(student, reference, tf, keras, rng, dtype, shape):
     """100 rmsprop_step updates with random lr and rho follow keras.optimizers.RMSprop"""
     bowl = axis_bowl(rng, shape, dtype, steps=100)
     hp = {"lr": float(rng.uniform(0.005, 0.02)), "rho": float(rng.uniform(0.6, 0.99))}
-    _bowl_trajectory(student, tf, keras, "rmsprop_step", bowl, 100, hp)
+    _bowl_trajectory(student, reference, tf, keras, "rmsprop_step", bowl, 100, hp)
 
 
 @pytest.mark.about("rmsprop_step")
 @pytest.mark.points(1)
 @pytest.mark.hint("Defaults: lr=0.001, rho=0.9, epsilon=1e-7 (Keras' RMSprop defaults).")
-def test_rmsprop_step_defaults(student, tf, keras, rng):
+def test_rmsprop_step_defaults(student, reference, tf, keras, rng):
     """rmsprop_step(w, g, velocity) with its defaults follows RMSprop()"""
     bowl = axis_bowl(rng, (6,), np.float32, steps=20)
-    _bowl_trajectory(student, tf, keras, "rmsprop_step", bowl, 20, {})
+    _bowl_trajectory(student, reference, tf, keras, "rmsprop_step", bowl, 20, {})
 
 
 @pytest.mark.about("rmsprop_step")
@@ -415,12 +443,12 @@ def test_rmsprop_step_defaults(student, tf, keras, rng):
 @pytest.mark.hint("Use the epsilon argument (not a fixed 1e-7): w = w - lr * g / sqrt(v + epsilon) "
                   "(or / (sqrt(v) + epsilon)).")
 @pytest.mark.parametrize("dtype,shape", CASES[:2])
-def test_rmsprop_step_uses_epsilon(student, tf, keras, rng, dtype, shape):
+def test_rmsprop_step_uses_epsilon(student, reference, tf, keras, rng, dtype, shape):
     """60 rmsprop_step updates with a large epsilon (0.01 to 0.1) follow RMSprop(epsilon=...); both placements pass"""
     epsilon, rho = float(rng.uniform(0.01, 0.1)), float(rng.uniform(0.6, 0.95))
     bowl = rmsprop_epsilon_bowl(rng, shape, dtype, epsilon, rho, steps=60)
     hp = {"lr": float(rng.uniform(0.02, 0.1)), "rho": rho, "epsilon": epsilon}
-    _bowl_trajectory(student, tf, keras, "rmsprop_step", bowl, 60, hp)
+    _bowl_trajectory(student, reference, tf, keras, "rmsprop_step", bowl, 60, hp)
 
 
 # ---------------------------------------------------------------------------- adam_step
@@ -430,9 +458,9 @@ def test_rmsprop_step_uses_epsilon(student, tf, keras, rng, dtype, shape):
 @pytest.mark.points(1)
 @pytest.mark.hint("m and v start at 0 and t = 1 on the first step; with bias correction the "
                   "first Adam step has length about lr.")
-def test_adam_step_course_example(student, tf, keras):
+def test_adam_step_course_example(student, reference, tf, keras):
     """adam_step reproduces the course notes' example (lr 0.1 on w**2/2 from w = 1)"""
-    _course(student, tf, keras, "adam_step", {"lr": 0.1})
+    _course(student, reference, tf, keras, "adam_step", {"lr": 0.1})
 
 
 @pytest.mark.about("adam_step")
@@ -440,23 +468,23 @@ def test_adam_step_course_example(student, tf, keras):
 @pytest.mark.hint("m = beta_1*m + (1-beta_1)*g; v = beta_2*v + (1-beta_2)*g**2; "
                   "w -= lr * (m/(1-beta_1**t)) / (sqrt(v/(1-beta_2**t)) + epsilon), t starting at 1.")
 @pytest.mark.parametrize("dtype,shape", CASES)
-def test_adam_step_trajectory(student, tf, keras, rng, dtype, shape):
+def test_adam_step_trajectory(student, reference, tf, keras, rng, dtype, shape):
     """200 adam_step updates with random lr and betas follow keras.optimizers.Adam"""
     bowl = axis_bowl(rng, shape, dtype, steps=200)
     hp = {"lr": float(rng.uniform(0.003, 0.01)), "beta_1": float(rng.uniform(0.7, 0.95)),
           "beta_2": float(rng.uniform(0.95, 0.9995))}
-    _bowl_trajectory(student, tf, keras, "adam_step", bowl, 200, hp)
+    _bowl_trajectory(student, reference, tf, keras, "adam_step", bowl, 200, hp)
 
 
 @pytest.mark.about("adam_step")
 @pytest.mark.points(1)
 @pytest.mark.hint("Defaults: lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7 (Keras' Adam defaults).")
-def test_adam_step_defaults(student, tf, keras, rng):
+def test_adam_step_defaults(student, reference, tf, keras, rng):
     """adam_step(w, g, m, v, t) with its defaults follows Adam()"""
     # Gradients growing 5x over 200 steps: beta_2 = 0.999 averages over all of them, a wrong
     # default (0.99) only over the last ~100, which changes the steps by several percent.
     bowl = axis_bowl(rng, (6,), np.float32, steps=200, growth=5.0)
-    _bowl_trajectory(student, tf, keras, "adam_step", bowl, 200, {})
+    _bowl_trajectory(student, reference, tf, keras, "adam_step", bowl, 200, {})
 
 
 @pytest.mark.about("adam_step")
@@ -464,10 +492,10 @@ def test_adam_step_defaults(student, tf, keras, rng):
 @pytest.mark.hint("Use the epsilon argument (not a fixed 1e-7 or 1e-8) in "
                   "w -= lr * m_hat / (sqrt(v_hat) + epsilon).")
 @pytest.mark.parametrize("dtype,shape", CASES[:2])
-def test_adam_step_uses_epsilon(student, tf, keras, rng, dtype, shape):
+def test_adam_step_uses_epsilon(student, reference, tf, keras, rng, dtype, shape):
     """Adam with a large epsilon (0.01 to 0.1) after 40 steps without gradient follows Adam(epsilon=...); folded and textbook forms pass"""
     # beta_2 <= 0.7: after the 40 quiet steps 1 - beta_2**t > 1 - 1e-6 (see adam_epsilon_bowl).
     hp = {"lr": float(rng.uniform(0.01, 0.05)), "beta_1": float(rng.uniform(0.5, 0.9)),
           "beta_2": float(rng.uniform(0.5, 0.7)), "epsilon": float(rng.uniform(0.01, 0.1))}
     bowl = adam_epsilon_bowl(rng, shape, dtype, steps=140, quiet=40)
-    _bowl_trajectory(student, tf, keras, "adam_step", bowl, 140, hp)
+    _bowl_trajectory(student, reference, tf, keras, "adam_step", bowl, 140, hp)
