@@ -38,8 +38,9 @@ def _fn(f) -> str:
 
 @pytest.mark.about("numerical_gradient")
 @pytest.mark.points(3)
-@pytest.mark.hint("Use the central difference (f(x + h e_i) - f(x - h e_i)) / (2h) for every "
-                  "entry of x, whatever its shape (np.ndindex(x.shape) walks all indices).")
+@pytest.mark.hint("Check that every entry of x gets its own partial derivative, whatever x's shape (1-D, 2-D and "
+                  "3-D here), and that the difference is central: a one-sided difference is off by about h times "
+                  "the curvature.")
 def test_numerical_gradient_sin_sum(student, rng):
     """numerical_gradient of sum(sin(10 x)) matches the analytic gradient for 1-D, 2-D and 3-D x"""
     f = SinSum(10.0)
@@ -52,8 +53,9 @@ def test_numerical_gradient_sin_sum(student, rng):
 
 @pytest.mark.about("numerical_gradient")
 @pytest.mark.points(3)
-@pytest.mark.hint("Every partial derivative must be taken at the original x: restore x[i] to its "
-                  "old value after evaluating f(x + h e_i) and f(x - h e_i).")
+@pytest.mark.hint("Here f mixes all entries of x: check that each partial derivative is taken at the original x "
+                  "with only one entry shifted, i.e. that every shifted entry is put back before you move on to the "
+                  "next.")
 def test_numerical_gradient_coupled_quadratic(student, rng):
     """numerical_gradient of a quadratic form coupling all entries of a 2-D x matches its gradient"""
     d, m = 4, 3
@@ -67,8 +69,9 @@ def test_numerical_gradient_coupled_quadratic(student, rng):
 
 @pytest.mark.about("numerical_gradient")
 @pytest.mark.points(2)
-@pytest.mark.hint("f can be any scalar function of an array: call f(x_perturbed) for each "
-                  "entry; don't assume a formula.")
+@pytest.mark.hint("f can be any scalar function of an array (here a classifier's loss): check that your code only "
+                  "calls f on perturbed versions of the array, assumes nothing about its formula, and gives a "
+                  "result of W's shape.")
 def test_numerical_gradient_softmax_cross_entropy(student, tf, rng):
     """numerical_gradient of a linear softmax classifier's loss matches tf.GradientTape"""
     n, d, c = 6, 4, 3
@@ -98,8 +101,9 @@ def _float32_point(rng, shape, h):
 
 @pytest.mark.about("numerical_gradient")
 @pytest.mark.points(1)
-@pytest.mark.hint("x may be float32: perturb a float64 copy (np.array(x, dtype=np.float64)). In float32, "
-                  "x + 1e-5 is rounded to the nearest float32 and the difference quotient keeps only ~3 digits.")
+@pytest.mark.hint("x is float32 here: check the dtype you take the differences in. Rounded to float32, x + 1e-5 "
+                  "keeps only a few digits of the step, so the quotient is off by ~1e-3; do the perturbing in "
+                  "float64.")
 def test_numerical_gradient_float32_x(student, rng):
     """numerical_gradient of sum(sin(10 x)) is exact for float32 x too (the differences are taken in float64)"""
     f = SinSum(10.0)
@@ -113,7 +117,8 @@ def test_numerical_gradient_float32_x(student, rng):
 
 @pytest.mark.about("numerical_gradient")
 @pytest.mark.points(1)
-@pytest.mark.hint("Use the step h you are given (don't hard-code 1e-5).")
+@pytest.mark.hint("This check passes h = 0.05 and 1e-3 and expects the central difference with exactly that step: "
+                  "check that `h` comes from the argument everywhere, in the shift and in the divisor.")
 def test_numerical_gradient_uses_h(student, rng):
     """numerical_gradient(f, x, h) uses the given step h"""
     f = SinSum(10.0)
@@ -128,8 +133,8 @@ def test_numerical_gradient_uses_h(student, rng):
 
 @pytest.mark.about("numerical_gradient")
 @pytest.mark.points(1)
-@pytest.mark.hint("Save old = x[i] and restore with x[i] = old (x += h; x -= 2h; x += h leaves "
-                  "rounding errors), or perturb a copy of x.")
+@pytest.mark.hint("Check x after your function finishes: it must hold exactly its old values. Adding h and "
+                  "subtracting it again leaves rounding errors; put back the saved value, or work on a copy.")
 def test_numerical_gradient_leaves_x_unchanged(student, rng):
     """numerical_gradient leaves x exactly as it was"""
     d, m = 3, 4
@@ -157,7 +162,8 @@ def _dense_cases(rng):
 
 @pytest.mark.about("dense_forward")
 @pytest.mark.points(2)
-@pytest.mark.hint("out = x @ W + b: W has shape (d_in, d_out) and b is added to every row.")
+@pytest.mark.hint("Check the shapes: x is (batch, d_in), W is (d_in, d_out), b is (d_out,), and the output is "
+                  "(batch, d_out) with b added to every row. A batch of 1 and float32 inputs are included.")
 def test_dense_forward_matches_tf(student, tf, rng):
     """dense_forward matches tf.matmul(x, W) + b (float32, float64, a batch of 1)"""
     for x, W, b, _ in _dense_cases(rng):
@@ -186,7 +192,8 @@ def _check_dense_backward(student, tf, rng, which: int):
 
 @pytest.mark.about("dense_backward")
 @pytest.mark.points(2)
-@pytest.mark.hint("dx = dout @ W.T, shape (batch, d_in).")
+@pytest.mark.hint("Check the shape of dx: it must be x's shape, (batch, d_in). The gradient flows back through W, "
+                  "so look at which side of dout W goes on and whether it is transposed.")
 def test_dense_backward_dx(student, tf, rng):
     """dx from dense_backward matches tf.GradientTape"""
     _check_dense_backward(student, tf, rng, 0)
@@ -194,7 +201,8 @@ def test_dense_backward_dx(student, tf, rng):
 
 @pytest.mark.about("dense_backward")
 @pytest.mark.points(2)
-@pytest.mark.hint("dW = x.T @ dout, shape (d_in, d_out) like W: every sample contributes.")
+@pytest.mark.hint("Check the shape of dW: it must be W's shape, (d_in, d_out), and it adds up the contributions of "
+                  "every sample in the batch (no averaging). Look at which operand is transposed.")
 def test_dense_backward_dW(student, tf, rng):
     """dW from dense_backward matches tf.GradientTape"""
     _check_dense_backward(student, tf, rng, 1)
@@ -202,8 +210,8 @@ def test_dense_backward_dW(student, tf, rng):
 
 @pytest.mark.about("dense_backward")
 @pytest.mark.points(2)
-@pytest.mark.hint("b is added to every row, so db = dout.sum(axis=0), shape (d_out,): summed, "
-                  "not averaged, over the batch.")
+@pytest.mark.hint("Check the shape of db: (d_out,), like b. Since b is added to every row, its gradient collects "
+                  "dout over the batch axis: summed, not averaged.")
 def test_dense_backward_db(student, tf, rng):
     """db from dense_backward matches tf.GradientTape"""
     _check_dense_backward(student, tf, rng, 2)
@@ -293,8 +301,8 @@ def _inputs(params, x):
 
 @pytest.mark.about("mlp_loss_and_grads")
 @pytest.mark.points(1)
-@pytest.mark.hint("Return (loss, grads) where grads = {'W1': dW1, 'b1': db1, 'W2': dW2, 'b2': db2}, "
-                  "each shaped like the parameter.")
+@pytest.mark.hint("Check the structure of your result: a pair (loss, grads) where loss is one float and grads is a "
+                  "dict with exactly the keys W1, b1, W2, b2, each array shaped like its parameter.")
 def test_mlp_returns_loss_and_grads_dict(student, rng):
     """mlp_loss_and_grads returns a float and a dict of gradients with the parameters' keys and shapes"""
     params, x, y = _mlp_case(rng)
@@ -304,8 +312,9 @@ def test_mlp_returns_loss_and_grads_dict(student, rng):
 
 @pytest.mark.about("mlp_loss_and_grads")
 @pytest.mark.points(2)
-@pytest.mark.hint("loss = mean over the batch of -sum_j y[j] * log(softmax(logits)[j]), "
-                  "logits = relu(x @ W1 + b1) @ W2 + b2.")
+@pytest.mark.hint("Check the forward pass and the reduction: Dense, ReLU, Dense, then the softmax cross-entropy of "
+                  "the logits, averaged over the batch (a batch of 1 is included). Does your loss change if you "
+                  "shuffle the samples? It should not.")
 def test_mlp_loss_matches_keras(student, tf, keras, rng):
     """the loss matches CategoricalCrossentropy(from_logits=True) (several batches, including 1 sample)"""
     for n in (8, 1):
@@ -324,7 +333,9 @@ def _check_mlp_grads(student, tf, keras, params, x, y, keys, rtol=MLP_RTOL, atol
 
 @pytest.mark.about("mlp_loss_and_grads")
 @pytest.mark.points(2)
-@pytest.mark.hint("dlogits = (softmax(logits) - y) / n; dW2 = a1.T @ dlogits, db2 = dlogits.sum(axis=0).")
+@pytest.mark.hint("Compare grads['W2'] and grads['b2'] with your numerical_gradient on a tiny batch: the gradient "
+                  "with respect to the logits includes the 1/n of the batch mean, and b2's gradient has one value "
+                  "per class.")
 def test_mlp_output_layer_grads(student, tf, keras, rng):
     """grads['W2'] and grads['b2'] match tf.GradientTape"""
     for n in (8, 1):
@@ -333,8 +344,9 @@ def test_mlp_output_layer_grads(student, tf, keras, rng):
 
 @pytest.mark.about("mlp_loss_and_grads")
 @pytest.mark.points(3)
-@pytest.mark.hint("da1 = dlogits @ W2.T; the ReLU passes it only where z1 = x @ W1 + b1 > 0: "
-                  "dz1 = da1 * (z1 > 0); dW1 = x.T @ dz1, db1 = dz1.sum(axis=0).")
+@pytest.mark.hint("Compare grads['W1'] and grads['b1'] with your numerical_gradient: the gradient reaches the "
+                  "hidden layer through W2 and the ReLU, which passes it only where the pre-activation was "
+                  "positive. Check which array your ReLU mask comes from.")
 def test_mlp_hidden_layer_grads(student, tf, keras, rng):
     """grads['W1'] and grads['b1'] match tf.GradientTape"""
     for n in (8, 1):
@@ -343,7 +355,9 @@ def test_mlp_hidden_layer_grads(student, tf, keras, rng):
 
 @pytest.mark.about("mlp_loss_and_grads")
 @pytest.mark.points(1)
-@pytest.mark.hint("Accept float32 inputs too (compute in their dtype or in float64).")
+@pytest.mark.hint("Parameters and inputs are float32 here, with other sizes (10 samples, 7 inputs, 9 hidden units, "
+                  "4 classes): check that nothing in your code is tied to the earlier shapes and that float32 "
+                  "arrays are accepted (computing in float32 or float64 both pass).")
 def test_mlp_float32_inputs(student, tf, keras, rng):
     """mlp_loss_and_grads matches tf.GradientTape for float32 parameters and inputs"""
     params, x, y = _mlp_case(rng, n=10, d=7, h=9, c=4, dtype=np.float32)
@@ -355,9 +369,9 @@ def test_mlp_float32_inputs(student, tf, keras, rng):
 
 @pytest.mark.about("mlp_loss_and_grads")
 @pytest.mark.points(2)
-@pytest.mark.hint("Subtract each row's maximum logit before exponentiating and compute "
-                  "log-softmax as shifted - log(sum(exp(shifted))): exp(1000) overflows and "
-                  "log(softmax) gives log(0).")
+@pytest.mark.hint("The weights here make logits of magnitude 1000: look for inf or NaN in your forward pass. "
+                  "exp(1000) overflows and log(softmax) hits log(0), while shifting each row of logits by a "
+                  "constant changes neither the loss nor the gradients.")
 def test_mlp_large_logits(student, tf, keras, rng):
     """loss and gradients stay exact when the weights make logits of magnitude 1000"""
     params, x, y = _large_logit_case(rng)

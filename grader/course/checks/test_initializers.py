@@ -30,17 +30,50 @@ BOUND_SLACK = 1.01
 SAMPLERS = ("random_normal", "standard_uniform", "glorot_normal", "glorot_uniform", "he_normal",
             "he_uniform")
 
-HINTS = {
-    "random_normal": "rng.normal(mean, stddev, size=shape).astype(np.float32); stddev is the "
-                     "standard deviation, not the variance.",
-    "standard_uniform": "Uniform on [-limit, limit] with limit = 1/sqrt(fan_in); fan_in from "
-                        "compute_fans(shape) (a conv kernel's fan_in includes the receptive field).",
-    "glorot_normal": "Keras truncates: sample N(0, s^2) with s = sqrt(2/(fan_in+fan_out))/0.87962566103423978 "
-                     "and re-draw every value with |x| > 2*s (np.clip is not a re-draw).",
-    "glorot_uniform": "limit = sqrt(6 / (fan_in + fan_out)): both fans, the 6 and the square root.",
-    "he_normal": "Keras truncates: sample N(0, s^2) with s = sqrt(2/fan_in)/0.87962566103423978 and "
-                 "re-draw every value with |x| > 2*s. He uses fan_in only.",
-    "he_uniform": "limit = sqrt(6 / fan_in), with fan_in from compute_fans(shape).",
+# Hints per check kind: what to look at when that check fails (the checks show Keras' and the
+# student's statistics side by side, so the hints say how to read them).
+DTYPE_HINT = ("Check the dtype and shape of what you hand back: rng's samplers give float64 while Keras "
+              "initializers give float32, so convert; the shape must be exactly `shape`, also for 1-D and 5-D "
+              "shapes.")
+RNG_HINT = ("Check where your random numbers come from: the same seed must give the same samples and different "
+            "seeds different ones, so every draw must come from the `rng` you are given (no np.random.*, no seed of "
+            "your own).")
+DENSE_HINTS = {
+    "random_normal": ("Compare the std and mean in the message with the defaults stddev=0.05 and mean=0: stddev is "
+                      "the standard deviation, not the variance, and random_normal is not truncated."),
+    "standard_uniform": ("Read max |x| in the message: it is your uniform limit, to compare with Keras'. The limit "
+                         "is 1/sqrt(fan_in), and fan_in is 500 for this (500, 100) kernel, not 100 or 600."),
+    "glorot_normal": ("If max |x| is above Keras', you are not truncating: every value beyond 2 std must be "
+                      "re-drawn (np.clip piles values at the bound, which the KS test sees). If the std is ~12% "
+                      "low, the 0.8796 correction is missing. Glorot uses both fans (500 and 100 here)."),
+    "glorot_uniform": ("Read max |x| in the message: it is your limit, to compare with Keras'. Glorot uses both "
+                       "fans (500 and 100 here); a std off by a factor sqrt(2) or sqrt(3) points at the constant "
+                       "under the square root."),
+    "he_normal": ("If max |x| is above Keras', you are not truncating: every value beyond 2 std must be re-drawn "
+                  "(np.clip piles values at the bound, which the KS test sees). If the std is ~12% low, the 0.8796 "
+                  "correction is missing. He uses fan_in only (500 here)."),
+    "he_uniform": ("Read max |x| in the message: it is your limit, to compare with Keras'. He uses fan_in only (500 "
+                   "here, not 500 + 100); a std off by a factor sqrt(2) or sqrt(3) points at the constant under the "
+                   "square root."),
+}
+CONV_HINTS = {
+    "random_normal": ("random_normal does not use the fans: for a 4-D or 5-D shape, check that you draw one value "
+                      "per element of the whole shape, with the same mean and stddev as for a Dense kernel."),
+    "standard_uniform": ("If the Dense-kernel check passes, look at your fans: for a conv kernel they come from "
+                         "compute_fans(shape), which multiplies by the receptive field; (3, 3, 32, 64) has fan_in "
+                         "288, not 32."),
+    "glorot_normal": ("If the Dense-kernel check passes, look at your fans: for a conv kernel they come from "
+                      "compute_fans(shape), which multiplies by the receptive field; (3, 3, 32, 64) has fan_in 288 "
+                      "and fan_out 576."),
+    "glorot_uniform": ("If the Dense-kernel check passes, look at your fans: for a conv kernel they come from "
+                       "compute_fans(shape), which multiplies by the receptive field; (3, 3, 32, 64) has fan_in 288 "
+                       "and fan_out 576."),
+    "he_normal": ("If the Dense-kernel check passes, look at your fans: for a conv kernel they come from "
+                  "compute_fans(shape), which multiplies by the receptive field; (3, 3, 32, 64) has fan_in 288, not "
+                  "32."),
+    "he_uniform": ("If the Dense-kernel check passes, look at your fans: for a conv kernel they come from "
+                   "compute_fans(shape), which multiplies by the receptive field; (3, 3, 32, 64) has fan_in 288, "
+                   "not 32."),
 }
 
 
@@ -55,11 +88,11 @@ def _keras_initializer(keras, name, seed, **kw):
     return cls(seed=seed)
 
 
-def _sampler_param(name):
-    return pytest.param(name, id=name, marks=[pytest.mark.about(name), pytest.mark.hint(HINTS[name])])
-
-
-ALL_SAMPLERS = [_sampler_param(n) for n in SAMPLERS]
+def _samplers(hints):
+    """Every sampler as a parameter, with its hint for this check (one text or one per sampler)."""
+    return [pytest.param(n, id=n, marks=[pytest.mark.about(n),
+                                         pytest.mark.hint(hints if isinstance(hints, str) else hints[n])])
+            for n in SAMPLERS]
 
 
 def _sample(student, name, shape, seed, **kw):
@@ -168,7 +201,8 @@ def _check_fans(student, shapes):
 
 @pytest.mark.about("compute_fans")
 @pytest.mark.points(2)
-@pytest.mark.hint("() -> (1, 1); (n,) -> (n, n); (a, b) -> (a, b).")
+@pytest.mark.hint("Check shapes with 0, 1 and 2 dimensions one at a time against the docstring: each length has its "
+                  "own rule, and the message shows the first shape that went wrong. The two fans are ints.")
 def test_compute_fans_dense_vector_and_scalar(student, keras, rng):
     """compute_fans matches Keras for Dense kernels, 1-D shapes and scalars"""
     shapes = [(), (7,), (1,), (9, 1), (3, 5), (784, 512),
@@ -178,8 +212,9 @@ def test_compute_fans_dense_vector_and_scalar(student, keras, rng):
 
 @pytest.mark.about("compute_fans")
 @pytest.mark.points(2)
-@pytest.mark.hint("For a conv kernel (*kernel_size, in_channels, out_channels), multiply both fans by "
-                  "the receptive field prod(kernel_size): (3, 3, 16, 32) -> (144, 288).")
+@pytest.mark.hint("Check (3, 3, 16, 32), which must give (144, 288): all dimensions but the last two form the "
+                  "receptive field, which multiplies both fans. Then try 3-D and 5-D kernels, where it has one or "
+                  "three factors.")
 def test_compute_fans_conv_kernels(student, keras, rng):
     """compute_fans matches Keras for 1-D, 2-D and 3-D convolution kernels"""
     shapes = [(3, 3, 16, 32), (5, 5, 5, 4, 8), (5, 4, 8), (1, 1, 64, 128),
@@ -192,7 +227,7 @@ def test_compute_fans_conv_kernels(student, keras, rng):
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("name", ALL_SAMPLERS)
+@pytest.mark.parametrize("name", _samplers(DTYPE_HINT))
 def test_sampler_returns_float32_array_of_the_shape(student, rng, name):
     """returns a float32 array of the requested shape"""
     for shape in [(9, 1), (4, 3), (7,), (3, 3, 2, 4), (2, 2, 2, 3, 5)]:
@@ -200,7 +235,7 @@ def test_sampler_returns_float32_array_of_the_shape(student, rng, name):
 
 
 @pytest.mark.points(2)
-@pytest.mark.parametrize("name", ALL_SAMPLERS)
+@pytest.mark.parametrize("name", _samplers(DENSE_HINTS))
 def test_sampler_matches_keras_on_a_dense_kernel(student, reference, keras, rng, name):
     """samples for a Dense kernel (500, 100) follow Keras' distribution"""
     shape = (500, 100)
@@ -210,7 +245,7 @@ def test_sampler_matches_keras_on_a_dense_kernel(student, reference, keras, rng,
 
 
 @pytest.mark.points(2)
-@pytest.mark.parametrize("name", ALL_SAMPLERS)
+@pytest.mark.parametrize("name", _samplers(CONV_HINTS))
 def test_sampler_matches_keras_on_conv_kernels(student, reference, keras, rng, name):
     """samples for conv kernels (3, 3, 32, 64) and (5, 5, 5, 4, 8) follow Keras' distribution"""
     for shape in [(3, 3, 32, 64), (5, 5, 5, 4, 8)]:
@@ -220,7 +255,7 @@ def test_sampler_matches_keras_on_conv_kernels(student, reference, keras, rng, n
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("name", ALL_SAMPLERS)
+@pytest.mark.parametrize("name", _samplers(RNG_HINT))
 def test_sampler_draws_from_rng(student, rng, name):
     """the same rng seed gives the same samples, different seeds give different samples"""
     shape = (20, 10)
@@ -238,7 +273,9 @@ def test_sampler_draws_from_rng(student, rng, name):
 
 @pytest.mark.about("random_normal")
 @pytest.mark.points(2)
-@pytest.mark.hint("Use the mean and stddev arguments: rng.normal(mean, stddev, size=shape).")
+@pytest.mark.hint("This check passes mean=1.5 and stddev=2.0: compare the mean and std in the message with them. A "
+                  "std of 4 means the variance was used; a mean of 0 or a std of 0.05 means an argument was "
+                  "ignored.")
 def test_random_normal_uses_mean_and_stddev(student, reference, keras, rng):
     """random_normal(shape, rng, mean=1.5, stddev=2.0) follows RandomNormal(1.5, 2.0)"""
     shape = (400, 250)

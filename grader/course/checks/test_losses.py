@@ -91,7 +91,9 @@ def _shapes(rng):
 
 @pytest.mark.about("categorical_crossentropy")
 @pytest.mark.points(2)
-@pytest.mark.hint("Per sample L = -sum_j y_true[j] * log(y_pred[j]); return the mean over the batch.")
+@pytest.mark.hint("Compare your result with the input's shape: the loss is one number, the mean over the batch of "
+                  "the per-sample losses, not a per-sample array or a sum over the batch. Work the first sample by "
+                  "hand: only the true class's probability counts.")
 def test_cce_course_example(student, keras):
     """categorical_crossentropy matches CategoricalCrossentropy on the course notes' example"""
     y_true, y_pred = (np.array(a, dtype=np.float32) for a in NOTES_CCE)
@@ -101,8 +103,9 @@ def test_cce_course_example(student, keras):
 
 @pytest.mark.about("categorical_crossentropy")
 @pytest.mark.points(2)
-@pytest.mark.hint("Sum -y_true * log(y_pred) over the classes of each row (axis=-1), then average "
-                  "those per-sample losses over the batch; return a single float.")
+@pytest.mark.hint("Check which axis you sum over and which you average over: the classes of a row (the last axis) "
+                  "are summed, the samples of the batch are averaged. A batch of 1 is included, so divide by no "
+                  "fixed size.")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_cce_random_batches(student, keras, rng, dtype):
     """categorical_crossentropy matches Keras on random one-hot batches (including a batch of 1)"""
@@ -113,9 +116,9 @@ def test_cce_random_batches(student, keras, rng, dtype):
 
 @pytest.mark.about("categorical_crossentropy")
 @pytest.mark.points(2)
-@pytest.mark.hint("Clip the probabilities to [1e-7, 1 - 1e-7] before the log (np.clip): a "
-                  "predicted 0 for the true class must give -log(1e-7), not inf, and 0 * log(0) "
-                  "must not become NaN.")
+@pytest.mark.hint("Try y_pred with exact 0s and 1s: log(0) gives inf and 0 * log(0) gives NaN. Keras clips the "
+                  "probabilities to [1e-7, 1 - 1e-7] (its epsilon) before the log; check whether and where you "
+                  "clip.")
 def test_cce_clips_probabilities_zero_and_one(student, keras):
     """categorical_crossentropy is finite and matches Keras for probabilities of exactly 0 and 1"""
     y_true = np.array([[0, 1, 0], [1, 0, 0], [0, 0, 1], [0, 1, 0]], dtype=np.float32)
@@ -126,8 +129,8 @@ def test_cce_clips_probabilities_zero_and_one(student, keras):
 
 @pytest.mark.about("categorical_crossentropy")
 @pytest.mark.points(1)
-@pytest.mark.hint("Keras rescales each row of y_pred to sum 1 first: "
-                  "p = y_pred / y_pred.sum(axis=-1, keepdims=True).")
+@pytest.mark.hint("Check a row of y_pred that does not sum to 1 (one row here sums to 0.5): Keras first divides "
+                  "each row by its own sum, and only then clips and takes the log.")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_cce_rescales_unnormalised_rows(student, keras, rng, dtype):
     """categorical_crossentropy rescales rows of y_pred that do not sum to 1, as Keras does"""
@@ -140,8 +143,8 @@ def test_cce_rescales_unnormalised_rows(student, keras, rng, dtype):
 
 @pytest.mark.about("categorical_crossentropy")
 @pytest.mark.points(1)
-@pytest.mark.hint("y_true may be any distribution (smoothed labels): use the whole row, "
-                  "-sum_j y_true[j] * log(p[j]), not only the entry at argmax(y_true).")
+@pytest.mark.hint("Here y_true holds smoothed labels, not one-hot rows: check that every class of y_true "
+                  "contributes, weighted by its value, rather than only the class with the largest entry.")
 def test_cce_soft_labels(student, keras, rng):
     """categorical_crossentropy matches Keras when y_true holds soft (smoothed) labels"""
     _check(student, keras, "categorical_crossentropy", "CategoricalCrossentropy",
@@ -150,8 +153,9 @@ def test_cce_soft_labels(student, keras, rng):
 
 @pytest.mark.about("categorical_crossentropy")
 @pytest.mark.points(2)
-@pytest.mark.hint("With from_logits=True, y_pred holds scores: use log(softmax(y_pred)) = "
-                  "z - log(sum(exp(z))) with z = y_pred - max(y_pred) per row.")
+@pytest.mark.hint("With from_logits=True, y_pred holds raw scores, not probabilities: check that each row becomes "
+                  "log-probabilities (a log-softmax over the last axis) before the cross-entropy, with no rescaling "
+                  "or clipping.")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_cce_from_logits(student, keras, rng, dtype):
     """categorical_crossentropy(..., from_logits=True) matches Keras on random logits"""
@@ -162,8 +166,9 @@ def test_cce_from_logits(student, keras, rng, dtype):
 
 @pytest.mark.about("categorical_crossentropy")
 @pytest.mark.points(2)
-@pytest.mark.hint("exp(1000) overflows and log(softmax) hits log(0) when a probability "
-                  "underflows: compute log-softmax as (z - max) - log(sum(exp(z - max))).")
+@pytest.mark.hint("Feed logits such as [1000, -1000, 0] and look for inf or NaN in your intermediate values: "
+                  "exp(1000) overflows, and a probability that underflows to 0 makes its log -inf. Get the "
+                  "log-probabilities without taking the log of a probability.")
 def test_cce_from_logits_large(student, keras, rng):
     """categorical_crossentropy(..., from_logits=True) is exact for logits of magnitude 1000"""
     fixed = np.array([[1000, -1000, 0], [-1000, 1000, 999], [1000, 1000, 999]], dtype=np.float32)
@@ -179,8 +184,9 @@ def test_cce_from_logits_large(student, keras, rng):
 
 @pytest.mark.about("sparse_categorical_crossentropy")
 @pytest.mark.points(2)
-@pytest.mark.hint("Per sample L_i = -log(y_pred[i, labels[i]]); pick those entries with "
-                  "y_pred[np.arange(n), labels] and average over the batch.")
+@pytest.mark.hint("Check what labels holds: one class index per sample (here 1 and 2), not one-hot rows. Each "
+                  "sample's loss uses the predicted probability of its own class, and the result is the mean over "
+                  "the batch.")
 def test_scce_course_example(student, keras):
     """sparse_categorical_crossentropy matches Keras on the course notes' example as class indices"""
     labels = np.array([1, 2], dtype=np.int64)
@@ -191,8 +197,9 @@ def test_scce_course_example(student, keras):
 
 @pytest.mark.about("sparse_categorical_crossentropy")
 @pytest.mark.points(2)
-@pytest.mark.hint("labels holds one class index per sample, not a one-hot matrix: select "
-                  "y_pred[np.arange(n), labels], one entry per row.")
+@pytest.mark.hint("Check that you pick one probability per row, the one at that row's label: n values, not an (n, "
+                  "n) block from indexing the columns with labels alone. labels may be int32 or int64, and a batch "
+                  "of 1 is included.")
 @pytest.mark.parametrize("dtype,label_dtype", [(np.float32, np.int64), (np.float64, np.int32)])
 def test_scce_random_batches(student, keras, rng, dtype, label_dtype):
     """sparse_categorical_crossentropy matches Keras on random batches (including a batch of 1)"""
@@ -214,8 +221,8 @@ def _unnormalised_rows(rng, n, k, dtype):
 
 @pytest.mark.about("sparse_categorical_crossentropy")
 @pytest.mark.points(1)
-@pytest.mark.hint("Keras rescales each (clipped) row of y_pred to sum 1: "
-                  "p = np.clip(y_pred, 1e-7, 1 - 1e-7); p = p / p.sum(axis=-1, keepdims=True).")
+@pytest.mark.hint("Check a row of y_pred that does not sum to 1 (one row here sums to 0.5): Keras rescales each row "
+                  "by its own sum, after clipping to [1e-7, 1 - 1e-7], before taking the log of the label's entry.")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_scce_rescales_unnormalised_rows(student, keras, rng, dtype):
     """sparse_categorical_crossentropy rescales rows of y_pred that do not sum to 1, as Keras does"""
@@ -226,8 +233,8 @@ def test_scce_rescales_unnormalised_rows(student, keras, rng, dtype):
 
 @pytest.mark.about("sparse_categorical_crossentropy")
 @pytest.mark.points(1)
-@pytest.mark.hint("Clip the probabilities to [1e-7, 1 - 1e-7] before the log: a predicted 0 for "
-                  "the true class gives -log(1e-7), not inf.")
+@pytest.mark.hint("Try a predicted probability of exactly 0 for the true class: the loss must be large but finite, "
+                  "not inf. Check that you clip to [1e-7, 1 - 1e-7] (Keras' epsilon) before the log.")
 def test_scce_clips_probabilities_zero_and_one(student, keras):
     """sparse_categorical_crossentropy is finite and matches Keras for probabilities of exactly 0 and 1"""
     labels = np.array([1, 0, 2, 1], dtype=np.int64)
@@ -238,7 +245,9 @@ def test_scce_clips_probabilities_zero_and_one(student, keras):
 
 @pytest.mark.about("sparse_categorical_crossentropy")
 @pytest.mark.points(2)
-@pytest.mark.hint("With from_logits=True use a stable log-softmax: (z - max) - log(sum(exp(z - max))).")
+@pytest.mark.hint("With from_logits=True, check that each row of scores becomes log-probabilities before you pick "
+                  "the label's entry, and that this stays finite for logits of magnitude 1000 (no exp of a large "
+                  "number, no log of an underflowed probability).")
 def test_scce_from_logits(student, keras, rng):
     """sparse_categorical_crossentropy(..., from_logits=True) matches Keras, also for logits of magnitude 1000"""
     for n, k in _shapes(rng):
@@ -255,7 +264,9 @@ def test_scce_from_logits(student, keras, rng):
 
 @pytest.mark.about("binary_crossentropy")
 @pytest.mark.points(2)
-@pytest.mark.hint("l = -(y*log(p) + (1-y)*log(1-p)) elementwise; mean over each row, then over the batch.")
+@pytest.mark.hint("Check both terms of each element's loss: a label of 1 counts through y_pred, a label of 0 "
+                  "through the probability of 0 (one minus y_pred). The result is one number: the mean over each "
+                  "row, then over the batch.")
 def test_bce_course_example(student, keras):
     """binary_crossentropy matches BinaryCrossentropy on the course notes' example"""
     y_true, y_pred = (np.array(a, dtype=np.float32) for a in NOTES_BCE)
@@ -264,8 +275,9 @@ def test_bce_course_example(student, keras):
 
 @pytest.mark.about("binary_crossentropy")
 @pytest.mark.points(2)
-@pytest.mark.hint("Both terms count: y*log(p) for the positives and (1-y)*log(1-p) for the "
-                  "negatives. Average over the k columns (not sum), then over the batch.")
+@pytest.mark.hint("Check how you reduce: the elements of a row (several columns here) are averaged, not summed, "
+                  "then the samples are averaged. Soft targets between 0 and 1 are included, so both terms count "
+                  "for every element.")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_bce_random_batches(student, keras, rng, dtype):
     """binary_crossentropy matches Keras on random batches with several columns (including a batch of 1)"""
@@ -280,8 +292,8 @@ def test_bce_random_batches(student, keras, rng, dtype):
 
 @pytest.mark.about("binary_crossentropy")
 @pytest.mark.points(2)
-@pytest.mark.hint("Clip p to [1e-7, 1 - 1e-7] before both logs: p = 0 with y = 1 and p = 1 "
-                  "with y = 0 must give a large finite loss, not inf or NaN.")
+@pytest.mark.hint("Try y_pred of exactly 0 and 1 and check both logs for inf, and 0 * log(0) for NaN. Keras clips "
+                  "the probabilities to [1e-7, 1 - 1e-7] once, before either log.")
 def test_bce_clips_probabilities_zero_and_one(student, keras):
     """binary_crossentropy is finite and matches Keras for probabilities of exactly 0 and 1"""
     y_true = np.array([[0, 1], [1, 0], [0, 1], [1, 1]], dtype=np.float32)
@@ -291,8 +303,9 @@ def test_bce_clips_probabilities_zero_and_one(student, keras):
 
 @pytest.mark.about("binary_crossentropy")
 @pytest.mark.points(2)
-@pytest.mark.hint("With from_logits=True, y_pred holds logits x: use "
-                  "max(x, 0) - x*y + log(1 + exp(-|x|)).")
+@pytest.mark.hint("With from_logits=True, y_pred holds logits: check that you turn them into probabilities (or use "
+                  "a form that works on the logits directly) before the cross-entropy, and that you do not clip "
+                  "logits as if they were probabilities.")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_bce_from_logits(student, keras, rng, dtype):
     """binary_crossentropy(..., from_logits=True) matches Keras on random logits"""
@@ -304,8 +317,9 @@ def test_bce_from_logits(student, keras, rng, dtype):
 
 @pytest.mark.about("binary_crossentropy")
 @pytest.mark.points(2)
-@pytest.mark.hint("sigmoid(-1000) is 0 in floating point, so log(sigmoid(x)) fails and clipping "
-                  "caps the loss at 16.1. Use max(x, 0) - x*y + log(1 + exp(-|x|)).")
+@pytest.mark.hint("Feed logits of +-1000: sigmoid(-1000) rounds to 0, so a log of the sigmoid is -inf, and clipping "
+                  "caps the loss near 16.1 where Keras gives 1000. Look for exp of large numbers and logs of "
+                  "rounded probabilities; work with the logit itself.")
 def test_bce_from_logits_large(student, keras, rng):
     """binary_crossentropy(..., from_logits=True) is exact for logits of magnitude 1000"""
     x = np.array([[-1000, 1000, -20], [1000, -1000, 30], [0, 500, -700]], dtype=np.float32)
@@ -318,7 +332,8 @@ def test_bce_from_logits_large(student, keras, rng):
 
 @pytest.mark.about("mean_absolute_error")
 @pytest.mark.points(1)
-@pytest.mark.hint("MAE = mean of |y_true - y_pred|.")
+@pytest.mark.hint("Work the course example by hand: errors of 1 on both samples give a loss of exactly 1. The "
+                  "result is one number, the mean of the absolute errors.")
 def test_mae_course_example(student, keras):
     """mean_absolute_error matches MeanAbsoluteError on the course notes' example"""
     y_true, y_pred = (np.array(a, dtype=np.float32) for a in NOTES_MAE)
@@ -327,8 +342,8 @@ def test_mae_course_example(student, keras):
 
 @pytest.mark.about("mean_absolute_error")
 @pytest.mark.points(2)
-@pytest.mark.hint("Take the absolute value of each error before averaging (positive and negative "
-                  "errors must not cancel); average, don't sum, over rows and batch.")
+@pytest.mark.hint("Check how signs are handled: with random errors of both signs, positive and negative errors must "
+                  "not cancel. Also check that you average, not sum, over the columns and over the batch.")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_mae_random_batches(student, keras, rng, dtype):
     """mean_absolute_error matches Keras on random batches (including a batch of 1)"""
@@ -339,7 +354,8 @@ def test_mae_random_batches(student, keras, rng, dtype):
 
 @pytest.mark.about("mean_squared_error")
 @pytest.mark.points(1)
-@pytest.mark.hint("MSE = mean of (y_true - y_pred)**2.")
+@pytest.mark.hint("Work the course example by hand: one error of 1 and one of 0 give a mean squared error of 0.5. "
+                  "The result is one number.")
 def test_mse_course_example(student, keras):
     """mean_squared_error matches MeanSquaredError on the course notes' example"""
     y_true, y_pred = (np.array(a, dtype=np.float32) for a in NOTES_MSE)
@@ -348,7 +364,8 @@ def test_mse_course_example(student, keras):
 
 @pytest.mark.about("mean_squared_error")
 @pytest.mark.points(2)
-@pytest.mark.hint("Keras' MSE has no factor 1/2 and no square root: mean of the squared errors.")
+@pytest.mark.hint("Compare your result with a hand computation on a small batch: is it off by a factor of 2 (a 1/2 "
+                  "Keras does not use), by a square root, or by the number of columns (a sum instead of a mean)?")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_mse_random_batches(student, keras, rng, dtype):
     """mean_squared_error matches Keras on random batches (including a batch of 1)"""
@@ -359,7 +376,8 @@ def test_mse_random_batches(student, keras, rng, dtype):
 
 @pytest.mark.about("huber")
 @pytest.mark.points(1)
-@pytest.mark.hint("For |e| <= delta the Huber loss is 0.5 * e**2.")
+@pytest.mark.hint("Work the example by hand: both errors (0.6) lie within delta = 1, where the loss is the "
+                  "quadratic piece, half the squared error. Check which piece your code used.")
 def test_huber_course_example(student, keras):
     """huber matches keras.losses.Huber on the course notes' example"""
     y_true, y_pred = (np.array(a, dtype=np.float32) for a in NOTES_HUBER)
@@ -368,8 +386,8 @@ def test_huber_course_example(student, keras):
 
 @pytest.mark.about("huber")
 @pytest.mark.points(2)
-@pytest.mark.hint("0.5*e**2 where |e| <= delta, delta*|e| - 0.5*delta**2 where |e| > delta; "
-                  "check which branch gets which condition.")
+@pytest.mark.hint("Errors here fall on both sides of delta = 1: check which piece applies where (quadratic up to "
+                  "delta, linear beyond) and that both pieces give the same value at |e| = delta.")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_huber_random_errors_on_both_sides_of_delta(student, keras, rng, dtype):
     """huber matches Keras with the default delta on errors both below and above 1"""
@@ -380,8 +398,8 @@ def test_huber_random_errors_on_both_sides_of_delta(student, keras, rng, dtype):
 
 @pytest.mark.about("huber")
 @pytest.mark.points(1)
-@pytest.mark.hint("Use the delta argument both in the condition |e| <= delta and in the linear "
-                  "part delta*|e| - 0.5*delta**2.")
+@pytest.mark.hint("This check passes delta = 0.3 and 2.5: check that delta is used everywhere it belongs, in the "
+                  "switch between the pieces and inside the linear piece, instead of a fixed 1.")
 @pytest.mark.parametrize("delta", [0.3, 2.5])
 def test_huber_custom_delta(student, keras, rng, delta):
     """huber(y_true, y_pred, delta) matches keras.losses.Huber(delta=delta)"""

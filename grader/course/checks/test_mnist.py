@@ -85,8 +85,9 @@ def mnist(grader_settings, keras):
 
 @pytest.mark.about("preprocess")
 @pytest.mark.points(1)
-@pytest.mark.hint("Return (x.reshape(n, 784).astype('float32') / 255, keras.utils.to_categorical(y, 10)): "
-                  "dividing a uint8 array by 255 gives float64 unless you convert first.")
+@pytest.mark.hint("Check the dtype of both arrays you hand back: dividing a uint8 array by 255 gives float64 unless "
+                  "you convert first, and keras.utils.to_categorical also gives float64 in this Keras. The shapes "
+                  "are (n, 784) and (n, 10).")
 def test_preprocess_returns_float32_arrays_of_the_right_shapes(student, mnist, rng):
     """preprocess returns float32 arrays of shapes (n, 784) and (n, 10)"""
     idx = np.sort(rng.choice(len(mnist.x_train), size=500, replace=False))
@@ -98,8 +99,8 @@ def test_preprocess_returns_float32_arrays_of_the_right_shapes(student, mnist, r
 
 @pytest.mark.about("preprocess")
 @pytest.mark.points(2)
-@pytest.mark.hint("Flatten each 28x28 image to 784 values and divide by 255 so pixels lie in [0, 1]; "
-                  "one-hot encode the labels with keras.utils.to_categorical(y, num_classes).")
+@pytest.mark.hint("Check the range and layout of your images: every pixel in [0, 1], each 28x28 image flattened row "
+                  "by row into 784 values. Check that each label row is one-hot, with its 1 at the label's index.")
 def test_preprocess_matches_keras_on_real_images(student, keras, mnist, rng):
     """preprocess of real MNIST images and labels matches the course's reshape, /255 and to_categorical"""
     idx = np.sort(rng.choice(len(mnist.x_train), size=2000, replace=False))
@@ -119,7 +120,8 @@ def test_preprocess_matches_keras_on_real_images(student, keras, mnist, rng):
 
 @pytest.mark.about("preprocess")
 @pytest.mark.points(2)
-@pytest.mark.hint("Use len(x) (not 60000) when reshaping, and pass num_classes on to to_categorical.")
+@pytest.mark.hint("This check uses batches of 1, 37, 256 and 50 images and num_classes = 12: check that nothing is "
+                  "hard-coded to 60,000 images or to 10 classes.")
 def test_preprocess_matches_keras_on_random_data(student, keras, rng):
     """preprocess matches Keras on random images of any batch size (1 included) and on num_classes"""
     cases = [(1, 10, np.uint8), (37, 10, np.int64), (256, 10, np.uint8), (50, 12, np.int32)]
@@ -164,8 +166,9 @@ def _rebuilt(built):
 
 @pytest.mark.about("build_model")
 @pytest.mark.points(3)
-@pytest.mark.hint("Dense(512) has 784*512+512 parameters; BatchNormalization(512) adds 1,024 trainable "
-                  "(gamma, beta) and 1,024 non-trainable (moving mean and variance).")
+@pytest.mark.hint("Compare the counts in the message with the course's, layer by layer (model.summary() lists "
+                  "them): a Dense layer has one weight per input-output pair plus one bias per unit, "
+                  "BatchNormalization 2 trainable and 2 non-trainable values per feature.")
 def test_build_model_has_the_course_parameter_count(built, keras):
     """the model has 671,754 parameters: 670,730 trainable and 1,024 non-trainable"""
     model = _rebuilt(built)
@@ -183,8 +186,9 @@ def test_build_model_has_the_course_parameter_count(built, keras):
 
 @pytest.mark.about("build_model")
 @pytest.mark.points(3)
-@pytest.mark.hint("Dense(512) → relu → Dropout(0.2) → Dense(512, kernel_regularizer=l2(0.001)) → "
-                  "BatchNormalization → relu → Dropout(0.2) → Dense(10) → softmax, input shape (784,).")
+@pytest.mark.hint("The message names the first layer that differs from the course network: compare your model with "
+                  "the build_model docstring at that position (layer type, activation, dropout rate, which Dense "
+                  "layer carries the L2 regularizer).")
 def test_build_model_layers_match_the_course_network(built, keras):
     """layer order and types, dropout rates, the L2 factor and the softmax output match the course network"""
     model = _rebuilt(built)
@@ -197,7 +201,8 @@ def test_build_model_layers_match_the_course_network(built, keras):
 
 @pytest.mark.about("build_model")
 @pytest.mark.points(2)
-@pytest.mark.hint("model.compile(loss='categorical_crossentropy', optimizer='adam', metrics=['accuracy']).")
+@pytest.mark.hint("Check the three compile settings, the loss, the optimizer and the metrics, against the names the "
+                  "build_model docstring gives; the message says which one differs.")
 def test_build_model_is_compiled_like_the_course(built):
     """the model is compiled with categorical cross-entropy, Adam and the accuracy metric"""
     if isinstance(built.desc, dict) and built.desc.get("kind") == "model":
@@ -310,8 +315,9 @@ def _trained_model(run, keras):
 
 @pytest.mark.about("train")
 @pytest.mark.points(6)
-@pytest.mark.hint("Train the course network for 4 epochs with batch size 128 on the 55,000 preprocessed "
-                  "training images train() receives; the course network reaches about 0.975 test accuracy.")
+@pytest.mark.hint("If the accuracy is far below the threshold, check the earlier functions first (preprocess's "
+                  "scaling, the layers, the softmax output), then that train() fits on all of x_train. The HTML "
+                  "report's confusion matrix shows which digits get mixed up.")
 def test_train_reaches_the_test_accuracy_threshold(run, keras, mnist, grader_settings, check_details):
     """the trained model (or the shipped mnist_model.keras) reaches the test-accuracy threshold"""
     threshold = float(grader_settings.mnist_threshold)
@@ -401,8 +407,9 @@ def _verify_history(run, check_details=None):
 
 @pytest.mark.about("train")
 @pytest.mark.points(2)
-@pytest.mark.hint("return model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, "
-                  "validation_data=(x_val, y_val)): the History holds loss, accuracy, val_loss, val_accuracy.")
+@pytest.mark.hint("Check what train() hands back: the History object model.fit gives, holding loss, accuracy, "
+                  "val_loss and val_accuracy for every epoch. The val_ series appear only when fit gets validation "
+                  "data.")
 def test_train_returns_the_per_epoch_history(run, grader_settings, check_details):
     """train returns the History of fit with loss and accuracy for train and validation, one value per epoch"""
     r, epochs, n = _verify_history(run, check_details)
@@ -413,7 +420,8 @@ def test_train_returns_the_per_epoch_history(run, grader_settings, check_details
 
 @pytest.mark.about("train")
 @pytest.mark.points(1)
-@pytest.mark.hint("Pass the epochs and batch_size arguments on to model.fit (don't hard-code 4 and 128).")
+@pytest.mark.hint("This check calls train(..., epochs=2, batch_size=256) and counts the batches per epoch: check "
+                  "that both arguments reach model.fit instead of fixed values.")
 def test_train_uses_epochs_and_batch_size(short_run):
     """train(..., epochs=2, batch_size=256) on 2,048 images runs 2 epochs of 8 batches"""
     _verify_history(short_run)
@@ -421,8 +429,8 @@ def test_train_uses_epochs_and_batch_size(short_run):
 
 @pytest.mark.about("train")
 @pytest.mark.points(1)
-@pytest.mark.hint("Fit on x_train, y_train only; (x_val, y_val) go to validation_data, never into the "
-                  "training data.")
+@pytest.mark.hint("Check the data you train on: only x_train and y_train. (x_val, y_val) may serve only as "
+                  "validation data, never be added to the training set.")
 def test_train_keeps_the_validation_images_held_out(run):
     """train fits on x_train only: none of the validation images is in the data it trains on"""
     r = _ok(run)
@@ -440,8 +448,9 @@ def test_train_keeps_the_validation_images_held_out(run):
 
 @pytest.mark.about("train")
 @pytest.mark.points(2)
-@pytest.mark.hint("Build the network from built-in keras.layers only so model.save / keras.models.load_model "
-                  "restore it exactly.")
+@pytest.mark.hint("Check what your model is made of: built-in keras.layers survive model.save and "
+                  "keras.models.load_model unchanged, while custom classes or Lambda layers may not reload to the "
+                  "same predictions.")
 def test_trained_model_survives_save_and_load(run, keras):
     """the trained model saved as .keras and loaded again predicts exactly what it predicted before"""
     r = _ok(run)

@@ -173,7 +173,8 @@ def _check_subclass(desc: dict, what: str, ref: Reference) -> None:
 
 @pytest.mark.about("build_sequential")
 @pytest.mark.points(1)
-@pytest.mark.hint('keras.Sequential([...], name="my_Sequential")')
+@pytest.mark.hint("Check the type and the name of your model; the message says which is wrong. It must be a "
+                  "keras.Sequential whose name, given when you create it, is exactly my_Sequential.")
 def test_sequential_type_and_name(described, reference):
     """build_sequential returns a keras.Sequential named my_Sequential"""
     desc, what = described.get("build_sequential"), "build_sequential()"
@@ -187,8 +188,8 @@ def test_sequential_type_and_name(described, reference):
 
 @pytest.mark.about("build_sequential")
 @pytest.mark.points(2)
-@pytest.mark.hint('Dense(3, activation="relu", kernel_initializer="he_normal", name="layer1"), then layer2 '
-                  '(2 units, relu) and layer3 (2 units, sigmoid), all with he_normal.')
+@pytest.mark.hint("Compare each layer's settings with the docstring: units, activation, kernel initializer and "
+                  "name. The message names the first layer and the setting that differ.")
 def test_sequential_layers(described, reference, keras):
     """build_sequential has layer1..layer3: Dense 3/2/2 units, relu/relu/sigmoid, he_normal"""
     desc, what = described.get("build_sequential"), "build_sequential()"
@@ -198,7 +199,8 @@ def test_sequential_layers(described, reference, keras):
 
 @pytest.mark.about("build_sequential")
 @pytest.mark.points(2)
-@pytest.mark.hint("26 parameters: 3*3+3, 3*2+2, 2*2+2. The model needs its input shape (3,) to be built.")
+@pytest.mark.hint("Check that the model knows its input shape (3,) before any data arrives: an unbuilt Sequential "
+                  "has no weights to count. Then compare the counts per layer, 12, 8 and 6.")
 def test_sequential_parameters(described, reference, keras):
     """build_sequential is built on input (3,) with 26 parameters (12, 8, 6), counted by the grader"""
     desc, what = described.get("build_sequential"), "build_sequential()"
@@ -211,7 +213,8 @@ def test_sequential_parameters(described, reference, keras):
 
 @pytest.mark.about("build_sequential")
 @pytest.mark.points(1)
-@pytest.mark.hint("List the layers in the order layer1, layer2, layer3.")
+@pytest.mark.hint("Predictions are compared with the grader's layer1 -> layer2 -> layer3 using the same weights: "
+                  "check the order of the layers in your list and that there are no extra layers.")
 def test_sequential_forward_pass(described, reference, keras):
     """build_sequential's predictions equal the grader's layer1 -> layer2 -> layer3 on a random batch"""
     desc, what = described.get("build_sequential"), "build_sequential()"
@@ -227,7 +230,8 @@ def test_sequential_forward_pass(described, reference, keras):
 
 @pytest.mark.about("build_functional")
 @pytest.mark.points(1)
-@pytest.mark.hint('keras.Model(inputs=inputs, outputs=outputs, name="my_model")')
+@pytest.mark.hint("Check the type and the name: a functional model is a keras.Model made from an input tensor and "
+                  "an output tensor (not a Sequential), and its name must be exactly my_model.")
 def test_functional_type_and_name(described, reference):
     """build_functional returns a functional keras.Model named my_model"""
     desc, what = described.get("build_functional"), "build_functional()"
@@ -242,7 +246,8 @@ def test_functional_type_and_name(described, reference):
 
 @pytest.mark.about("build_functional")
 @pytest.mark.points(1)
-@pytest.mark.hint('inputs = keras.Input(shape=(3,), name="input")')
+@pytest.mark.hint("Check the model's Input: exactly one, of shape (3,) (the batch dimension is not part of the "
+                  "shape), and named exactly input.")
 def test_functional_input(described, reference):
     """build_functional has one Input of shape (3,) named input"""
     desc, what = described.get("build_functional"), "build_functional()"
@@ -256,8 +261,8 @@ def test_functional_input(described, reference):
 
 @pytest.mark.about("build_functional")
 @pytest.mark.points(2)
-@pytest.mark.hint('Dense(3, activation="relu", name="layer1"), Dense(2, activation="relu", name="layer2"), '
-                  'Dense(2, activation="sigmoid", name="layer3").')
+@pytest.mark.hint("Compare each layer's units, activation and name with the docstring. The message names the first "
+                  "layer and the setting that differ.")
 def test_functional_layers(described, reference, keras):
     """build_functional has layer1..layer3: Dense 3/2/2 units, relu/relu/sigmoid"""
     desc, what = described.get("build_functional"), "build_functional()"
@@ -267,7 +272,9 @@ def test_functional_layers(described, reference, keras):
 
 @pytest.mark.about("build_functional")
 @pytest.mark.points(2)
-@pytest.mark.hint("26 parameters: 3*3+3, 3*2+2, 2*2+2.")
+@pytest.mark.hint("Compare the parameter counts per layer with 12, 8 and 6: a Dense layer has one weight per "
+                  "input-output pair plus one bias per unit, so another count means another number of units or "
+                  "another input.")
 def test_functional_parameters(described, reference, keras):
     """build_functional has 26 parameters (12, 8, 6), counted by the grader"""
     desc, what = described.get("build_functional"), "build_functional()"
@@ -280,8 +287,8 @@ def test_functional_parameters(described, reference, keras):
 
 @pytest.mark.about("build_functional")
 @pytest.mark.points(1)
-@pytest.mark.hint("x = layer1(inputs); x = layer2(x); outputs = layer3(x): each layer is called on the "
-                  "previous layer's output.")
+@pytest.mark.hint("Check what each layer is called on; the message names the layer with the wrong input. Each layer "
+                  "must take the previous layer's output, and the model's output must come from layer3.")
 def test_functional_wiring_and_forward_pass(described, reference, keras):
     """build_functional wires input -> layer1 -> layer2 -> layer3 and its predictions match the grader's"""
     desc, what = described.get("build_functional"), "build_functional()"
@@ -309,8 +316,8 @@ def test_functional_wiring_and_forward_pass(described, reference, keras):
 
 @pytest.mark.about("MyModel")
 @pytest.mark.points(2)
-@pytest.mark.hint('In __init__: self.layer1 = keras.layers.Dense(3, activation="relu", '
-                  'kernel_initializer="he_normal", name="layer1"), and likewise layer2 and layer3.')
+@pytest.mark.hint("Check what __init__ creates: the three Dense layers as attributes named layer1, layer2 and "
+                  "layer3, with the units, activations, kernel initializer and layer names of the docstring.")
 def test_mymodel_layers(described, reference, keras):
     """MyModel() is a keras.Model subclass whose layer1..layer3 are the course's Dense layers"""
     desc, what = described.get("MyModel"), "MyModel()"
@@ -320,7 +327,8 @@ def test_mymodel_layers(described, reference, keras):
 
 @pytest.mark.about("MyModel")
 @pytest.mark.points(1)
-@pytest.mark.hint("call() must run the input through layer1, layer2 and layer3, so that each layer gets built.")
+@pytest.mark.hint("A layer gets its weights only when it is called: check that call() uses all three layers, so "
+                  "that calling the model once builds 12 + 8 + 6 = 26 parameters.")
 def test_mymodel_call_builds_26_parameters(described, reference, keras):
     """calling MyModel() on ones((1, 3)) builds 26 parameters (12, 8, 6), counted by the grader"""
     desc, what = described.get("MyModel"), "MyModel()"
@@ -333,7 +341,8 @@ def test_mymodel_call_builds_26_parameters(described, reference, keras):
 
 @pytest.mark.about("MyModel")
 @pytest.mark.points(2)
-@pytest.mark.hint("x = self.layer1(inputs); x = self.layer2(x); return self.layer3(x)")
+@pytest.mark.hint("Check the order in call(): self.layer1, self.layer2 and self.layer3 each applied once, each to "
+                  "the previous one's output, and the last output is what call() hands back.")
 def test_mymodel_call_is_the_forward_pass(described, reference, keras):
     """MyModel.call computes layer3(layer2(layer1(x))), checked against the grader's rebuild"""
     desc, what = described.get("MyModel"), "MyModel()"
@@ -350,7 +359,8 @@ def test_mymodel_call_is_the_forward_pass(described, reference, keras):
 
 @pytest.mark.about("build_subclassed")
 @pytest.mark.points(2)
-@pytest.mark.hint("model = MyModel(); model(np.ones((1, 3))); return model")
+@pytest.mark.hint("Check that the MyModel you build is called once on a batch before you hand it back: a subclassed "
+                  "model has no weights until it sees data (the message shows the count it found).")
 def test_subclassed_is_a_called_mymodel(described, reference, keras):
     """build_subclassed returns a MyModel already called once, with 26 parameters counted by the grader"""
     desc, what = described.get("build_subclassed"), "build_subclassed()"
@@ -361,7 +371,8 @@ def test_subclassed_is_a_called_mymodel(described, reference, keras):
 
 @pytest.mark.about("build_subclassed")
 @pytest.mark.points(1)
-@pytest.mark.hint("Return the MyModel instance you called.")
+@pytest.mark.hint("Check that build_subclassed hands back the very MyModel instance it called, an instance of your "
+                  "own class, not a fresh one or another model.")
 def test_subclassed_forward_pass(described, reference, keras):
     """build_subclassed's predictions equal the grader's layer1 -> layer2 -> layer3"""
     desc, what = described.get("build_subclassed"), "build_subclassed()"
@@ -398,7 +409,8 @@ def _compare_count(got, want: int, call: str) -> None:
 
 @pytest.mark.about("dense_params")
 @pytest.mark.points(2)
-@pytest.mark.hint("A Dense layer has an (n_in, n_out) kernel plus one bias per unit.")
+@pytest.mark.hint("Check one case by hand: a Dense layer from 3 inputs to 2 units has a 3x2 kernel and 2 biases, 8 "
+                  "parameters. Compare with what your function gives for (3, 2).")
 def test_dense_params_matches_keras(student, keras, rng):
     """dense_params matches count_params() of a Keras Dense layer (course layers and random sizes)"""
     cases = [(3, 3), (3, 2), (2, 2), (784, 512), (512, 10), (1, 1)]
@@ -414,7 +426,8 @@ def test_dense_params_matches_keras(student, keras, rng):
 
 @pytest.mark.about("dense_params")
 @pytest.mark.points(1)
-@pytest.mark.hint("With use_bias=False the layer has only its kernel.")
+@pytest.mark.hint("With use_bias=False, check that the biases are left out and only the kernel's weights are "
+                  "counted; this check passes use_bias by keyword.")
 def test_dense_params_without_bias(student, keras, rng):
     """dense_params(n_in, n_out, use_bias=False) matches a Keras Dense layer without bias"""
     cases = [(3, 3)] + [tuple(int(v) for v in rng.integers(1, 1000, size=2)) for _ in range(5)]
@@ -430,7 +443,8 @@ def _random_sizes(rng, n: int) -> list[list[int]]:
 
 @pytest.mark.about("mlp_params")
 @pytest.mark.points(2)
-@pytest.mark.hint("One Dense layer per consecutive pair (n_in, n_out) of layer_sizes; add up dense_params.")
+@pytest.mark.hint("Check how many layers you count: layer_sizes [3, 3, 2, 2] describes 3 Dense layers (one per "
+                  "consecutive pair), not 4. Tuples are passed as well as lists.")
 def test_mlp_params_matches_keras(student, keras, rng):
     """mlp_params matches count_params() of a Keras stack of Dense layers ([3, 3, 2, 2] and random stacks)"""
     cases = [[3, 3, 2, 2], [784, 512, 512, 10], [5, 1]] + _random_sizes(rng, 5)
@@ -442,7 +456,7 @@ def test_mlp_params_matches_keras(student, keras, rng):
 
 @pytest.mark.about("mlp_params")
 @pytest.mark.points(1)
-@pytest.mark.hint("Pass use_bias on to every layer.")
+@pytest.mark.hint("Check that use_bias reaches every layer's count, not only the first or the last one.")
 def test_mlp_params_without_bias(student, keras, rng):
     """mlp_params(layer_sizes, use_bias=False) matches a Keras stack without biases"""
     for sizes in [[3, 3, 2, 2]] + _random_sizes(rng, 4):
@@ -453,8 +467,9 @@ def test_mlp_params_without_bias(student, keras, rng):
 
 @pytest.mark.about("batchnorm_params")
 @pytest.mark.points(2)
-@pytest.mark.hint("gamma and beta are trained by gradients; moving_mean and moving_variance are not. "
-                  "Each has one value per feature.")
+@pytest.mark.hint("Count BatchNormalization's weights per feature and ask which are learned by gradient descent "
+                  "(trainable) and which are moving statistics the layer updates itself (non-trainable); the result "
+                  "is the pair (trainable, non_trainable).")
 def test_batchnorm_params_matches_keras(student, keras, rng):
     """batchnorm_params matches the trainable / non-trainable weights of a Keras BatchNormalization layer"""
     for units in [512, 1, 3] + [int(v) for v in rng.integers(2, 4096, size=5)]:

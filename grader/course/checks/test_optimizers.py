@@ -286,7 +286,8 @@ CASES = [  # (dtype, shape): a vector, a matrix and a conv kernel
 
 @pytest.mark.about("sgd_step")
 @pytest.mark.points(1)
-@pytest.mark.hint("w_new = w - lr * g.")
+@pytest.mark.hint("Work the course's step by hand: the loss w**2/2 has gradient w, so from w = 1 with lr 0.1 the "
+                  "new w is 0.9. Check the sign of your update (downhill) and that lr scales the gradient.")
 def test_sgd_step_course_example(student, reference, tf, keras):
     """sgd_step reproduces the course notes' example (lr 0.1 on w**2/2 from w = 1)"""
     _course(student, reference, tf, keras, "sgd_step", {"lr": 0.1})
@@ -294,7 +295,8 @@ def test_sgd_step_course_example(student, reference, tf, keras):
 
 @pytest.mark.about("sgd_step")
 @pytest.mark.points(2)
-@pytest.mark.hint("w_new = w - lr * g, elementwise for any shape; use the lr argument.")
+@pytest.mark.hint("Check that your step works for every shape and dtype (a vector, a matrix, a 4-D kernel; float32 "
+                  "and float64) and uses the lr it is given; the message shows the first step where your w differs.")
 @pytest.mark.parametrize("dtype,shape", CASES)
 def test_sgd_step_trajectory(student, reference, tf, keras, rng, dtype, shape):
     """50 sgd_step updates on a random quadratic bowl follow keras.optimizers.SGD"""
@@ -305,7 +307,8 @@ def test_sgd_step_trajectory(student, reference, tf, keras, rng, dtype, shape):
 
 @pytest.mark.about("sgd_step")
 @pytest.mark.points(1)
-@pytest.mark.hint("The default learning rate is Keras' 0.01.")
+@pytest.mark.hint("This check calls sgd_step(w, g) with no hyperparameters: check that your defaults are the stub's "
+                  "(Keras' SGD default) and that nothing inside the function overrides them.")
 def test_sgd_step_default_lr(student, reference, tf, keras, rng):
     """sgd_step(w, g) uses Keras' default learning rate 0.01"""
     bowl = coupled_bowl(rng, (6,), np.float32, steps=10)
@@ -317,8 +320,9 @@ def test_sgd_step_default_lr(student, reference, tf, keras, rng):
 
 @pytest.mark.about("momentum_step")
 @pytest.mark.points(1)
-@pytest.mark.hint("Keras: v = momentum * v - lr * g; w = w + v. Step 1: v = -0.1, w = 0.9; "
-                  "step 2: v = 0.9 * (-0.1) - 0.1 * 0.9 = -0.18.")
+@pytest.mark.hint("Work the course's two steps by hand: w goes from 1 to 0.9, then to 0.72 (steps of 0.1, then "
+                  "0.18). If step 1 is right and step 2 is not, look at how the new velocity combines the old one "
+                  "with the gradient.")
 def test_momentum_step_course_example(student, reference, tf, keras):
     """momentum_step reproduces the course notes' two steps (0.1 then 0.18) with lr 0.1, momentum 0.9"""
     _course(student, reference, tf, keras, "momentum_step", {"lr": 0.1, "momentum": 0.9}, steps=2)
@@ -326,8 +330,9 @@ def test_momentum_step_course_example(student, reference, tf, keras):
 
 @pytest.mark.about("momentum_step")
 @pytest.mark.points(2)
-@pytest.mark.hint("Keras: v = momentum * v - lr * g; w = w + v (velocity starts at 0). "
-                  "Return the new velocity so the next call continues from it.")
+@pytest.mark.hint("If the first steps match but later ones drift, check the velocity you hand back: the next call "
+                  "continues from exactly what you hand back, so it must be this step's new velocity, not the old "
+                  "one.")
 @pytest.mark.parametrize("dtype,shape", CASES)
 def test_momentum_step_trajectory(student, reference, tf, keras, rng, dtype, shape):
     """100 momentum_step updates (nesterov=False) on a random quadratic bowl follow SGD(momentum)"""
@@ -339,8 +344,8 @@ def test_momentum_step_trajectory(student, reference, tf, keras, rng, dtype, sha
 
 @pytest.mark.about("momentum_step")
 @pytest.mark.points(2)
-@pytest.mark.hint("Nesterov (Keras): v = momentum * v - lr * g; w = w + momentum * v - lr * g, "
-                  "using the NEW v.")
+@pytest.mark.hint("With nesterov=True, check which velocity the weight update looks ahead with: Keras uses the "
+                  "freshly updated one. The velocity you hand back is updated exactly as without Nesterov.")
 @pytest.mark.parametrize("dtype,shape", CASES[:2])
 def test_momentum_step_nesterov_trajectory(student, reference, tf, keras, rng, dtype, shape):
     """100 momentum_step updates with nesterov=True follow SGD(momentum, nesterov=True)"""
@@ -352,7 +357,9 @@ def test_momentum_step_nesterov_trajectory(student, reference, tf, keras, rng, d
 
 @pytest.mark.about("momentum_step")
 @pytest.mark.points(1)
-@pytest.mark.hint("Defaults: lr=0.01, momentum=0.9, nesterov=False.")
+@pytest.mark.hint("This check calls momentum_step(w, g, velocity) with no hyperparameters: check that your defaults "
+                  "are the stub's (lr 0.01, momentum 0.9, no Nesterov) and that nothing inside the function "
+                  "overrides them.")
 def test_momentum_step_defaults(student, reference, tf, keras, rng):
     """momentum_step(w, g, velocity) with its defaults follows SGD(0.01, momentum=0.9)"""
     bowl = coupled_bowl(rng, (6,), np.float32, steps=20)
@@ -364,8 +371,9 @@ def test_momentum_step_defaults(student, reference, tf, keras, rng):
 
 @pytest.mark.about("adagrad_step")
 @pytest.mark.points(1)
-@pytest.mark.hint("acc = acc + g**2 first, then w = w - lr * g / sqrt(acc + epsilon); "
-                  "the accumulator starts at 0.1.")
+@pytest.mark.hint("Check the order within a step: the accumulator (starting at 0.1) takes in this step's squared "
+                  "gradient before it scales the step, so the course's first step from w = 1 uses an accumulator of "
+                  "1.1.")
 def test_adagrad_step_course_example(student, reference, tf, keras):
     """adagrad_step reproduces the course notes' example (lr 0.1, initial accumulator 0.1)"""
     _course(student, reference, tf, keras, "adagrad_step", {"lr": 0.1, "epsilon": 1e-7})
@@ -373,8 +381,9 @@ def test_adagrad_step_course_example(student, reference, tf, keras):
 
 @pytest.mark.about("adagrad_step")
 @pytest.mark.points(2)
-@pytest.mark.hint("acc = acc + g**2 (keep summing: return the new accumulator), then "
-                  "w = w - lr * g / sqrt(acc + epsilon), elementwise.")
+@pytest.mark.hint("If early steps match and later ones drift, check the accumulator you hand back: it must keep "
+                  "summing squared gradients over all steps (never averaged or reset), and the next call starts "
+                  "from it.")
 @pytest.mark.parametrize("dtype,shape", CASES)
 def test_adagrad_step_trajectory(student, reference, tf, keras, rng, dtype, shape):
     """100 adagrad_step updates on a random quadratic bowl follow keras.optimizers.Adagrad"""
@@ -385,7 +394,9 @@ def test_adagrad_step_trajectory(student, reference, tf, keras, rng, dtype, shap
 
 @pytest.mark.about("adagrad_step")
 @pytest.mark.points(1)
-@pytest.mark.hint("Defaults: lr=0.001, epsilon=1e-7 (Keras' Adagrad defaults).")
+@pytest.mark.hint("This check calls adagrad_step(w, g, accumulator) with no hyperparameters: check that your "
+                  "defaults are the stub's (Keras' Adagrad defaults) and that nothing inside the function overrides "
+                  "them.")
 def test_adagrad_step_defaults(student, reference, tf, keras, rng):
     """adagrad_step(w, g, accumulator) with its defaults follows Adagrad()"""
     bowl = coupled_bowl(rng, (6,), np.float32, steps=20)
@@ -394,8 +405,8 @@ def test_adagrad_step_defaults(student, reference, tf, keras, rng):
 
 @pytest.mark.about("adagrad_step")
 @pytest.mark.points(1)
-@pytest.mark.hint("Use the epsilon argument (not a fixed 1e-7): w = w - lr * g / sqrt(acc + epsilon) "
-                  "(or / (sqrt(acc) + epsilon)).")
+@pytest.mark.hint("This check passes a large epsilon (0.01 to 0.1), where a fixed 1e-7 is visibly wrong: check that "
+                  "the epsilon argument is what you add; inside or outside the square root both pass.")
 @pytest.mark.parametrize("dtype,shape", CASES[:2])
 def test_adagrad_step_uses_epsilon(student, reference, tf, keras, rng, dtype, shape):
     """adagrad_step with a large epsilon (0.01 to 0.1) follows Adagrad(epsilon=...); both placements of epsilon pass"""
@@ -410,8 +421,9 @@ def test_adagrad_step_uses_epsilon(student, reference, tf, keras, rng, dtype, sh
 
 @pytest.mark.about("rmsprop_step")
 @pytest.mark.points(1)
-@pytest.mark.hint("v = rho * v + (1 - rho) * g**2 first (v starts at 0), then "
-                  "w = w - lr * g / sqrt(v + epsilon).")
+@pytest.mark.hint("Check the order within a step: the average of squared gradients (starting at 0) is updated "
+                  "first, and that new average scales the step. From w = 1 the first step is lr / sqrt(1 - rho), "
+                  "about 0.32, larger than lr.")
 def test_rmsprop_step_course_example(student, reference, tf, keras):
     """rmsprop_step reproduces the course notes' example (lr 0.1 on w**2/2 from w = 1)"""
     _course(student, reference, tf, keras, "rmsprop_step", {"lr": 0.1})
@@ -419,8 +431,8 @@ def test_rmsprop_step_course_example(student, reference, tf, keras):
 
 @pytest.mark.about("rmsprop_step")
 @pytest.mark.points(2)
-@pytest.mark.hint("v = rho * v + (1 - rho) * g**2 (rho multiplies the OLD average), then "
-                  "w = w - lr * g / sqrt(v + epsilon); return the new v.")
+@pytest.mark.hint("Random rho values are used here: check which term rho weights (the old average, not the new "
+                  "square) and that you hand back the new average for the next call.")
 @pytest.mark.parametrize("dtype,shape", CASES)
 def test_rmsprop_step_trajectory(student, reference, tf, keras, rng, dtype, shape):
     """100 rmsprop_step updates with random lr and rho follow keras.optimizers.RMSprop"""
@@ -431,7 +443,8 @@ def test_rmsprop_step_trajectory(student, reference, tf, keras, rng, dtype, shap
 
 @pytest.mark.about("rmsprop_step")
 @pytest.mark.points(1)
-@pytest.mark.hint("Defaults: lr=0.001, rho=0.9, epsilon=1e-7 (Keras' RMSprop defaults).")
+@pytest.mark.hint("This check calls rmsprop_step(w, g, velocity) with no hyperparameters: check that your defaults "
+                  "are the stub's (Keras' RMSprop defaults) and that nothing inside the function overrides them.")
 def test_rmsprop_step_defaults(student, reference, tf, keras, rng):
     """rmsprop_step(w, g, velocity) with its defaults follows RMSprop()"""
     bowl = axis_bowl(rng, (6,), np.float32, steps=20)
@@ -440,8 +453,8 @@ def test_rmsprop_step_defaults(student, reference, tf, keras, rng):
 
 @pytest.mark.about("rmsprop_step")
 @pytest.mark.points(1)
-@pytest.mark.hint("Use the epsilon argument (not a fixed 1e-7): w = w - lr * g / sqrt(v + epsilon) "
-                  "(or / (sqrt(v) + epsilon)).")
+@pytest.mark.hint("This check passes a large epsilon (0.01 to 0.1), where a fixed 1e-7 is visibly wrong: check that "
+                  "the epsilon argument is what you add; inside or outside the square root both pass.")
 @pytest.mark.parametrize("dtype,shape", CASES[:2])
 def test_rmsprop_step_uses_epsilon(student, reference, tf, keras, rng, dtype, shape):
     """60 rmsprop_step updates with a large epsilon (0.01 to 0.1) follow RMSprop(epsilon=...); both placements pass"""
@@ -456,8 +469,9 @@ def test_rmsprop_step_uses_epsilon(student, reference, tf, keras, rng, dtype, sh
 
 @pytest.mark.about("adam_step")
 @pytest.mark.points(1)
-@pytest.mark.hint("m and v start at 0 and t = 1 on the first step; with bias correction the "
-                  "first Adam step has length about lr.")
+@pytest.mark.hint("Check your first step: m and v start at 0 and t is 1, and with bias correction Adam's first step "
+                  "has length about lr (0.1 here, so w becomes about 0.9); a step of a very different length means "
+                  "a bias correction is missing.")
 def test_adam_step_course_example(student, reference, tf, keras):
     """adam_step reproduces the course notes' example (lr 0.1 on w**2/2 from w = 1)"""
     _course(student, reference, tf, keras, "adam_step", {"lr": 0.1})
@@ -465,8 +479,9 @@ def test_adam_step_course_example(student, reference, tf, keras):
 
 @pytest.mark.about("adam_step")
 @pytest.mark.points(2)
-@pytest.mark.hint("m = beta_1*m + (1-beta_1)*g; v = beta_2*v + (1-beta_2)*g**2; "
-                  "w -= lr * (m/(1-beta_1**t)) / (sqrt(v/(1-beta_2**t)) + epsilon), t starting at 1.")
+@pytest.mark.hint("If the first steps match and later ones drift, check the m and v you hand back (the next call "
+                  "continues from them, so they are the running averages, not bias-corrected) and that the bias "
+                  "correction uses the `t` it is given; the betas are random here.")
 @pytest.mark.parametrize("dtype,shape", CASES)
 def test_adam_step_trajectory(student, reference, tf, keras, rng, dtype, shape):
     """200 adam_step updates with random lr and betas follow keras.optimizers.Adam"""
@@ -478,7 +493,8 @@ def test_adam_step_trajectory(student, reference, tf, keras, rng, dtype, shape):
 
 @pytest.mark.about("adam_step")
 @pytest.mark.points(1)
-@pytest.mark.hint("Defaults: lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7 (Keras' Adam defaults).")
+@pytest.mark.hint("This check calls adam_step(w, g, m, v, t) with no hyperparameters: check that your defaults are "
+                  "the stub's (Keras' Adam defaults) and that nothing inside the function overrides them.")
 def test_adam_step_defaults(student, reference, tf, keras, rng):
     """adam_step(w, g, m, v, t) with its defaults follows Adam()"""
     # Gradients growing 5x over 200 steps: beta_2 = 0.999 averages over all of them, a wrong
@@ -489,8 +505,9 @@ def test_adam_step_defaults(student, reference, tf, keras, rng):
 
 @pytest.mark.about("adam_step")
 @pytest.mark.points(1)
-@pytest.mark.hint("Use the epsilon argument (not a fixed 1e-7 or 1e-8) in "
-                  "w -= lr * m_hat / (sqrt(v_hat) + epsilon).")
+@pytest.mark.hint("This check passes a large epsilon (0.01 to 0.1) after 40 steps without gradient: check that the "
+                  "epsilon argument is what you add to the square root of v. Keras' folded form and the textbook's "
+                  "both pass.")
 @pytest.mark.parametrize("dtype,shape", CASES[:2])
 def test_adam_step_uses_epsilon(student, reference, tf, keras, rng, dtype, shape):
     """Adam with a large epsilon (0.01 to 0.1) after 40 steps without gradient follows Adam(epsilon=...); folded and textbook forms pass"""

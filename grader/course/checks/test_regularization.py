@@ -50,7 +50,8 @@ def _check_penalty(student, name, reg, w, *args, **kw):
 
 @pytest.mark.about("l1_penalty")
 @pytest.mark.points(2)
-@pytest.mark.hint("l1 * sum(|w|) over all elements: np.sum, not np.mean.")
+@pytest.mark.hint("Check the reduction: a sum over every element (conv and 5-D kernels are included), not a mean. "
+                  "Check the signs too: negative weights add to the penalty just like positive ones.")
 def test_l1_penalty_matches_keras(student, keras, rng):
     """l1_penalty(w, l1) matches keras.regularizers.L1(l1)(w) on dense and conv kernels"""
     for w in _weights(rng):
@@ -60,7 +61,8 @@ def test_l1_penalty_matches_keras(student, keras, rng):
 
 @pytest.mark.about("l1_penalty")
 @pytest.mark.points(1)
-@pytest.mark.hint("The default factor is l1=0.01, as in keras.regularizers.L1().")
+@pytest.mark.hint("This check calls l1_penalty(w) with no hyperparameters: check that your defaults are the stub's "
+                  "(keras.regularizers.L1()'s default factor) and that nothing inside the function overrides them.")
 def test_l1_penalty_default_factor(student, keras, rng):
     """l1_penalty(w) with the default factor matches keras.regularizers.L1()(w)"""
     w = rng.normal(0, 1, size=(20, 10)).astype(np.float32)
@@ -69,7 +71,8 @@ def test_l1_penalty_default_factor(student, keras, rng):
 
 @pytest.mark.about("l2_penalty")
 @pytest.mark.points(2)
-@pytest.mark.hint("Keras' L2 penalty is l2 * sum(w**2): no factor 1/2, no square root, a sum not a mean.")
+@pytest.mark.hint("Compare your result with a hand computation on a small w: is it off by a factor of 2 (a 1/2 "
+                  "Keras does not use), by a square root, or by the number of elements (a mean instead of a sum)?")
 def test_l2_penalty_matches_keras(student, keras, rng):
     """l2_penalty(w, l2) matches keras.regularizers.L2(l2)(w) on dense and conv kernels"""
     for w in _weights(rng):
@@ -79,7 +82,8 @@ def test_l2_penalty_matches_keras(student, keras, rng):
 
 @pytest.mark.about("l2_penalty")
 @pytest.mark.points(1)
-@pytest.mark.hint("The default factor is l2=0.01, as in keras.regularizers.L2().")
+@pytest.mark.hint("This check calls l2_penalty(w) with no hyperparameters: check that your defaults are the stub's "
+                  "(keras.regularizers.L2()'s default factor) and that nothing inside the function overrides them.")
 def test_l2_penalty_default_factor(student, keras, rng):
     """l2_penalty(w) with the default factor matches keras.regularizers.L2()(w)"""
     w = rng.normal(0, 1, size=(20, 10)).astype(np.float32)
@@ -88,7 +92,8 @@ def test_l2_penalty_default_factor(student, keras, rng):
 
 @pytest.mark.about("l1_l2_penalty")
 @pytest.mark.points(2)
-@pytest.mark.hint("l1 * sum(|w|) + l2 * sum(w**2); each factor multiplies its own term.")
+@pytest.mark.hint("Check each term on its own: with only l1 given the result must equal l1_penalty's, with only l2 "
+                  "given l2_penalty's. This check also passes l1 or l2 alone as keywords.")
 def test_l1_l2_penalty_matches_keras(student, keras, rng):
     """l1_l2_penalty(w, l1, l2) matches keras.regularizers.L1L2(l1, l2)(w)"""
     for w in _weights(rng):
@@ -101,7 +106,8 @@ def test_l1_l2_penalty_matches_keras(student, keras, rng):
 
 @pytest.mark.about("l1_l2_penalty")
 @pytest.mark.points(1)
-@pytest.mark.hint("Both factors default to 0.0, as in keras.regularizers.L1L2(): the penalty is then 0.")
+@pytest.mark.hint("This check calls l1_l2_penalty(w) with no factors: check that both defaults are "
+                  "keras.regularizers.L1L2()'s (the stub's), so that the penalty of any w is 0.")
 def test_l1_l2_penalty_defaults(student, keras, rng):
     """l1_l2_penalty(w) with the default factors matches keras.regularizers.L1L2()(w)"""
     w = rng.normal(0, 1, size=(20, 10)).astype(np.float32)
@@ -122,7 +128,8 @@ def _signed(rng, shape, dtype=np.float32):
 
 @pytest.mark.about("dropout")
 @pytest.mark.points(1)
-@pytest.mark.hint("With training=False dropout does nothing: return x unchanged (no mask, no scaling).")
+@pytest.mark.hint("With training=False, check that the output equals x exactly: no mask and no scaling of the "
+                  "survivors.")
 def test_dropout_is_identity_when_not_training(student, keras, rng):
     """dropout(x, rate, rng, training=False) returns x, like Dropout(rate)(x, training=False)"""
     for x, rate in [(NOTES_DATA, 0.2), (_signed(rng, (64, 16), np.float64), 0.5)]:
@@ -143,8 +150,8 @@ def _survivor_values(keras, x, rate, rng):
 
 @pytest.mark.about("dropout")
 @pytest.mark.points(1)
-@pytest.mark.hint("Inverted dropout: a surviving element is x / (1 - rate) (1.25 * x for rate 0.2), "
-                  "a dropped one is exactly 0.")
+@pytest.mark.hint("Look at the values you hand back: each must be exactly 0 or the input scaled up so that the "
+                  "expected value is unchanged (1.25 x for rate 0.2); unscaled or scaled-down survivors fail.")
 def test_dropout_course_example(student, keras, rng):
     """the course notes' example: arange(1, 11).reshape(5, 2), rate 0.2: every value is 0 or 1.25 x"""
     x, rate = NOTES_DATA.copy(), 0.2
@@ -161,8 +168,9 @@ def test_dropout_course_example(student, keras, rng):
 
 @pytest.mark.about("dropout")
 @pytest.mark.points(2)
-@pytest.mark.hint("Drop each element independently with probability rate (mask = rng.random(x.shape) >= rate "
-                  "keeps it) and scale the survivors by 1 / (1 - rate).")
+@pytest.mark.hint("Compare the fraction of zeros in the message with rate: each element must be dropped on its own "
+                  "with probability rate (rate is the drop probability, not the keep probability), and survivors "
+                  "scaled as Keras does.")
 @pytest.mark.parametrize("rate,dtype", [(0.2, np.float32), (0.7, np.float32), (0.35, np.float64)])
 def test_dropout_statistics_match_keras(student, keras, rng, rate, dtype):
     """on a (1000, 200) batch: zero fraction like Keras' (per row and column too), survivors scaled like Keras'"""
@@ -199,7 +207,8 @@ def test_dropout_statistics_match_keras(student, keras, rng, rate, dtype):
 
 @pytest.mark.about("dropout")
 @pytest.mark.points(1)
-@pytest.mark.hint("Draw the mask from the rng argument (rng.random / rng.uniform), not from np.random.")
+@pytest.mark.hint("Check where the mask's random numbers come from: the same seed must give the same mask, so draw "
+                  "them from the rng argument, not from np.random or a generator of your own.")
 def test_dropout_draws_from_rng(student, rng):
     """the same rng seed gives the same mask, different seeds give different masks"""
     x = _signed(rng, (50, 40))
@@ -218,8 +227,8 @@ def test_dropout_draws_from_rng(student, rng):
 
 @pytest.mark.about("dropout")
 @pytest.mark.points(1)
-@pytest.mark.hint("rate = 0 keeps everything unscaled; rate = 1 drops everything: return zeros "
-                  "(dividing by 1 - rate = 0 gives NaN).")
+@pytest.mark.hint("Check the two edge rates: rate 0 must give x unchanged and rate 1 all zeros. Look at what your "
+                  "scaling factor does at rate 1 (a division by zero makes NaN).")
 def test_dropout_rate_zero_and_one(student, keras, rng):
     """rate 0 returns x and rate 1 returns zeros, as Keras' Dropout does"""
     x = _signed(rng, (30, 20))
@@ -305,8 +314,9 @@ def _check_bn(student, keras, case, training, *, check_y=True, check_stats=True,
 
 @pytest.mark.about("batch_norm")
 @pytest.mark.points(2)
-@pytest.mark.hint("Training mode: per feature (axis 0) mean and biased variance (np.var, ddof=0); "
-                  "y = gamma * (x - mean) / sqrt(var + epsilon) + beta (epsilon inside the square root).")
+@pytest.mark.hint("Check the axis and the variance: the statistics are per feature (over the batch axis), the "
+                  "variance is the biased one (NumPy's default ddof=0), and epsilon goes inside the square root, as "
+                  "in Keras. A batch of 1 is included.")
 def test_batch_norm_training_output(student, keras, rng):
     """training=True: y matches BatchNormalization(x, training=True) (float32, float64, batch 1, |x| ~ 1000)"""
     cases = [_bn_case(rng, 32, 6), _bn_case(rng, 64, 5, np.float64, big=True), _bn_case(rng, 7, 3),
@@ -317,8 +327,9 @@ def test_batch_norm_training_output(student, keras, rng):
 
 @pytest.mark.about("batch_norm")
 @pytest.mark.points(2)
-@pytest.mark.hint("In training the moving statistics move towards the batch's: new = momentum * old + "
-                  "(1 - momentum) * batch_value, with the biased (ddof=0) variance.")
+@pytest.mark.hint("Check the moving statistics you hand back: momentum weights the old moving value and 1 - "
+                  "momentum the batch's, with the biased batch variance; swapping the two weights moves them almost "
+                  "all the way to the batch values.")
 def test_batch_norm_training_updates_moving_statistics(student, keras, rng):
     """training=True: the returned moving mean/variance match BatchNormalization's updated weights"""
     cases = [_bn_case(rng, 32, 6), _bn_case(rng, 64, 5, np.float64, big=True), _bn_case(rng, 8, 3),
@@ -329,8 +340,8 @@ def test_batch_norm_training_updates_moving_statistics(student, keras, rng):
 
 @pytest.mark.about("batch_norm")
 @pytest.mark.points(2)
-@pytest.mark.hint("Inference (training=False) normalizes with moving_mean and moving_var, not with the "
-                  "batch's statistics, and returns the moving statistics unchanged.")
+@pytest.mark.hint("With training=False, check which statistics you normalise with: the moving mean and variance you "
+                  "are given, not the batch's. The moving statistics come back unchanged.")
 def test_batch_norm_inference(student, keras, rng):
     """training=False: y uses the moving statistics, which come back unchanged"""
     cases = [_bn_case(rng, 32, 6), _bn_case(rng, 16, 5, np.float64, big=True), _bn_case(rng, 1, 4)]
@@ -340,7 +351,8 @@ def test_batch_norm_inference(student, keras, rng):
 
 @pytest.mark.about("batch_norm")
 @pytest.mark.points(1)
-@pytest.mark.hint("Use the momentum and epsilon arguments instead of the defaults 0.99 and 1e-3.")
+@pytest.mark.hint("This check passes momentum=0.9 and epsilon=0.01: check that both arguments are used, in the "
+                  "normalisation and in the moving-statistics update, instead of the defaults 0.99 and 1e-3.")
 def test_batch_norm_momentum_and_epsilon(student, keras, rng):
     """momentum=0.9 and epsilon=0.01 are honoured in both modes"""
     for training in (True, False):
@@ -385,8 +397,9 @@ def _check_epochs(student, keras, values, patience, **kw):
 
 @pytest.mark.about("early_stopping_epochs")
 @pytest.mark.points(1)
-@pytest.mark.hint("The first epoch sets the best value; every later epoch without improvement counts, "
-                  "and training stops after the epoch where the count reaches patience.")
+@pytest.mark.hint("Check how you count: the first epoch only sets the best value, each later epoch without "
+                  "improvement adds one, and training stops after the epoch where the count reaches patience. "
+                  "Epochs are counted from 1.")
 def test_early_stopping_course_example(student, keras):
     """the course notes' run: losses 3.66e16, 4.8e34, inf, inf, ... with patience 3"""
     _check_epochs(student, keras, list(NOTES_LOSSES), 3)
@@ -395,8 +408,8 @@ def test_early_stopping_course_example(student, keras):
 
 @pytest.mark.about("early_stopping_epochs")
 @pytest.mark.points(2)
-@pytest.mark.hint("Compare each value with the best value so far (not with the previous epoch); a value "
-                  "equal to the best is not an improvement.")
+@pytest.mark.hint("Check what you compare each value with: the best value so far, not the previous epoch's; a value "
+                  "equal to the best is not an improvement. patience 0 is included.")
 def test_early_stopping_random_curves(student, keras, rng):
     """noisy loss curves with patience 0 to 5 stop where Keras' EarlyStopping stops"""
     for i in range(30):
@@ -406,7 +419,8 @@ def test_early_stopping_random_curves(student, keras, rng):
 
 @pytest.mark.about("early_stopping_epochs")
 @pytest.mark.points(1)
-@pytest.mark.hint('mode="max" means higher is better (an accuracy): improvement is v > best + min_delta.')
+@pytest.mark.hint('With mode="max" higher is better (an accuracy): check that every comparison flips, including the '
+                  'way min_delta is applied.')
 def test_early_stopping_mode_max(student, keras, rng):
     """mode="max": noisy accuracy-like curves stop where Keras' EarlyStopping(mode="max") stops"""
     for _ in range(20):
@@ -416,8 +430,8 @@ def test_early_stopping_mode_max(student, keras, rng):
 
 @pytest.mark.about("early_stopping_epochs")
 @pytest.mark.points(1)
-@pytest.mark.hint("An improvement must beat the best value by more than min_delta: v < best - min_delta "
-                  '(mode "min"), v > best + min_delta (mode "max").')
+@pytest.mark.hint("Check how min_delta enters: an improvement must beat the best value by more than min_delta, in "
+                  "the direction of the mode; a change of exactly min_delta is not an improvement.")
 def test_early_stopping_min_delta(student, keras, rng):
     """min_delta > 0 in both modes matches Keras' EarlyStopping(min_delta=...)"""
     for i in range(24):
@@ -429,7 +443,8 @@ def test_early_stopping_min_delta(student, keras, rng):
 
 @pytest.mark.about("early_stopping_epochs")
 @pytest.mark.points(1)
-@pytest.mark.hint("If the count of bad epochs never reaches patience, all len(values) epochs run.")
+@pytest.mark.hint("Check the end of the loop: if the count never reaches patience, the result is the number of "
+                  "values (every epoch ran), also when patience is longer than the run.")
 def test_early_stopping_never_stops(student, keras, rng):
     """curves that keep improving, or patience longer than the run: every epoch runs"""
     n = int(rng.integers(5, 20))

@@ -103,8 +103,8 @@ def _random_decay(rng):
 
 @pytest.mark.about("piecewise_constant")
 @pytest.mark.points(2)
-@pytest.mark.hint("values[0] while step <= boundaries[0] (inclusive!), values[i] while "
-                  "boundaries[i-1] < step <= boundaries[i], values[-1] after the last boundary.")
+@pytest.mark.hint("Check the steps exactly on a boundary: at step 100000 the rate is still 1.0, and it changes at "
+                  "100001 (a boundary belongs to the segment before it). Steps are Python ints here.")
 def test_piecewise_constant_course_example(student, keras):
     """piecewise_constant with the course's boundaries [100000, 110000], values [1.0, 0.5, 0.1], int steps around the boundaries"""
     check_scalar_steps(student, keras, "piecewise_constant", COURSE_STEPS, (COURSE_BOUNDARIES, COURSE_VALUES))
@@ -112,8 +112,8 @@ def test_piecewise_constant_course_example(student, keras):
 
 @pytest.mark.about("piecewise_constant")
 @pytest.mark.points(2)
-@pytest.mark.hint("Vectorise: e.g. np.searchsorted(boundaries, step, side='left') gives each step's "
-                  "segment; index np.asarray(values) with it. Return an array, not a list.")
+@pytest.mark.hint("Check what an int array of steps gives: an array of the same shape (1-D and 2-D here), so the "
+                  "segment lookup must work elementwise, not through a Python if on the whole array.")
 def test_piecewise_constant_step_arrays(student, keras):
     """piecewise_constant accepts int arrays of steps (1-D and 2-D) and returns an array of the same shape"""
     steps = np.array(COURSE_STEPS, dtype=np.int64)
@@ -124,8 +124,8 @@ def test_piecewise_constant_step_arrays(student, keras):
 
 @pytest.mark.about("piecewise_constant")
 @pytest.mark.points(2)
-@pytest.mark.hint("Any number of boundaries; a step exactly on a boundary still gets the value "
-                  "before it (step <= b).")
+@pytest.mark.hint("Check schedules with one to five boundaries, at, just before and just after each: nothing may "
+                  "assume two boundaries, and a step exactly on a boundary still gets the value before it.")
 def test_piecewise_constant_random_schedules(student, keras, rng):
     """piecewise_constant matches PiecewiseConstantDecay on random schedules at, before and after every boundary"""
     for _ in range(3):
@@ -138,8 +138,8 @@ def test_piecewise_constant_random_schedules(student, keras, rng):
 
 @pytest.mark.about("exponential_decay")
 @pytest.mark.points(2)
-@pytest.mark.hint("rate = initial_learning_rate * decay_rate ** (step / decay_steps); at step 0 "
-                  "it is initial_learning_rate.")
+@pytest.mark.hint("Check step 0 (the rate is initial_learning_rate itself) and step = decay_steps (exactly one "
+                  "factor of decay_rate); in between the exponent is a fraction, so watch out for integer division.")
 def test_exponential_decay_int_steps(student, keras, rng):
     """exponential_decay matches ExponentialDecay at single int steps (0, 1, around decay_steps, 100000)"""
     check_scalar_steps(student, keras, "exponential_decay", [0, 1, 999, 1000, 1001, 2500, 100000],
@@ -150,8 +150,8 @@ def test_exponential_decay_int_steps(student, keras, rng):
 
 @pytest.mark.about("exponential_decay")
 @pytest.mark.points(2)
-@pytest.mark.hint("Use array operations (np.power or **) so that an int array of steps gives an "
-                  "array of rates; divide by decay_steps.")
+@pytest.mark.hint("Check that an int array of steps gives an array of the same shape (1-D and 2-D), with each "
+                  "step's own rate: use operations that act elementwise, and divide as floats.")
 def test_exponential_decay_random_arrays(student, keras, rng):
     """exponential_decay (staircase=False) matches ExponentialDecay on random schedules and step arrays"""
     for _ in range(3):
@@ -163,8 +163,9 @@ def test_exponential_decay_random_arrays(student, keras, rng):
 
 @pytest.mark.about("exponential_decay")
 @pytest.mark.points(2)
-@pytest.mark.hint("staircase=True rounds the exponent DOWN: decay_rate ** np.floor(step / decay_steps) "
-                  "(not np.round).")
+@pytest.mark.hint("Look at the steps just before each multiple of decay_steps: with staircase=True the exponent "
+                  "stays at the lower whole number until the step reaches the multiple (rounded down, not to the "
+                  "nearest).")
 def test_exponential_decay_staircase(student, keras, rng):
     """exponential_decay(..., staircase=True) matches ExponentialDecay(staircase=True) around every stair"""
     for _ in range(3):
@@ -179,7 +180,8 @@ def test_exponential_decay_staircase(student, keras, rng):
 
 @pytest.mark.about("inverse_time_decay")
 @pytest.mark.points(2)
-@pytest.mark.hint("rate = initial_learning_rate / (1 + decay_rate * step / decay_steps).")
+@pytest.mark.hint("Check step 0 (the rate is initial_learning_rate itself) and step = decay_steps "
+                  "(initial_learning_rate divided by 1 + decay_rate); watch out for integer division in between.")
 def test_inverse_time_decay_int_steps(student, keras, rng):
     """inverse_time_decay matches InverseTimeDecay at single int steps (0, 1, around decay_steps, 100000)"""
     check_scalar_steps(student, keras, "inverse_time_decay", [0, 1, 999, 1000, 1001, 2500, 100000],
@@ -190,8 +192,8 @@ def test_inverse_time_decay_int_steps(student, keras, rng):
 
 @pytest.mark.about("inverse_time_decay")
 @pytest.mark.points(2)
-@pytest.mark.hint("Divide step by decay_steps before multiplying by decay_rate; use array "
-                  "operations so an int array of steps gives an array.")
+@pytest.mark.hint("Check that an int array of steps gives an array of the same shape with each step's own rate; "
+                  "look for integer division of step by decay_steps and for Python-level branching.")
 def test_inverse_time_decay_random_arrays(student, keras, rng):
     """inverse_time_decay (staircase=False) matches InverseTimeDecay on random schedules and step arrays"""
     for _ in range(3):
@@ -203,7 +205,8 @@ def test_inverse_time_decay_random_arrays(student, keras, rng):
 
 @pytest.mark.about("inverse_time_decay")
 @pytest.mark.points(2)
-@pytest.mark.hint("staircase=True uses np.floor(step / decay_steps) (rounded down, not np.round).")
+@pytest.mark.hint("Look at the steps just before each multiple of decay_steps: with staircase=True, step / "
+                  "decay_steps is rounded down to a whole number (not to the nearest) before it enters the formula.")
 def test_inverse_time_decay_staircase(student, keras, rng):
     """inverse_time_decay(..., staircase=True) matches InverseTimeDecay(staircase=True) around every stair"""
     for _ in range(3):

@@ -19,7 +19,7 @@ from grader.outputs.report import render, render_summary, write_reports
 from tests.unit import factories as f
 
 STYLE = dict.fromkeys(("passed", "failed", "error", "timeout", "not_attempted", "graded", "not_graded"), "bold")
-SECRETS = (f.SECRET_INPUT, "271828", f.HINT, "Respect the axis")
+SECRETS = (f.SECRET_INPUT, "271828", f.HINT, "Which axis do you normalise")
 
 
 def _hidden_result(lang: str = "en") -> RunResult:
