@@ -72,8 +72,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--students", type=int, default=20)
     ap.add_argument("--topics", nargs="*", default=["activations"])
-    ap.add_argument("--jobs", type=int, default=None,
-                    help="batch processes (default: grader's default, the core count)")
+    ap.add_argument(
+        "--jobs", type=int, default=None, help="batch processes (default: grader's default, the core count)"
+    )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", action="store_true", help="keep the temporary folders")
     args = ap.parse_args()
@@ -82,16 +83,31 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-batch-"))
     klass = work / "class"
     names = make_class(klass, args.topics, args.students)
-    print(f"class: {len(names)} students in {klass}; topics {' '.join(args.topics)}; "
-          f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}", flush=True)
+    print(
+        f"class: {len(names)} students in {klass}; topics {' '.join(args.topics)}; "
+        f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
 
     single_times: dict[str, float] = {}
 
     def singles(subset: list[str]) -> None:
         for name in subset:
             out = work / "single" / name
-            cmd = [sys.executable, "-m", "grader.cli", "run", *args.topics, "--submission", str(klass / name),
-                   "--out", str(out), "--seed", str(args.seed), "-q"]
+            cmd = [
+                sys.executable,
+                "-m",
+                "grader.cli",
+                "run",
+                *args.topics,
+                "--submission",
+                str(klass / name),
+                "--out",
+                str(out),
+                "--seed",
+                str(args.seed),
+                "-q",
+            ]
             t, proc = _timed(cmd, env)
             if proc.returncode not in (0, 1):
                 print(proc.stdout[-2000:], proc.stderr[-2000:])
@@ -102,8 +118,19 @@ def main() -> int:
     half = len(names) // 2
     singles(names[:half])
     batch_out = work / "batch"
-    cmd = [sys.executable, "-m", "grader.cli", "batch", str(klass), *args.topics, "--out", str(batch_out),
-           "--seed", str(args.seed), "-q"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "grader.cli",
+        "batch",
+        str(klass),
+        *args.topics,
+        "--out",
+        str(batch_out),
+        "--seed",
+        str(args.seed),
+        "-q",
+    ]
     if args.jobs is not None:
         cmd += ["--jobs", str(args.jobs)]
     load_before = os.getloadavg()[0]
@@ -115,17 +142,22 @@ def main() -> int:
     print("  " + proc.stdout.strip().replace("\n", "\n  "), flush=True)
     singles(names[half:])
 
-    mismatches = [n for n in names
-                  if _verdicts(batch_out / n / "results.json") != _verdicts(work / "single" / n / "results.json")]
+    mismatches = [
+        n for n in names if _verdicts(batch_out / n / "results.json") != _verdicts(work / "single" / n / "results.json")
+    ]
     manifest = json.loads((batch_out / "batch.json").read_text())
     per_student = [json.loads((batch_out / n / "results.json").read_text())["duration"] for n in names]
     med_single = statistics.median(single_times.values())
     per_batch = t_batch / len(names)
     print()
-    print(f"students: {len(names)}; topics: {' '.join(args.topics)}; batch processes: {manifest['jobs']}; "
-          f"cores: {os.cpu_count()}; load average before the batch: {load_before:.1f}")
-    print(f"median single `grader run` (wall, fresh process) : {med_single:.2f} s "
-          f"(min {min(single_times.values()):.2f}, max {max(single_times.values()):.2f})")
+    print(
+        f"students: {len(names)}; topics: {' '.join(args.topics)}; batch processes: {manifest['jobs']}; "
+        f"cores: {os.cpu_count()}; load average before the batch: {load_before:.1f}"
+    )
+    print(
+        f"median single `grader run` (wall, fresh process) : {med_single:.2f} s "
+        f"(min {min(single_times.values()):.2f}, max {max(single_times.values()):.2f})"
+    )
     print(f"`grader batch` wall time                         : {t_batch:.2f} s")
     print(f"batch cost per student (wall / students)         : {per_batch:.2f} s")
     print(f"median in-batch grading time of one student      : {statistics.median(per_student):.2f} s")

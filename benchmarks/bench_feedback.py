@@ -93,13 +93,16 @@ def main() -> int:
         plugin.detect = real_detect
         a, b = statistics.median(times["A"]), statistics.median(times["B"])
         rows.append((topic, len(applied), failed, named, a, b))
-    print(f"\n{'topic':16} {'mistakes':>8} {'failed':>6} {'named':>5} {'A with (s)':>10} {'B without (s)':>13} "
-          f"{'A/B':>6}")
+    print(
+        f"\n{'topic':16} {'mistakes':>8} {'failed':>6} {'named':>5} {'A with (s)':>10} {'B without (s)':>13} {'A/B':>6}"
+    )
     for topic, n, failed, named, a, b in rows:
         print(f"{topic:16} {n:8d} {failed:6d} {named:5d} {a:10.3f} {b:13.3f} {a / b:6.3f}")
     total_a, total_b = sum(r[4] for r in rows), sum(r[5] for r in rows)
-    print(f"{'all':16} {sum(r[1] for r in rows):8d} {sum(r[2] for r in rows):6d} {sum(r[3] for r in rows):5d} "
-          f"{total_a:10.3f} {total_b:13.3f} {total_a / total_b:6.3f}   (sum of medians, {args.rounds} rounds)")
+    print(
+        f"{'all':16} {sum(r[1] for r in rows):8d} {sum(r[2] for r in rows):6d} {sum(r[3] for r in rows):5d} "
+        f"{total_a:10.3f} {total_b:13.3f} {total_a / total_b:6.3f}   (sum of medians, {args.rounds} rounds)"
+    )
     return 0
 
 

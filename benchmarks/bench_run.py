@@ -51,8 +51,20 @@ def main() -> int:
     args = ap.parse_args()
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     out = Path(tempfile.mkdtemp(prefix="bench-"))
-    grader_cmd = [sys.executable, "-m", "grader.cli", "run", *args.topics, "--submission", "solutions",
-                  "--out", str(out), "--seed", "1", "-q"]
+    grader_cmd = [
+        sys.executable,
+        "-m",
+        "grader.cli",
+        "run",
+        *args.topics,
+        "--submission",
+        "solutions",
+        "--out",
+        str(out),
+        "--seed",
+        "1",
+        "-q",
+    ]
     base_cmd = [sys.executable, str(Path(__file__).with_name("baseline.py")), *args.topics, "--seed", "1"]
     tf_cmd = [sys.executable, "-c", "import tensorflow, keras"]
 
@@ -83,8 +95,11 @@ def main() -> int:
         a_times.append(ta)
         b_times.append(tb)
         tf_times.append(tt)
-        print(f"round {i + 1}: grader {ta:.2f} s   grader without sandbox {toff:.2f} s   baseline {tb:.2f} s   "
-              f"import tensorflow {tt:.2f} s", flush=True)
+        print(
+            f"round {i + 1}: grader {ta:.2f} s   grader without sandbox {toff:.2f} s   baseline {tb:.2f} s   "
+            f"import tensorflow {tt:.2f} s",
+            flush=True,
+        )
 
     ma, mb, moff = statistics.median(a_times), statistics.median(b_times), statistics.median(off_times)
     print()
@@ -92,13 +107,17 @@ def main() -> int:
     print(f"median grader run          : {ma:.2f} s   (workers confined: {', '.join(data['sandbox']['applied'])})")
     print(f"median grader, no sandbox  : {moff:.2f} s")
     print(f"median in-process baseline : {mb:.2f} s")
-    print(f"ratio grader / baseline    : {ma / mb:.2f}   (without the sandbox: {moff / mb:.2f}; "
-          f"sandbox on / off: {ma / moff:.3f})")
-    print(f"where the grader's time goes (medians): import tensorflow {statistics.median(tf_times):.2f} s, "
-          f"checks (sum of pytest call durations) {statistics.median(check_sums):.2f} s, "
-          f"rendering the three reports {statistics.median(render_times) * 1000:.0f} ms, "
-          f"rest (start-up, workers, collection) "
-          f"{ma - statistics.median(tf_times) - statistics.median(check_sums):.2f} s")
+    print(
+        f"ratio grader / baseline    : {ma / mb:.2f}   (without the sandbox: {moff / mb:.2f}; "
+        f"sandbox on / off: {ma / moff:.3f})"
+    )
+    print(
+        f"where the grader's time goes (medians): import tensorflow {statistics.median(tf_times):.2f} s, "
+        f"checks (sum of pytest call durations) {statistics.median(check_sums):.2f} s, "
+        f"rendering the three reports {statistics.median(render_times) * 1000:.0f} ms, "
+        f"rest (start-up, workers, collection) "
+        f"{ma - statistics.median(tf_times) - statistics.median(check_sums):.2f} s"
+    )
     return 0
 
 

@@ -59,8 +59,9 @@ def _startup(sandbox_on: bool, n: int) -> tuple[list[float], dict]:
         with tempfile.TemporaryDirectory(prefix="bench-empty-") as empty:
             for _ in range(n):
                 copy = client.SubmissionCopy(Path(empty))
-                pool = client.WorkerPool(copy, [client.ModuleSpec("bench", "bench.py", True)], Limits(),
-                                         mode="best-effort")
+                pool = client.WorkerPool(
+                    copy, [client.ModuleSpec("bench", "bench.py", True)], Limits(), mode="best-effort"
+                )
                 try:
                     t0 = time.perf_counter()
                     pool.start_all()
@@ -100,31 +101,63 @@ def main() -> int:
     batches = {True: [], False: []}
     applied = {}
     for i in range(args.rounds):
-        for on in ((True, False) if i % 2 == 0 else (False, True)):
+        for on in (True, False) if i % 2 == 0 else (False, True):
             ts, report = _startup(on, args.startups)
             start[on] += ts
             if on:
                 applied = report
                 if not report.get("confined"):
-                    raise SystemExit(f"workers are not fully confined here ({report.get('not_confined')}): "
-                                     f"this measures nothing; see `grader doctor`")
+                    raise SystemExit(
+                        f"workers are not fully confined here ({report.get('not_confined')}): "
+                        f"this measures nothing; see `grader doctor`"
+                    )
             out = work / f"run-{i}-{on}"
-            t, _ = _timed([sys.executable, "-m", "grader.cli", "run", *args.topics, "--submission", "solutions",
-                           "--out", str(out), "--seed", "1", "-q"], env if on else env_off)
+            t, _ = _timed(
+                [
+                    sys.executable,
+                    "-m",
+                    "grader.cli",
+                    "run",
+                    *args.topics,
+                    "--submission",
+                    "solutions",
+                    "--out",
+                    str(out),
+                    "--seed",
+                    "1",
+                    "-q",
+                ],
+                env if on else env_off,
+            )
             box = json.loads((out / "results.json").read_text())["sandbox"]
             assert box["confined"] == on, box
             runs[on].append(t)
             bout = work / f"batch-{i}-{on}"
-            cmd = [sys.executable, "-m", "grader.cli", "batch", str(klass), *args.batch_topics, "--out", str(bout),
-                   "--seed", "1", "-q", "--sandbox", "strict" if on else "best-effort"]
+            cmd = [
+                sys.executable,
+                "-m",
+                "grader.cli",
+                "batch",
+                str(klass),
+                *args.batch_topics,
+                "--out",
+                str(bout),
+                "--seed",
+                "1",
+                "-q",
+                "--sandbox",
+                "strict" if on else "best-effort",
+            ]
             if args.jobs is not None:
                 cmd += ["--jobs", str(args.jobs)]
             t, _ = _timed(cmd, env if on else env_off)
             batches[on].append(t)
-        print(f"round {i + 1}: start-up on {statistics.median(start[True][-args.startups:]) * 1000:.0f} ms / off "
-              f"{statistics.median(start[False][-args.startups:]) * 1000:.0f} ms; run on {runs[True][-1]:.2f} s / off "
-              f"{runs[False][-1]:.2f} s; batch on {batches[True][-1]:.2f} s / off {batches[False][-1]:.2f} s",
-              flush=True)
+        print(
+            f"round {i + 1}: start-up on {statistics.median(start[True][-args.startups :]) * 1000:.0f} ms / off "
+            f"{statistics.median(start[False][-args.startups :]) * 1000:.0f} ms; run on {runs[True][-1]:.2f} s / off "
+            f"{runs[False][-1]:.2f} s; batch on {batches[True][-1]:.2f} s / off {batches[False][-1]:.2f} s",
+            flush=True,
+        )
 
     def line(what: str, on: list[float], off: list[float], unit: str = "s", scale: float = 1.0) -> None:
         mon, moff = statistics.median(on) * scale, statistics.median(off) * scale

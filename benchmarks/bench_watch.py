@@ -81,8 +81,13 @@ print(json.dumps(times))
 
 def self_check_times(calls: int, env: dict) -> list[float]:
     old, new = SLIPS["activations"]
-    proc = subprocess.run([sys.executable, "-c", _SELF_CHECK, str(REPO / "solutions" / "activations.py"), old, new,
-                           str(calls)], cwd=REPO, env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", _SELF_CHECK, str(REPO / "solutions" / "activations.py"), old, new, str(calls)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0:
         raise SystemExit(f"self_check failed: {proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -107,9 +112,26 @@ def main() -> int:
     module.write_text(correct, encoding="utf-8")
 
     watch = subprocess.Popen(
-        [sys.executable, "-m", "grader.cli", "watch", args.topic, "--submission", str(sub), "--out", str(out),
-         "--seed", "1", "--lang", "en"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "grader.cli",
+            "watch",
+            args.topic,
+            "--submission",
+            str(sub),
+            "--out",
+            str(out),
+            "--seed",
+            "1",
+            "--lang",
+            "en",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     regrades, colds = [], []
@@ -126,9 +148,27 @@ def main() -> int:
             regrades.append(_wait(results, before, 120) - t0)
             t1 = time.perf_counter()
             cold = subprocess.run(
-                [sys.executable, "-m", "grader.cli", "run", args.topic, "--submission", str(sub), "--out",
-                 str(cold_out), "--seed", "1", "-q", "--lang", "en"],
-                cwd=REPO, env=env, capture_output=True, text=True)
+                [
+                    sys.executable,
+                    "-m",
+                    "grader.cli",
+                    "run",
+                    args.topic,
+                    "--submission",
+                    str(sub),
+                    "--out",
+                    str(cold_out),
+                    "--seed",
+                    "1",
+                    "-q",
+                    "--lang",
+                    "en",
+                ],
+                cwd=REPO,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
             colds.append(time.perf_counter() - t1)
             if cold.returncode not in (0, 1):
                 raise SystemExit(f"grader run failed ({cold.returncode}): {cold.stderr[-2000:]}")
@@ -144,15 +184,23 @@ def main() -> int:
     a, b = statistics.median(regrades), statistics.median(colds)
     nb = self_check_times(args.saves, env)
     print()
-    print(f"topic: {args.topic}; saves: {args.saves}; cores: {os.cpu_count()}; "
-          f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"median re-grade after a save (grader watch) : {a:.3f} s   (min {min(regrades):.3f}, max {max(regrades):.3f})")
+    print(
+        f"topic: {args.topic}; saves: {args.saves}; cores: {os.cpu_count()}; "
+        f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
+    print(
+        f"median re-grade after a save (grader watch) : {a:.3f} s   (min {min(regrades):.3f}, max {max(regrades):.3f})"
+    )
     print(f"median cold grader run                      : {b:.2f} s")
-    print(f"ratio cold / re-grade                       : {b / a:.1f}x   target re-grade <= 1 s: "
-          f"{'met' if a <= 1.0 else 'NOT met'}")
+    print(
+        f"ratio cold / re-grade                       : {b / a:.1f}x   target re-grade <= 1 s: "
+        f"{'met' if a <= 1.0 else 'NOT met'}"
+    )
     later = statistics.median(nb[1:])
-    print(f"self_check('softmax') in one process       : first call {nb[0]:.2f} s, then median {later:.3f} s "
-          f"over {len(nb) - 1} calls   target < 2 s: {'met' if later < 2.0 else 'NOT met'}")
+    print(
+        f"self_check('softmax') in one process       : first call {nb[0]:.2f} s, then median {later:.3f} s "
+        f"over {len(nb) - 1} calls   target < 2 s: {'met' if later < 2.0 else 'NOT met'}"
+    )
     return 0
 
 

@@ -46,8 +46,13 @@ print(json.dumps({"seconds": seconds, "accuracy": acc, "weights": float(np.sum(m
 
 def _one(det: bool, seed: int, epochs: int, npz: str) -> dict:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    out = subprocess.run([sys.executable, "-c", CHILD, str(REPO), "1" if det else "0", str(seed), str(epochs), npz],
-                         capture_output=True, text=True, env=env, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(REPO), "1" if det else "0", str(seed), str(epochs), npz],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -65,15 +70,20 @@ def main() -> int:
         for det in (False, True):
             res = _one(det, args.seed, args.epochs, args.mnist)
             runs[det].append(res)
-            print(f"round {r + 1} {'B determinism on ' if det else 'A determinism off'}: fit {res['seconds']:.1f} s, "
-                  f"accuracy {res['accuracy']:.4f}", flush=True)
+            print(
+                f"round {r + 1} {'B determinism on ' if det else 'A determinism off'}: fit {res['seconds']:.1f} s, "
+                f"accuracy {res['accuracy']:.4f}",
+                flush=True,
+            )
     a = statistics.median(x["seconds"] for x in runs[False])
     b = statistics.median(x["seconds"] for x in runs[True])
     print(f"\nfit time median: A (off) {a:.1f} s, B (on) {b:.1f} s, ratio B/A {b / a:.2f}")
     for det, rs in runs.items():
         same = len({(x["accuracy"], x["weights"]) for x in rs}) == 1
-        print(f"{'B' if det else 'A'}: {len(rs)} runs with seed {args.seed} {'all identical' if same else 'DIFFER'} "
-              f"(accuracies {sorted({x['accuracy'] for x in rs})})")
+        print(
+            f"{'B' if det else 'A'}: {len(rs)} runs with seed {args.seed} {'all identical' if same else 'DIFFER'} "
+            f"(accuracies {sorted({x['accuracy'] for x in rs})})"
+        )
     return 0
 
 

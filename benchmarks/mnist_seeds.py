@@ -41,25 +41,35 @@ def main() -> int:
     accs: list[float] = []
     for seed in range(args.first, args.first + args.seeds):
         t0 = time.perf_counter()
-        result = run(Settings(submission=REPO / "solutions", topics=("mnist",), seed=seed, mnist=npz,
-                              mnist_epochs=args.epochs))
+        result = run(
+            Settings(submission=REPO / "solutions", topics=("mnist",), seed=seed, mnist=npz, mnist_epochs=args.epochs)
+        )
         checks = {c.name: c for c in result.topics[0].checks}
         acc = checks["test_train_reaches_the_test_accuracy_threshold"].details.get("accuracy")
-        other = [f"{c.name}: {c.status}" for c in checks.values()
-                 if c.status != "passed" and c.name != "test_train_reaches_the_test_accuracy_threshold"]
+        other = [
+            f"{c.name}: {c.status}"
+            for c in checks.values()
+            if c.status != "passed" and c.name != "test_train_reaches_the_test_accuracy_threshold"
+        ]
         if acc is None:
             print(f"seed {seed}: no accuracy ({other})", flush=True)
             continue
         accs.append(float(acc))
-        print(f"seed {seed:3d}: test accuracy {acc:.4f}  ({time.perf_counter() - t0:.0f} s){'  ' + str(other) if other else ''}",
-              flush=True)
+        print(
+            f"seed {seed:3d}: test accuracy {acc:.4f}  ({time.perf_counter() - t0:.0f} s){'  ' + str(other) if other else ''}",  # noqa: E501
+            flush=True,
+        )
     if not accs:
         return 1
-    print(f"\n{len(accs)} seeds: min {min(accs):.4f}  median {statistics.median(accs):.4f}  "
-          f"mean {statistics.fmean(accs):.4f}  std {statistics.pstdev(accs):.4f}  max {max(accs):.4f}")
-    print(f"threshold {threshold:g}: smallest margin {min(accs) - threshold:+.4f} "
-          f"({(min(accs) - statistics.fmean(accs)) / (statistics.pstdev(accs) or 1):+.1f} std from the mean); "
-          f"{sum(a >= threshold for a in accs)}/{len(accs)} seeds pass")
+    print(
+        f"\n{len(accs)} seeds: min {min(accs):.4f}  median {statistics.median(accs):.4f}  "
+        f"mean {statistics.fmean(accs):.4f}  std {statistics.pstdev(accs):.4f}  max {max(accs):.4f}"
+    )
+    print(
+        f"threshold {threshold:g}: smallest margin {min(accs) - threshold:+.4f} "
+        f"({(min(accs) - statistics.fmean(accs)) / (statistics.pstdev(accs) or 1):+.1f} std from the mean); "
+        f"{sum(a >= threshold for a in accs)}/{len(accs)} seeds pass"
+    )
     return 0
 
 

@@ -12,9 +12,10 @@ import datetime as _dt
 import math
 import os
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from grader.errors import UsageError
 
@@ -24,8 +25,14 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 
-def _key(help: str, check: Callable[[Any], bool] | None = None, rule: str = "", flag: str | None = None,
-         default: Any = MISSING, factory: Any = MISSING) -> Any:
+def _key(
+    help: str,
+    check: Callable[[Any], bool] | None = None,
+    rule: str = "",
+    flag: str | None = None,
+    default: Any = MISSING,
+    factory: Any = MISSING,
+) -> Any:
     meta = {"help": help, "check": check, "rule": rule, "flag": flag}
     if factory is not MISSING:
         return field(default_factory=factory, metadata=meta)
@@ -65,14 +72,30 @@ def _fraction(v: Any) -> bool:
 class Limits:
     """What one worker process running student code may use."""
 
-    call_timeout: float = _key("seconds one call of a student function may take", _positive, "> 0",
-                               "--timeout", default=20.0)
-    import_timeout: float = _key("seconds for importing a student module (Keras topics import TF)", _positive,
-                                 "> 0", "--set import_timeout=S", default=120.0)
-    memory_mb: int = _key("address-space cap (MB) of each worker running student code; 0: no cap",
-                          lambda v: v == 0 or v >= 64, "0 or >= 64", "--memory-mb", default=4096)
-    output_kb: int = _key("student stdout/stderr kept per topic (KB); the rest is dropped", _non_negative, ">= 0",
-                          "--set output_kb=KB", default=256)
+    call_timeout: float = _key(
+        "seconds one call of a student function may take", _positive, "> 0", "--timeout", default=20.0
+    )
+    import_timeout: float = _key(
+        "seconds for importing a student module (Keras topics import TF)",
+        _positive,
+        "> 0",
+        "--set import_timeout=S",
+        default=120.0,
+    )
+    memory_mb: int = _key(
+        "address-space cap (MB) of each worker running student code; 0: no cap",
+        lambda v: v == 0 or v >= 64,
+        "0 or >= 64",
+        "--memory-mb",
+        default=4096,
+    )
+    output_kb: int = _key(
+        "student stdout/stderr kept per topic (KB); the rest is dropped",
+        _non_negative,
+        ">= 0",
+        "--set output_kb=KB",
+        default=256,
+    )
 
 
 @dataclass(frozen=True)
@@ -82,39 +105,84 @@ class Settings:
     submission: Path = Path("exercises")
     topics: tuple[str, ...] = ()
     out: Path = Path("grader-report")
-    seed: int | None = _key("seed for the random test inputs; the report records it", _non_negative, ">= 0",
-                            "--seed", default=None)
+    seed: int | None = _key(
+        "seed for the random test inputs; the report records it", _non_negative, ">= 0", "--seed", default=None
+    )
     limits: Limits = field(default_factory=Limits)
     mnist: str | None = _key("path to mnist.npz", None, "", "--mnist", default=None)
     # 0.965: the reference solution reaches 0.9706-0.9800 over 20 seeds (mean 0.9757, std 0.0022;
     # benchmarks/mnist_seeds.py), so a correct network clears it by ~5 std under any seed.
-    mnist_threshold: float = _key("test accuracy the MNIST model must reach", lambda v: 0 <= v <= 1, "in [0, 1]",
-                                  "--set mnist_threshold=X", default=0.965)
-    mnist_time_budget: float = _key("seconds the student's train() may take", _positive, "> 0",
-                                    "--set mnist_time_budget=S", default=600.0)
-    mnist_epochs: int | None = _key("override the number of epochs (the course uses 4)", lambda v: v >= 1, ">= 1",
-                                    "--set mnist_epochs=N", default=None)
-    lang: str | None = _key("language of messages and reports: en or zh (default: from the locale)",
-                            lambda v: v in ("en", "zh"), "en or zh", "--lang", default=None)
-    due: str | None = _key("due date: ISO 8601 with a UTC offset, e.g. 2026-12-15T23:59:00+08:00", _due,
-                           "an ISO 8601 time with a UTC offset (e.g. 2026-12-15T23:59:00+08:00)", "--set due=TIME",
-                           default=None)
-    late_penalty_per_day: float = _key("fraction of the earned score taken off per started day late", _fraction,
-                                       "in [0, 1]", "--set late_penalty_per_day=X", default=0.0)
-    late_grace_minutes: float = _key("minutes after the due date that still count as on time", _non_negative,
-                                     ">= 0", "--set late_grace_minutes=M", default=0.0)
-    late_cap: float = _key("largest fraction of the score the late penalty takes off in all", _fraction,
-                           "in [0, 1]", "--set late_cap=X", default=1.0)
+    mnist_threshold: float = _key(
+        "test accuracy the MNIST model must reach",
+        lambda v: 0 <= v <= 1,
+        "in [0, 1]",
+        "--set mnist_threshold=X",
+        default=0.965,
+    )
+    mnist_time_budget: float = _key(
+        "seconds the student's train() may take", _positive, "> 0", "--set mnist_time_budget=S", default=600.0
+    )
+    mnist_epochs: int | None = _key(
+        "override the number of epochs (the course uses 4)",
+        lambda v: v >= 1,
+        ">= 1",
+        "--set mnist_epochs=N",
+        default=None,
+    )
+    lang: str | None = _key(
+        "language of messages and reports: en or zh (default: from the locale)",
+        lambda v: v in ("en", "zh"),
+        "en or zh",
+        "--lang",
+        default=None,
+    )
+    due: str | None = _key(
+        "due date: ISO 8601 with a UTC offset, e.g. 2026-12-15T23:59:00+08:00",
+        _due,
+        "an ISO 8601 time with a UTC offset (e.g. 2026-12-15T23:59:00+08:00)",
+        "--set due=TIME",
+        default=None,
+    )
+    late_penalty_per_day: float = _key(
+        "fraction of the earned score taken off per started day late",
+        _fraction,
+        "in [0, 1]",
+        "--set late_penalty_per_day=X",
+        default=0.0,
+    )
+    late_grace_minutes: float = _key(
+        "minutes after the due date that still count as on time",
+        _non_negative,
+        ">= 0",
+        "--set late_grace_minutes=M",
+        default=0.0,
+    )
+    late_cap: float = _key(
+        "largest fraction of the score the late penalty takes off in all",
+        _fraction,
+        "in [0, 1]",
+        "--set late_cap=X",
+        default=1.0,
+    )
     reference_cache: str | None = _key(
         "folder where expected values that do not depend on the student (Keras trajectories, samples, ...) are "
         "kept between runs and shared by a batch's processes, or off (default: $GRADER_CACHE_DIR, else "
-        "~/.cache/tfgrader)", lambda v: bool(str(v).strip()), "a folder or off", "--set reference_cache=DIR|off",
-        default=None)
-    sandbox: str | None = _key("confinement of student code by the operating system: strict refuses to grade "
-                               "where it is incomplete (`grader doctor` says why), best-effort grades and "
-                               "reports what was missing (default: strict for grader batch, best-effort for "
-                               "grader run)", lambda v: v in ("strict", "best-effort"), "strict or best-effort",
-                               "--sandbox", default=None)
+        "~/.cache/tfgrader)",
+        lambda v: bool(str(v).strip()),
+        "a folder or off",
+        "--set reference_cache=DIR|off",
+        default=None,
+    )
+    sandbox: str | None = _key(
+        "confinement of student code by the operating system: strict refuses to grade "
+        "where it is incomplete (`grader doctor` says why), best-effort grades and "
+        "reports what was missing (default: strict for grader batch, best-effort for "
+        "grader run)",
+        lambda v: v in ("strict", "best-effort"),
+        "strict or best-effort",
+        "--sandbox",
+        default=None,
+    )
 
 
 # Invocation fields: given on the command line, never in [tool.grader].
@@ -141,7 +209,9 @@ def load_pyproject(path: Path | None) -> dict[str, Any]:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
     except FileNotFoundError:
-        raise UsageError(f"config file {path} does not exist", fix="pass an existing pyproject.toml to --config") from None
+        raise UsageError(
+            f"config file {path} does not exist", fix="pass an existing pyproject.toml to --config"
+        ) from None
     except IsADirectoryError:
         raise UsageError(f"config file {path} is a folder", fix="pass a pyproject.toml file to --config") from None
     except tomllib.TOMLDecodeError as exc:
@@ -181,8 +251,10 @@ def _validated(key: str, value: Any, where: str) -> Any:
             raise ValueError  # mnist = 3 is a mistake, not the path "3"
         converted = kind(value)
     except (TypeError, ValueError):
-        raise UsageError(f"{where} should be a {kind.__name__}, got {value!r}",
-                         fix=f"{f.metadata['help']}; e.g. {key} = {f.default!r}") from None
+        raise UsageError(
+            f"{where} should be a {kind.__name__}, got {value!r}",
+            fix=f"{f.metadata['help']}; e.g. {key} = {f.default!r}",
+        ) from None
     check = f.metadata["check"]
     if check is not None and not check(converted):
         raise UsageError(f"{where} must be {f.metadata['rule']}, not {value!r}", fix=f"{key}: {f.metadata['help']}")
@@ -196,8 +268,10 @@ def parse_assignments(pairs: list[str] | tuple[str, ...]) -> dict[str, Any]:
         key, sep, text = pair.partition("=")
         key = key.strip()
         if not sep or key not in KEYS:
-            raise UsageError(f"--set {pair!r} does not name a setting",
-                             fix=f"use --set KEY=VALUE with one of: {', '.join(sorted(KEYS))}")
+            raise UsageError(
+                f"--set {pair!r} does not name a setting",
+                fix=f"use --set KEY=VALUE with one of: {', '.join(sorted(KEYS))}",
+            )
         try:
             value = tomllib.loads(f"v = {text}")["v"]
         except tomllib.TOMLDecodeError:

@@ -15,13 +15,12 @@ import re
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from grader import config as cfg
 from grader import i18n
-from grader.core import runner
 from grader.core.catalog import api_names, available_topics
 from grader.core.session import GradingSession, find_function
 from grader.course.mnist_data import load_mnist
@@ -33,9 +32,21 @@ from grader.outputs import templating
 __all__ = ["SelfCheckReport", "load_mnist", "self_check", "skip_if_todo", "use_cjk_font"]
 
 # Fonts with Chinese glyphs, most likely first (Linux, Windows, macOS).
-CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
-             "Microsoft YaHei", "SimHei", "PingFang SC", "Hiragino Sans GB", "Heiti SC", "Arial Unicode MS",
-             "Noto Sans CJK JP", "Noto Sans CJK TC")
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Noto Sans SC",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Microsoft YaHei",
+    "SimHei",
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "Heiti SC",
+    "Arial Unicode MS",
+    "Noto Sans CJK JP",
+    "Noto Sans CJK TC",
+)
 _CJK_FILE = re.compile(r"cjk|wqy|wenquanyi|yahei|msyh|simhei|pingfang|hiragino|sourcehan|notosanssc", re.I)
 
 
@@ -75,8 +86,12 @@ def use_cjk_font(lang: str = "zh") -> str | None:
         found = pick()
     if found is None:
         _, t = i18n.bound(lang if lang in i18n.LANGS else "en")
-        print(t("(no Chinese font found: the plots' Chinese labels may show as boxes; install one, e.g. "
-                "fonts-noto-cjk, and restart the kernel)"))
+        print(
+            t(
+                "(no Chinese font found: the plots' Chinese labels may show as boxes; install one, e.g. "
+                "fonts-noto-cjk, and restart the kernel)"
+            )
+        )
         return None
     rc = matplotlib.rcParams
     rc["font.sans-serif"] = [found, *[f for f in rc["font.sans-serif"] if f != found]]
@@ -100,10 +115,8 @@ def _namespace_cells(namespace: dict, names: Iterable[str]) -> list[str]:
     for n in names:
         obj = namespace.get(n)
         if obj is not None:
-            try:
+            with contextlib.suppress(OSError, TypeError):
                 cells.append(inspect.getsource(obj))
-            except (OSError, TypeError):
-                pass
     return cells
 
 
@@ -122,9 +135,15 @@ class SelfCheckReport:
     function: str | None = None  # self_check("softmax"): only that function's checks were run
 
     def summary(self) -> dict:
-        return {"topic": self.topic, "function": self.function, "score": self.score, "max_score": self.max_score,
-                "status": self.status, "seed": getattr(self.run, "seed", None),
-                "counts": self.result.counts}
+        return {
+            "topic": self.topic,
+            "function": self.function,
+            "score": self.score,
+            "max_score": self.max_score,
+            "status": self.status,
+            "seed": getattr(self.run, "seed", None),
+            "counts": self.result.counts,
+        }
 
     def _render(self, template: str) -> str:
         from grader.core.results import RunResult
@@ -137,8 +156,9 @@ class SelfCheckReport:
             (topic,) = [t for t in shown.topics if t.topic == self.topic]
         else:
             topic = self.result
-        return templating.render(template, self.lang, sc=self, tv=feedback.topic_view(topic, self.lang),
-                                 seed=getattr(self.run, "seed", None))
+        return templating.render(
+            template, self.lang, sc=self, tv=feedback.topic_view(topic, self.lang), seed=getattr(self.run, "seed", None)
+        )
 
     def text(self) -> str:
         return self._render("selfcheck.txt.j2").strip("\n")
@@ -161,13 +181,22 @@ def _overrides_from_env() -> dict:
     try:
         data = json.loads(raw)
     except ValueError:
-        raise UsageError("GRADER_SELF_CHECK_SETTINGS is not valid JSON",
-                         fix='e.g. GRADER_SELF_CHECK_SETTINGS=\'{"mnist_epochs": 1}\'') from None
+        raise UsageError(
+            "GRADER_SELF_CHECK_SETTINGS is not valid JSON",
+            fix="e.g. GRADER_SELF_CHECK_SETTINGS='{\"mnist_epochs\": 1}'",
+        ) from None
     return dict(data)
 
 
-def self_check(topic: str, namespace: dict | None = None, *, lang: str = "en", seed: int | None = None,
-               show: bool = True, **overrides):
+def self_check(
+    topic: str,
+    namespace: dict | None = None,
+    *,
+    lang: str = "en",
+    seed: int | None = None,
+    show: bool = True,
+    **overrides,
+):
     """Grade ``topic`` (or one graded function, e.g. ``"softmax"``) from a notebook's definitions.
 
     ``namespace`` is the notebook's ``globals()`` (default: the caller's). The notebook's code
@@ -187,8 +216,10 @@ def self_check(topic: str, namespace: dict | None = None, *, lang: str = "en", s
     function = None
     if topic not in BY_SLUG:
         if not any(topic in api_names(t.slug) for t in TOPICS if t.slug in available_topics()):
-            raise UsageError(f"unknown topic or function {topic!r}",
-                             fix=f"choose a topic ({', '.join(t.slug for t in TOPICS)}) or one of its functions")
+            raise UsageError(
+                f"unknown topic or function {topic!r}",
+                fix=f"choose a topic ({', '.join(t.slug for t in TOPICS)}) or one of its functions",
+            )
         function, topic = topic, find_function(topic)
     if namespace is None:
         namespace = sys._getframe(1).f_globals
@@ -206,8 +237,9 @@ def self_check(topic: str, namespace: dict | None = None, *, lang: str = "en", s
         except UsageError:
             table = {}
         extra = {k: v for k, v in {**_overrides_from_env(), **overrides}.items() if k != "lang"}
-        settings = cfg.build_settings(table, submission=sub, topics=(topic,), seed=seed, out=tmp / "report",
-                                      **extra, lang=lang)
+        settings = cfg.build_settings(
+            table, submission=sub, topics=(topic,), seed=seed, out=tmp / "report", **extra, lang=lang
+        )
         session = GradingSession(settings)
         result = session.grade(functions=None if function is None else [function])
     finally:
@@ -215,8 +247,9 @@ def self_check(topic: str, namespace: dict | None = None, *, lang: str = "en", s
     (tr,) = result.topics
     _, t = i18n.bound(lang)
     wanted = names if function is None else [function]
-    notes = list(conv.notes) + [t("{name}: not defined in this notebook", name=n) for n in wanted
-                                if n not in conv.defined]
+    notes = list(conv.notes) + [
+        t("{name}: not defined in this notebook", name=n) for n in wanted if n not in conv.defined
+    ]
     report = SelfCheckReport(tr.topic, tr.score, tr.max_score, str(tr.status), tr, result, lang, notes, function)
     if not show:
         return report
@@ -234,5 +267,8 @@ def _display(report: SelfCheckReport) -> None:
     if get_ipython() is None:
         print(report.text())
         return
-    display({"text/html": report.html(), "text/markdown": report.markdown(), "text/plain": report.text()},
-            raw=True, metadata={"grader": report.summary()})
+    display(
+        {"text/html": report.html(), "text/markdown": report.markdown(), "text/plain": report.text()},
+        raw=True,
+        metadata={"grader": report.summary()},
+    )

@@ -21,6 +21,7 @@ class _StrEnum(str, enum.Enum):
 
     def __format__(self, format_spec: str) -> str:
         return str.__format__(self, format_spec)
+
     __hash__ = str.__hash__  # a Status is found in a dict keyed by its spelling, and the other way round
 
 

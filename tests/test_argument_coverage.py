@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import inspect
 from collections import defaultdict
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -53,8 +54,10 @@ def batch_of_one(param: str) -> Kind:
 
 
 def ndim(param: str, n: int, label: str | None = None) -> Kind:
-    return (f"{param} {label or f'{n}-D'}",
-            lambda a: _array(a.get(param)) and (a[param].ndim >= n if n >= 3 else a[param].ndim == n))
+    return (
+        f"{param} {label or f'{n}-D'}",
+        lambda a: _array(a.get(param)) and (a[param].ndim >= n if n >= 3 else a[param].ndim == n),
+    )
 
 
 def shape_len(param: str, n: int, label: str) -> Kind:
@@ -70,13 +73,17 @@ def is_type(param: str, typ, label: str) -> Kind:
 
 
 def int_scalar(param: str) -> Kind:
-    return (f"{param} an int",
-            lambda a: isinstance(a.get(param), (int, np.integer)) and not isinstance(a.get(param), bool))
+    return (
+        f"{param} an int",
+        lambda a: isinstance(a.get(param), (int, np.integer)) and not isinstance(a.get(param), bool),
+    )
 
 
 def int_array(param: str, n: int) -> Kind:
-    return (f"{param} an int array, {n}-D",
-            lambda a: _array(a.get(param)) and a[param].dtype.kind in "iu" and a[param].ndim == n)
+    return (
+        f"{param} an int array, {n}-D",
+        lambda a: _array(a.get(param)) and a[param].dtype.kind in "iu" and a[param].ndim == n,
+    )
 
 
 def value(param: str, v: Any) -> Kind:
@@ -105,8 +112,12 @@ def soft_labels(param: str) -> Kind:
 
 BATCH_LOSS = [*floats("y_pred"), batch_of_one("y_pred")]
 ELEMENTWISE = [*floats("x"), batch_of_one("x")]
-SAMPLER = [shape_len("shape", 1, "1-D"), shape_len("shape", 2, "2-D"), shape_len("shape", 3, "a conv kernel"),
-           is_type("rng", np.random.Generator, "a numpy Generator")]
+SAMPLER = [
+    shape_len("shape", 1, "1-D"),
+    shape_len("shape", 2, "2-D"),
+    shape_len("shape", 3, "a conv kernel"),
+    is_type("rng", np.random.Generator, "a numpy Generator"),
+]
 STEP = [*floats("w"), ndim("w", 1), ndim("w", 2), ndim("w", 3, "a conv kernel")]
 SCHEDULE = [int_scalar("step"), int_array("step", 1), int_array("step", 2)]
 PENALTY = [*floats("w"), ndim("w", 1), ndim("w", 2), ndim("w", 3, "a conv kernel")]
@@ -115,41 +126,79 @@ PENALTY = [*floats("w"), ndim("w", 1), ndim("w", 2), ndim("w", 3, "a conv kernel
 # unless stated", "step is an int or an int array", Keras' rescaling of probability rows, ...).
 KINDS: dict[str, list[Kind]] = {
     # activations
-    "sigmoid": ELEMENTWISE, "tanh": ELEMENTWISE, "relu": ELEMENTWISE, "leaky_relu": ELEMENTWISE,
-    "softmax": ELEMENTWISE, "sigmoid_grad": ELEMENTWISE, "tanh_grad": ELEMENTWISE, "relu_grad": ELEMENTWISE,
+    "sigmoid": ELEMENTWISE,
+    "tanh": ELEMENTWISE,
+    "relu": ELEMENTWISE,
+    "leaky_relu": ELEMENTWISE,
+    "softmax": ELEMENTWISE,
+    "sigmoid_grad": ELEMENTWISE,
+    "tanh_grad": ELEMENTWISE,
+    "relu_grad": ELEMENTWISE,
     # initializers
-    "compute_fans": [shape_len("shape", 0, "a scalar ()"), shape_len("shape", 1, "1-D"), shape_len("shape", 2, "2-D"),
-                     shape_len("shape", 3, "a conv kernel")],
-    "random_normal": SAMPLER, "standard_uniform": SAMPLER, "glorot_normal": SAMPLER, "glorot_uniform": SAMPLER,
-    "he_normal": SAMPLER, "he_uniform": SAMPLER,
+    "compute_fans": [
+        shape_len("shape", 0, "a scalar ()"),
+        shape_len("shape", 1, "1-D"),
+        shape_len("shape", 2, "2-D"),
+        shape_len("shape", 3, "a conv kernel"),
+    ],
+    "random_normal": SAMPLER,
+    "standard_uniform": SAMPLER,
+    "glorot_normal": SAMPLER,
+    "glorot_uniform": SAMPLER,
+    "he_normal": SAMPLER,
+    "he_uniform": SAMPLER,
     # models
-    "build_sequential": [], "build_functional": [], "MyModel": [], "build_subclassed": [],
-    "dense_params": [], "mlp_params": [is_type("layer_sizes", list, "a list"), is_type("layer_sizes", tuple, "a tuple")],
+    "build_sequential": [],
+    "build_functional": [],
+    "MyModel": [],
+    "build_subclassed": [],
+    "dense_params": [],
+    "mlp_params": [is_type("layer_sizes", list, "a list"), is_type("layer_sizes", tuple, "a tuple")],
     "batchnorm_params": [],
     # losses
     "categorical_crossentropy": [*BATCH_LOSS, unnormalised_rows("y_pred"), soft_labels("y_true")],
-    "sparse_categorical_crossentropy": [*BATCH_LOSS, unnormalised_rows("y_pred"), dtype("labels", np.int32),
-                                        dtype("labels", np.int64)],
+    "sparse_categorical_crossentropy": [
+        *BATCH_LOSS,
+        unnormalised_rows("y_pred"),
+        dtype("labels", np.int32),
+        dtype("labels", np.int64),
+    ],
     "binary_crossentropy": [*BATCH_LOSS, soft_labels("y_true")],
-    "mean_absolute_error": BATCH_LOSS, "mean_squared_error": BATCH_LOSS, "huber": BATCH_LOSS,
+    "mean_absolute_error": BATCH_LOSS,
+    "mean_squared_error": BATCH_LOSS,
+    "huber": BATCH_LOSS,
     # backprop
     "numerical_gradient": [*floats("x"), ndim("x", 1), ndim("x", 2), ndim("x", 3, "3-D")],
-    "dense_forward": ELEMENTWISE, "dense_backward": [*floats("dout"), batch_of_one("dout")],
+    "dense_forward": ELEMENTWISE,
+    "dense_backward": [*floats("dout"), batch_of_one("dout")],
     "mlp_loss_and_grads": ELEMENTWISE,
     # optimizers
-    "sgd_step": STEP, "momentum_step": STEP, "adagrad_step": STEP, "rmsprop_step": STEP,
+    "sgd_step": STEP,
+    "momentum_step": STEP,
+    "adagrad_step": STEP,
+    "rmsprop_step": STEP,
     "adam_step": [*STEP, int_scalar("t")],
     # schedules
-    "piecewise_constant": SCHEDULE, "exponential_decay": SCHEDULE, "inverse_time_decay": SCHEDULE,
+    "piecewise_constant": SCHEDULE,
+    "exponential_decay": SCHEDULE,
+    "inverse_time_decay": SCHEDULE,
     # regularization
-    "l1_penalty": PENALTY, "l2_penalty": PENALTY, "l1_l2_penalty": PENALTY,
+    "l1_penalty": PENALTY,
+    "l2_penalty": PENALTY,
+    "l1_l2_penalty": PENALTY,
     "dropout": [*floats("x"), value("training", False)],
     "batch_norm": [*floats("x"), batch_of_one("x"), value("training", True), value("training", False)],
     "early_stopping_epochs": [is_type("values", list, "a list"), is_type("values", np.ndarray, "an array")],
     # mnist
-    "preprocess": [dtype("x", np.uint8), batch_of_one("x"), dtype("y", np.uint8), dtype("y", np.int64),
-                   dtype("y", np.int32)],
-    "build_model": [], "train": [],
+    "preprocess": [
+        dtype("x", np.uint8),
+        batch_of_one("x"),
+        dtype("y", np.uint8),
+        dtype("y", np.int64),
+        dtype("y", np.int32),
+    ],
+    "build_model": [],
+    "train": [],
 }
 
 
@@ -232,8 +281,9 @@ def coverage_gaps(rec: Recorder) -> list[str]:
         if sig is not None:
             for p in sig.parameters.values():
                 if p.default is not inspect.Parameter.empty and p.name not in rec.non_default[name]:
-                    gaps.append(f"{name}: parameter {p.name} is never given a non-default value "
-                                f"(default {p.default!r})")
+                    gaps.append(
+                        f"{name}: parameter {p.name} is never given a non-default value (default {p.default!r})"
+                    )
         for label, _test in KINDS.get(name, []):
             if label not in rec.kinds[name]:
                 gaps.append(f"{name}: no check passes {label}")

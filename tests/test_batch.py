@@ -17,9 +17,8 @@ from grader.batch.pool import MAX_ATTEMPTS
 from grader.batch.roster import Student, graded_students, load_results, parse_shard, select_shard
 from grader.batch.run import run_batch
 from grader.cli import main
-from grader.config import Settings
+from grader.config import Limits, Settings
 from grader.errors import UsageError
-from grader.config import Limits
 from tests.conftest import EXERCISES, SOLUTIONS, grade_dir
 
 TOPIC = "activations"  # numpy-only: quick to grade
@@ -57,8 +56,8 @@ def _verdicts(result) -> dict:
 
 def _as_written(result, folder: Path):
     """What `grader run` leaves in results.json (student audience: hidden checks redacted)."""
-    from grader.outputs.report import write_reports
     from grader.core.results import RunResult
+    from grader.outputs.report import write_reports
 
     write_reports(result, folder)
     return RunResult.from_dict(json.loads((folder / "results.json").read_text()))
@@ -67,8 +66,13 @@ def _as_written(result, folder: Path):
 def _run(cls: Path, out: Path, **kw):
     kw.setdefault("jobs", 0)
     events = []
-    summary = run_batch(cls, _settings(seed=kw.pop("seed", SEED), **kw.pop("settings", {})), out,
-                              on_event=lambda kind, info: events.append((kind, info)), **kw)
+    summary = run_batch(
+        cls,
+        _settings(seed=kw.pop("seed", SEED), **kw.pop("settings", {})),
+        out,
+        on_event=lambda kind, info: events.append((kind, info)),
+        **kw,
+    )
     return summary, events
 
 
@@ -110,8 +114,18 @@ def test_outputs_per_student_and_for_the_class(graded_class):
     assert not list(out.glob(".*partial*"))
     rows = list(csv.DictReader((out / "gradebook.csv").open()))
     assert [r["student"] for r in rows] == names
-    assert set(rows[0]) == {"student", "total", "max_total", "percent", "raw_score", "late_days", "late_penalty",
-                            "adjustment", "submitted_at", TOPIC}
+    assert set(rows[0]) == {
+        "student",
+        "total",
+        "max_total",
+        "percent",
+        "raw_score",
+        "late_days",
+        "late_penalty",
+        "adjustment",
+        "submitted_at",
+        TOPIC,
+    }
     by = {r["student"]: r for r in rows}
     assert by["correct0"]["total"] == by["correct0"]["max_total"] == by["correct0"][TOPIC]
     assert by["stub"]["total"] == "0" and by["stub"][TOPIC] == "—"  # an untouched stub: not submitted
@@ -161,8 +175,9 @@ def test_gradescope_file_follows_the_specification(graded_class):
             assert t["visibility"] in ("hidden", "after_due_date", "after_published", "visible")
             assert isinstance(t["number"], str) and isinstance(t["tags"], list)
         assert sum(t["score"] for t in data["tests"]) == pytest.approx(data["score"])
-    failing = [t for t in json.loads((out / "relu_slip" / "gradescope.json").read_text())["tests"]
-               if t["status"] == "failed"]
+    failing = [
+        t for t in json.loads((out / "relu_slip" / "gradescope.json").read_text())["tests"] if t["status"] == "failed"
+    ]
     assert failing and all("relu" in t["name"] or "relu" in t["output"] for t in failing)
 
 
@@ -183,15 +198,22 @@ def test_resume_skips_finished_students_and_redoes_half_written_ones(tmp_path):
     _student(cls, "cat", SOFTMAX_SLIP)
 
     events = []
-    summary = run_batch(cls, _settings(), out, jobs=0,  # no --seed: the recorded one is reused
-                              on_event=lambda kind, info: events.append((kind, info)))
+    summary = run_batch(
+        cls,
+        _settings(),
+        out,
+        jobs=0,  # no --seed: the recorded one is reused
+        on_event=lambda kind, info: events.append((kind, info)),
+    )
     assert summary.seed == SEED
     assert summary.skipped == ["ann"] and sorted(summary.graded) == ["ben", "cat"]
     assert (out / "ann" / "sentinel").exists()
     assert not list(out.glob(".ben.partial-*"))
     results = load_results(out)
     assert sorted(results) == ["ann", "ben", "cat"] and {r.seed for r in results.values()} == {SEED}
-    assert _verdicts(results["ben"]) == _verdicts(_as_written(grade_dir(cls / "ben", (TOPIC,), seed=SEED), tmp_path / "b"))
+    assert _verdicts(results["ben"]) == _verdicts(
+        _as_written(grade_dir(cls / "ben", (TOPIC,), seed=SEED), tmp_path / "b")
+    )
     assert len(list(csv.DictReader((out / "gradebook.csv").open()))) == 3
 
     with pytest.raises(UsageError, match="seed"):  # mixing seeds in one folder is refused
@@ -212,7 +234,7 @@ def _zip(path: Path, members: dict[str, str]) -> None:
 def test_hostile_and_broken_submissions_do_not_stop_the_batch(tmp_path):
     cls = tmp_path / "class"
     _student(cls, "exits", "import os\nos._exit(7)\n")
-    _student(cls, "loops", SOLUTION.replace('def relu(x):\n', 'def relu(x):\n    while True:\n        pass\n', 1))
+    _student(cls, "loops", SOLUTION.replace("def relu(x):\n", "def relu(x):\n    while True:\n        pass\n", 1))
     _student(cls, "chatty", "print('x' * 10_000_000)\nimport sys\nsys.exit(0)\n")
     _student(cls, "writes_reports", SOLUTION + "\nimport pathlib\npathlib.Path('results.json').write_text('{}')\n")
     _zip(cls / "zipped.zip", {"hw/activations.py": SOLUTION, "__MACOSX/._activations.py": "junk"})
@@ -225,7 +247,17 @@ def test_hostile_and_broken_submissions_do_not_stop_the_batch(tmp_path):
     summary, _ = _run(cls, out, settings={"limits": Limits(call_timeout=2.0)})
     assert summary.ignored == ["readme.txt"]
     results = load_results(out)
-    assert sorted(results) == ["broken", "chatty", "exits", "fine", "garbage", "loops", "slip", "writes_reports", "zipped"]
+    assert sorted(results) == [
+        "broken",
+        "chatty",
+        "exits",
+        "fine",
+        "garbage",
+        "loops",
+        "slip",
+        "writes_reports",
+        "zipped",
+    ]
     assert results["fine"].all_passed and results["zipped"].all_passed and results["writes_reports"].all_passed
     exits = results["exits"].topics[0]
     assert exits.score == 0 and "exited with code 7" in exits.message
@@ -298,11 +330,13 @@ def test_cli_batch_exit_codes(tmp_path, capsys, in_process):
     _student(cls, "ben", RELU_SLIP)
     assert main(["batch", str(cls), TOPIC, "--out", str(out), "-q"]) == 1
     assert main(["batch", str(cls), TOPIC, "--out", str(out), "--jobs", "0"]) == 2  # at least one process
-    for argv in (["batch", str(tmp_path / "nope"), "--out", str(out)],
-                 ["batch", str(cls), "--out", str(out), "--shard", "3/2"],
-                 ["batch", str(cls), "no_such_topic", "--out", str(out)],
-                 ["batch", str(cls)],
-                 ["merge", str(tmp_path / "empty-does-not-exist")]):
+    for argv in (
+        ["batch", str(tmp_path / "nope"), "--out", str(out)],
+        ["batch", str(cls), "--out", str(out), "--shard", "3/2"],
+        ["batch", str(cls), "no_such_topic", "--out", str(out)],
+        ["batch", str(cls)],
+        ["merge", str(tmp_path / "empty-does-not-exist")],
+    ):
         assert main(argv) == 2, argv
 
 
@@ -374,8 +408,9 @@ def test_a_confined_submission_cannot_kill_its_grading_process(tmp_path):
 def test_dashboard_sees_hidden_checks_that_students_do_not(tmp_path):
     """Students' folders are redacted; the class files read the unredacted copy in DIR/.instructor."""
     axis_slip = SOLUTION.replace(
-        "z = x - np.max(x, axis=axis, keepdims=True)\n    e = np.exp(z)\n    return e / np.sum(e, axis=axis, keepdims=True)",
-        "z = x - np.max(x, axis=-1, keepdims=True)\n    e = np.exp(z)\n    return e / np.sum(e, axis=-1, keepdims=True)")
+        "z = x - np.max(x, axis=axis, keepdims=True)\n    e = np.exp(z)\n    return e / np.sum(e, axis=axis, keepdims=True)",  # noqa: E501
+        "z = x - np.max(x, axis=-1, keepdims=True)\n    e = np.exp(z)\n    return e / np.sum(e, axis=-1, keepdims=True)",  # noqa: E501
+    )
     assert axis_slip != SOLUTION
     cls = tmp_path / "class"
     _student(cls, "axis_slip", axis_slip)

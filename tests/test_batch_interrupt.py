@@ -44,9 +44,28 @@ def _class(root: Path) -> Path:
 def _start(cls: Path, out: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"}
     return subprocess.Popen(
-        [sys.executable, "-m", "grader.cli", "batch", str(cls), TOPIC, "--out", str(out), "--seed", "11",
-         "--jobs", "2", "--timeout", "900", "-q"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "grader.cli",
+            "batch",
+            str(cls),
+            TOPIC,
+            "--out",
+            str(out),
+            "--seed",
+            "11",
+            "--jobs",
+            "2",
+            "--timeout",
+            "900",
+            "-q",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         start_new_session=True,  # its own process group, as a terminal gives a command
     )
 

@@ -50,7 +50,10 @@ def test_installed_console_script_runs(tmp_path):
     cmd = [exe] if exe else [sys.executable, "-m", "grader.cli"]
     proc = subprocess.run(
         [*cmd, "run", "activations", "--submission", str(SOLUTIONS), "--out", str(tmp_path / "r"), "-q"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (tmp_path / "r" / "report.html").exists()
@@ -64,8 +67,9 @@ def test_version(capsys):
 
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"grader {grader.__version__}"
-    proc = subprocess.run([sys.executable, "-m", "grader.cli", "--version"], capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "grader.cli", "--version"], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0 and grader.__version__ in proc.stdout
 
 
@@ -73,10 +77,15 @@ def _complete(words: str, env_extra=None) -> list[str]:
     """Ask the CLI for bash completions of ``words`` (the cursor after the last word), as bash does."""
     import os
 
-    env = {**os.environ, "_GRADER_COMPLETE": "complete_bash", "COMP_WORDS": words,
-           "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1))}
-    proc = subprocess.run([sys.executable, "-m", "grader.cli"], env=env, capture_output=True, text=True,
-                          timeout=120, cwd=REPO)
+    env = {
+        **os.environ,
+        "_GRADER_COMPLETE": "complete_bash",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "grader.cli"], env=env, capture_output=True, text=True, timeout=120, cwd=REPO
+    )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.split()
 
@@ -123,17 +132,25 @@ def test_help_texts_are_intact(command, capsys):
 
 
 BAD_NUMBERS = [
-    (["--seed", "-5"], "--seed"), (["--seed", "abc"], "seed"), (["--seed", "1.5"], "seed"),
-    (["--timeout", "-1"], "--timeout"), (["--timeout", "0"], "--timeout"), (["--timeout", "nan"], "--timeout"),
-    (["--memory-mb", "10"], "--memory-mb"), (["--memory-mb", "-1"], "--memory-mb"),
+    (["--seed", "-5"], "--seed"),
+    (["--seed", "abc"], "seed"),
+    (["--seed", "1.5"], "seed"),
+    (["--timeout", "-1"], "--timeout"),
+    (["--timeout", "0"], "--timeout"),
+    (["--timeout", "nan"], "--timeout"),
+    (["--memory-mb", "10"], "--memory-mb"),
+    (["--memory-mb", "-1"], "--memory-mb"),
 ]
 
 
 @pytest.mark.parametrize("command", ["run", "watch", "batch"])
 @pytest.mark.parametrize("flag, needle", BAD_NUMBERS, ids=lambda v: " ".join(v) if isinstance(v, list) else None)
 def test_every_numeric_option_is_validated(command, flag, needle, tmp_path, capsys):
-    head = ["batch", str(tmp_path), "--out", str(tmp_path / "out")] if command == "batch" else \
-        [command, "--submission", str(SOLUTIONS), "--out", str(tmp_path / "out")]
+    head = (
+        ["batch", str(tmp_path), "--out", str(tmp_path / "out")]
+        if command == "batch"
+        else [command, "--submission", str(SOLUTIONS), "--out", str(tmp_path / "out")]
+    )
     assert main([*head, *flag]) == 2
     captured = capsys.readouterr()
     text = captured.out + captured.err
@@ -141,8 +158,10 @@ def test_every_numeric_option_is_validated(command, flag, needle, tmp_path, caps
     assert not (tmp_path / "out").exists()  # refused before grading anything
 
 
-@pytest.mark.parametrize("flag", [["--jobs", "0"], ["--jobs", "-2"], ["--shard", "0/2"], ["--shard", "3/2"],
-                                  ["--shard", "a/b"], ["--shard", "1/2"]])
+@pytest.mark.parametrize(
+    "flag",
+    [["--jobs", "0"], ["--jobs", "-2"], ["--shard", "0/2"], ["--shard", "3/2"], ["--shard", "a/b"], ["--shard", "1/2"]],
+)
 def test_batch_options_are_validated(flag, tmp_path, capsys):
     # --shard without --seed is refused too: shards must share one seed
     assert main(["batch", str(tmp_path), "--out", str(tmp_path / "out"), *flag]) == 2
@@ -152,6 +171,11 @@ def test_batch_options_are_validated(flag, tmp_path, capsys):
 
 def test_the_same_errors_from_a_real_process():
     """End to end through the console entry point: exit 2 and a message, never a traceback or exit 3."""
-    proc = subprocess.run([sys.executable, "-m", "grader.cli", "run", "--seed", "-5", "--submission", str(SOLUTIONS)],
-                          capture_output=True, text=True, timeout=120, cwd=REPO)
+    proc = subprocess.run(
+        [sys.executable, "-m", "grader.cli", "run", "--seed", "-5", "--submission", str(SOLUTIONS)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
     assert proc.returncode == 2 and "--seed must be >= 0" in proc.stderr and "Traceback" not in proc.stderr

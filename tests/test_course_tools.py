@@ -29,8 +29,9 @@ DUE = "2026-12-15T23:59:00+08:00"
 SOLUTION = (SOLUTIONS / f"{TOPIC}.py").read_text()
 RELU_SLIP = SOLUTION.replace("return np.maximum(x, 0)", "return np.max(x, 0)")
 AXIS_SLIP = SOLUTION.replace(
-    "z = x - np.max(x, axis=axis, keepdims=True)\n    e = np.exp(z)\n    return e / np.sum(e, axis=axis, keepdims=True)",
-    "z = x - np.max(x, axis=-1, keepdims=True)\n    e = np.exp(z)\n    return e / np.sum(e, axis=-1, keepdims=True)")
+    "z = x - np.max(x, axis=axis, keepdims=True)\n    e = np.exp(z)\n    return e / np.sum(e, axis=axis, keepdims=True)",  # noqa: E501
+    "z = x - np.max(x, axis=-1, keepdims=True)\n    e = np.exp(z)\n    return e / np.sum(e, axis=-1, keepdims=True)",
+)
 # ann's code with every name changed: winnowing over normalised identifiers still sees it.
 RENAMED = re.sub(r"\bx\b", "values", SOLUTION).replace("z =", "shifted =").replace("(z)", "(shifted)")
 HIDDEN = f"{TOPIC}::test_softmax_respects_axis"
@@ -45,16 +46,20 @@ def _toml(path: Path, due: str = DUE, **more) -> Path:
 
 
 def _settings(due: str = DUE) -> Settings:
-    return Settings(topics=(TOPIC,), seed=SEED, due=due, late_penalty_per_day=0.1, late_grace_minutes=10,
-                    late_cap=0.5)
+    return Settings(topics=(TOPIC,), seed=SEED, due=due, late_penalty_per_day=0.1, late_grace_minutes=10, late_cap=0.5)
 
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
     cls = root / "class"
-    for name, source in (("ann", SOLUTION), ("ben", RELU_SLIP), ("cat", RENAMED), ("eve", AXIS_SLIP),
-                         ("dan", (EXERCISES / f"{TOPIC}.py").read_text())):
+    for name, source in (
+        ("ann", SOLUTION),
+        ("ben", RELU_SLIP),
+        ("cat", RENAMED),
+        ("eve", AXIS_SLIP),
+        ("dan", (EXERCISES / f"{TOPIC}.py").read_text()),
+    ):
         (cls / name).mkdir(parents=True)
         (cls / name / f"{TOPIC}.py").write_text(source)
     for name in ("ann", "cat", "dan", "eve"):
@@ -103,7 +108,8 @@ def test_adjustments_merge_into_gradebook_dashboard_and_feedback(course, tmp_pat
     (work / "adjustments.csv").write_text(
         "student,target,points,comment\n"
         f"ben,{TOPIC}::test_relu_matches_tf,+2,regrade request: the relu input was unfair\n"
-        "dan,,1.5,attended the review session\n")
+        "dan,,1.5,attended the review session\n"
+    )
     assert main(["merge", str(work), "--config", str(toml)]) == 1  # a check failed somewhere
     rows = _gradebook(work)
     assert rows["ben"]["adjustment"] == "2" and rows["dan"]["adjustment"] == "1.5"
@@ -152,14 +158,32 @@ def test_feedback_reveals_hidden_checks_only_after_the_due_date(course, tmp_path
 def test_export_canvas_moodle_and_csv_through_a_roster(course, tmp_path, capsys):
     _, out, _, toml = course
     roster = tmp_path / "roster.csv"
-    roster.write_text("student,id,name,email,section,login\n"
-                      "ann,S001,Ann Lee,ann@uni.edu,Sec 1,alee\nben,S002,Ben Wu,ben@uni.edu,Sec 1,bwu\n"
-                      "cat,S003,Cat Ng,,Sec 2,cng\ndan,S004,Dan Li,,Sec 2,dli\neve,S005,Eve Ma,,Sec 2,ema\n"
-                      "fay,S006,Fay Qi,,Sec 2,fqi\n")
+    roster.write_text(
+        "student,id,name,email,section,login\n"
+        "ann,S001,Ann Lee,ann@uni.edu,Sec 1,alee\nben,S002,Ben Wu,ben@uni.edu,Sec 1,bwu\n"
+        "cat,S003,Cat Ng,,Sec 2,cng\ndan,S004,Dan Li,,Sec 2,dli\neve,S005,Eve Ma,,Sec 2,ema\n"
+        "fay,S006,Fay Qi,,Sec 2,fqi\n"
+    )
     rows = _gradebook(out)
     canvas = tmp_path / "canvas.csv"
-    assert main(["export", "canvas", str(out), "--roster", str(roster), "--out", str(canvas),
-                 "--assignment", "HW3 TensorFlow", "--config", str(toml)]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "canvas",
+                str(out),
+                "--roster",
+                str(roster),
+                "--out",
+                str(canvas),
+                "--assignment",
+                "HW3 TensorFlow",
+                "--config",
+                str(toml),
+            ]
+        )
+        == 0
+    )
     lines = list(csv.reader(io.StringIO(canvas.read_text(), newline="")))
     assert lines[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "HW3 TensorFlow"]
     assert lines[1][0] == "    Points Possible" and lines[1][5] == rows["ann"]["max_total"]
@@ -168,8 +192,23 @@ def test_export_canvas_moodle_and_csv_through_a_roster(course, tmp_path, capsys)
     assert by["S006"][5] == ""  # on the roster, handed nothing in: left blank
     assert "fay" in capsys.readouterr().err
     moodle = tmp_path / "moodle.csv"
-    assert main(["export", "moodle", str(out), "--roster", str(roster), "--out", str(moodle), "--per-topic",
-                 "--config", str(toml)]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "moodle",
+                str(out),
+                "--roster",
+                str(roster),
+                "--out",
+                str(moodle),
+                "--per-topic",
+                "--config",
+                str(toml),
+            ]
+        )
+        == 0
+    )
     lines = list(csv.reader(io.StringIO(moodle.read_text(), newline="")))
     assert lines[0] == ["ID number", "First name", "Last name", "tfgrader", f"tfgrader: {TOPIC}"]
     by = {line[0]: line for line in lines[1:]}
@@ -203,8 +242,10 @@ def test_regrade_only_and_changed_with_a_table_of_changes(course, tmp_path, caps
     assert all(float(r["change"]) > 0 for r in changes)
     assert float(_gradebook(work)["ben"]["raw_score"]) == float(_gradebook(work)["ann"]["raw_score"])
 
-    assert main(["batch", str(subs), TOPIC, "--out", str(work), "--only", "eve", "--only", "ann",
-                 "--config", str(toml)]) == 1
+    assert (
+        main(["batch", str(subs), TOPIC, "--out", str(work), "--only", "eve", "--only", "ann", "--config", str(toml)])
+        == 1
+    )
     printed = capsys.readouterr()
     assert "graded 2, skipped 3" in printed.out and "Changed by this regrade" not in printed.out
     assert list(csv.DictReader((work / "changes.csv").open())) == []  # the same verdicts again
@@ -221,8 +262,19 @@ FORMATS = {"text", "html", "simple_format", "md", "ansi"}
 
 def _validate_gradescope(data: dict) -> None:
     """results.json against https://gradescope-autograders.readthedocs.io/en/latest/specs/."""
-    known = {"score", "execution_time", "output", "output_format", "test_output_format", "test_name_format",
-             "visibility", "stdout_visibility", "extra_data", "tests", "leaderboard"}
+    known = {
+        "score",
+        "execution_time",
+        "output",
+        "output_format",
+        "test_output_format",
+        "test_name_format",
+        "visibility",
+        "stdout_visibility",
+        "extra_data",
+        "tests",
+        "leaderboard",
+    }
     assert set(data) <= known, set(data) - known
     assert isinstance(data["score"], float) and isinstance(data["execution_time"], int)
     assert isinstance(data["output"], str) and data["output_format"] in FORMATS
@@ -230,8 +282,19 @@ def _validate_gradescope(data: dict) -> None:
     assert isinstance(data["extra_data"], dict) and isinstance(data["tests"], list) and data["tests"]
     numbers = set()
     for t in data["tests"]:
-        assert set(t) <= {"score", "max_score", "status", "name", "name_format", "number", "output", "output_format",
-                          "tags", "visibility", "extra_data"}, set(t)
+        assert set(t) <= {
+            "score",
+            "max_score",
+            "status",
+            "name",
+            "name_format",
+            "number",
+            "output",
+            "output_format",
+            "tags",
+            "visibility",
+            "extra_data",
+        }, set(t)
         assert isinstance(t["score"], float) and isinstance(t["max_score"], float) and 0 <= t["score"] <= t["max_score"]
         assert t["status"] in ("passed", "failed") and isinstance(t["name"], str) and t["name"]
         assert isinstance(t["number"], str) and t["number"] not in numbers
@@ -261,12 +324,14 @@ def test_gradescope_autograder_bundle_runs_in_a_scratch_autograder_folder(tmp_pa
     # Laid out as Gradescope does: run_autograder copied to /autograder, the submission beside it.
     shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
     (root / "submission" / "hw").mkdir(parents=True)  # a zip of a folder: still found
-    (root / "submission" / "hw" / f"{TOPIC}.py").write_text(AXIS_SLIP.replace("return np.maximum(x, 0)",
-                                                                             "return np.max(x, 0)"))
+    (root / "submission" / "hw" / f"{TOPIC}.py").write_text(
+        AXIS_SLIP.replace("return np.maximum(x, 0)", "return np.max(x, 0)")
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env.update(GRADER_AUTOGRADER_ROOT=str(root), GRADER_PYTHON=sys.executable)
-    run = subprocess.run(["bash", str(root / "run_autograder")], cwd=root, env=env, capture_output=True, text=True,
-                         timeout=600)
+    run = subprocess.run(
+        ["bash", str(root / "run_autograder")], cwd=root, env=env, capture_output=True, text=True, timeout=600
+    )
     assert run.returncode == 0, run.stderr
     data = json.loads((root / "results" / "results.json").read_text())
     _validate_gradescope(data)
@@ -282,7 +347,8 @@ def test_gradescope_autograder_bundle_runs_in_a_scratch_autograder_folder(tmp_pa
     assert left == ["__init__.py"]  # loaded, then out of the student code's reach
     # A broken bundle or submission still gives Gradescope a results file.
     shutil.rmtree(root / "submission")
-    run = subprocess.run(["bash", str(root / "run_autograder")], cwd=root, env=env, capture_output=True, text=True,
-                         timeout=600)
+    run = subprocess.run(
+        ["bash", str(root / "run_autograder")], cwd=root, env=env, capture_output=True, text=True, timeout=600
+    )
     data = json.loads((root / "results" / "results.json").read_text())
     assert run.returncode == 0 and data["score"] == 0.0 and "could not grade" in data["output"]

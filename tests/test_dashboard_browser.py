@@ -16,16 +16,26 @@ LONG = "a_student_with_a_really_long_folder_name_from_the_lms_export_2026"
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory):
     topics = [t for t in available_topics() if t != "mnist"]  # every column the Students table can have
-    syntax = ("activations.py, line 12: SyntaxError: invalid syntax\n    return np.where(x > 0, x, 0.0" +
-              "0" * 300 + ")")
+    syntax = "activations.py, line 12: SyntaxError: invalid syntax\n    return np.where(x > 0, x, 0.0" + "0" * 300 + ")"
     results = {}
     for i in range(12):
         scores = {t: (i % 5) / 4 for t in topics}
         if i % 4 == 0:
             scores["activations"] = "syntax"
         results[f"{LONG}_{i:02d}" if i % 3 == 0 else f"s{i:02d}"] = result(scores, messages={"activations": syntax})
-    pairs = [{"topic": "losses", "a": f"{LONG}_00", "b": f"{LONG}_03", "similarity": 0.97, "similarity_a": 0.97,
-              "similarity_b": 0.95, "file": "losses.py", "link_a": "x.py", "link_b": "y.py"}]
+    pairs = [
+        {
+            "topic": "losses",
+            "a": f"{LONG}_00",
+            "b": f"{LONG}_03",
+            "similarity": 0.97,
+            "similarity_a": 0.97,
+            "similarity_b": 0.95,
+            "file": "losses.py",
+            "link_a": "x.py",
+            "link_b": "y.py",
+        }
+    ]
     out = tmp_path_factory.mktemp("dash")
     write_class_outputs(out, results, {"seed": 1}, topics=topics, max_scores=max_scores(topics), similarity=pairs)
     return out / "index.html"

@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.sandbox import codec
 from grader.errors import CheckFailed
+from grader.sandbox import codec
 from tests.conftest import SOLUTIONS, grade_source
 
 SOL = (SOLUTIONS / "models.py").read_text()
@@ -39,13 +39,13 @@ def _wrong_layer2(src: str) -> str:
 def test_patched_count_params_and_output_shape_do_not_fool_the_grader(tmp_path):
     """A wrong network (layer2 has 3 units: 12 + 12 + 8 = 32 parameters) whose Keras is patched
     to report 26 parameters and the course's output shapes still fails its parameter check."""
-    patch = '''
+    patch = """
 import keras as _k
 _k.Model.count_params = lambda self: 26
 _k.layers.Dense.count_params = lambda self: {"layer1": 12, "layer2": 8, "layer3": 6}.get(self.name, 0)
 _orig_cos = _k.layers.Dense.compute_output_shape
 _k.layers.Dense.compute_output_shape = lambda self, s: (s[0], {"layer2": 2}.get(self.name, self.units))
-'''
+"""
     topic = grade_source(tmp_path, "models", _wrong_layer2(SOL) + patch)
     assert not any(c.internal_error for c in topic.checks), [c.message for c in topic.checks]
     params = _status(topic, "test_sequential_parameters")
@@ -60,7 +60,7 @@ _k.layers.Dense.compute_output_shape = lambda self, s: (s[0], {"layer2": 2}.get(
 def test_patched_get_config_cannot_hide_the_real_layer(tmp_path):
     """get_config lying "units: 2" for a layer with 3 units: the weights and the forward pass
     (recomputed by the grader, also with weights it chose) give it away."""
-    patch = '''
+    patch = """
 import keras as _k
 _orig_get_config = _k.layers.Dense.get_config
 def _lying_get_config(self):
@@ -70,7 +70,7 @@ def _lying_get_config(self):
     return cfg
 _k.layers.Dense.get_config = _lying_get_config
 _k.Model.count_params = lambda self: 26
-'''
+"""
     topic = grade_source(tmp_path, "models", _wrong_layer2(SOL) + patch)
     assert not any(c.internal_error for c in topic.checks), [c.message for c in topic.checks]
     assert _status(topic, "test_sequential_parameters").status == "failed"
@@ -80,25 +80,33 @@ _k.Model.count_params = lambda self: 26
 def test_patched_forward_pass_is_detected(tmp_path):
     """Dense.call patched in the worker: every model's predictions differ from the grader's own
     forward pass, while the (correct) structure and parameter checks still pass."""
-    patch = '''
+    patch = """
 import keras as _k
 _orig_call = _k.layers.Dense.call
 _k.layers.Dense.call = lambda self, inputs, *a, **kw: _orig_call(self, inputs, *a, **kw) * 1.01
-'''
+"""
     topic = grade_source(tmp_path, "models", SOL + patch)
     assert not any(c.internal_error for c in topic.checks), [c.message for c in topic.checks]
-    for name in ("test_sequential_forward_pass", "test_functional_wiring_and_forward_pass",
-                 "test_mymodel_call_is_the_forward_pass", "test_subclassed_forward_pass"):
+    for name in (
+        "test_sequential_forward_pass",
+        "test_functional_wiring_and_forward_pass",
+        "test_mymodel_call_is_the_forward_pass",
+        "test_subclassed_forward_pass",
+    ):
         assert _status(topic, name).status == "failed", name
-    for name in ("test_sequential_parameters", "test_sequential_layers", "test_functional_parameters",
-                 "test_mymodel_call_builds_26_parameters", "test_subclassed_is_a_called_mymodel"):
+    for name in (
+        "test_sequential_parameters",
+        "test_sequential_layers",
+        "test_functional_parameters",
+        "test_mymodel_call_builds_26_parameters",
+        "test_subclassed_is_a_called_mymodel",
+    ):
         assert _status(topic, name).status == "passed", (name, _status(topic, name).message)
 
 
 def test_custom_layer_class_is_refused(tmp_path):
     """A Dense subclass defined by the submission is not rebuilt: the grader says why."""
-    src = SOL.replace("def build_sequential():",
-                      "class Dense(layers.Dense):\n    pass\n\n\ndef build_sequential():")
+    src = SOL.replace("def build_sequential():", "class Dense(layers.Dense):\n    pass\n\n\ndef build_sequential():")
     old = 'layers.Dense(3, activation="relu", kernel_initializer="he_normal", name="layer1"),\n        '
     src = src.replace(old, old.replace("layers.Dense", "Dense"), 1)
     topic = grade_source(tmp_path, "models", src)
@@ -160,10 +168,16 @@ def test_rebuild_refuses_anything_but_builtin_keras(keras):
     tampered(lambda d: d.update(type="models.Dense"))  # a subclass in the worker
     tampered(lambda d: d["serialized"].update(class_name="Lambda"))
     tampered(lambda d: d["serialized"].update(module="models"))
-    tampered(lambda d: d["serialized"]["config"].update(
-        kernel_initializer={"module": "os", "class_name": "system", "config": {}, "registered_name": None}))
-    tampered(lambda d: d["serialized"]["config"].update(
-        activation={"module": "builtins", "class_name": "function", "config": "eval", "registered_name": None}))
+    tampered(
+        lambda d: d["serialized"]["config"].update(
+            kernel_initializer={"module": "os", "class_name": "system", "config": {}, "registered_name": None}
+        )
+    )
+    tampered(
+        lambda d: d["serialized"]["config"].update(
+            activation={"module": "builtins", "class_name": "function", "config": "eval", "registered_name": None}
+        )
+    )
     tampered(lambda d: d["serialized"]["config"].update(activation={"__unserializable__": "x", "repr": ""}))
     tampered(lambda d: d["serialized"]["config"].update(activation="no_such_activation"))
 

@@ -90,7 +90,7 @@ def test_every_rendering_states_each_mistake_once_and_failing_functions_first(gr
         assert text.count(m.fix) == 1, (kind, m.fix)
     assert "This looks like a known mistake" not in text
     # failing functions come before the passed ones, which are not listed check by check
-    act = text[text.index("Activation functions" if kind != "terminal" else "activations 36"):]
+    act = text[text.index("Activation functions" if kind != "terminal" else "activations 36") :]
     assert act.index("softmax") < act.index("sigmoid")
     passed_titles = [c.title for c in graded.topics[0].checks if c.function == "sigmoid"]
     if kind != "html":  # HTML keeps them, collapsed in <details>
@@ -119,8 +119,8 @@ def test_not_attempted_functions_take_one_line(graded, kind):
 
 def test_passed_checks_expand_in_html(graded):
     html = render(graded, "report.html.j2", lang="en")
-    block = html[html.index('id="fn-activations-sigmoid"'):]
-    block = block[:block.index("</details>")]
+    block = html[html.index('id="fn-activations-sigmoid"') :]
+    block = block[: block.index("</details>")]
     assert "all 4 checks passed" in block and block.count('class="check passed"') == 4
 
 
@@ -132,11 +132,21 @@ def test_chinese_feedback(graded, kind):
 
 
 def _long_message_result(graded) -> RunResult:
-    why = ("the MNIST data set is not available on this machine: " + "looked in GRADER_MNIST, the path given with "
-           "--mnist, the [tool.grader] mnist key and the Keras cache ~/.keras/datasets/mnist.npz " * 5
-           + "and finally gave up without downloading anything; provide mnist.npz with --mnist PATH")
-    topic = TopicResult(topic="mnist", title="MNIST classifier", score=0, max_score=0, checks=(),
-                        status=TopicStatus.NOT_GRADED, message=why)
+    why = (
+        "the MNIST data set is not available on this machine: " + "looked in GRADER_MNIST, the path given with "
+        "--mnist, the [tool.grader] mnist key and the Keras cache ~/.keras/datasets/mnist.npz "
+        * 5
+        + "and finally gave up without downloading anything; provide mnist.npz with --mnist PATH"
+    )
+    topic = TopicResult(
+        topic="mnist",
+        title="MNIST classifier",
+        score=0,
+        max_score=0,
+        checks=(),
+        status=TopicStatus.NOT_GRADED,
+        message=why,
+    )
     return dataclasses.replace(graded, topics=(*graded.topics, topic)), why
 
 

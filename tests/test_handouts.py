@@ -61,8 +61,12 @@ def handouts(tmp_path_factory):
 
 
 def test_a_syntax_error_in_a_graded_function_is_reported_not_ignored(tmp_path):
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import numpy as np"),
-                                         nbformat.v4.new_code_cell("def relu(x):\n    return np.maximum(x, 0")])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("import numpy as np"),
+            nbformat.v4.new_code_cell("def relu(x):\n    return np.maximum(x, 0"),
+        ]
+    )
     path = tmp_path / "activations.ipynb"
     nbformat.write(nb, str(path))
     result = grade_dir(path, ("activations",))
@@ -83,8 +87,9 @@ def _fill_one(student_nb, topic: str):
     helpers = "\n\n".join(c.source for c in chunks if c.kind in ("setup", "helper"))
     ref = helpers + "\n\n\n" + ref
     nb = nbformat.from_dict(json.loads(json.dumps(student_nb)))
-    idx = next(i for i, c in enumerate(nb.cells)
-               if c.cell_type == "code" and re.match(rf"(def|class) {name}\b", c.source))
+    idx = next(
+        i for i, c in enumerate(nb.cells) if c.cell_type == "code" and re.match(rf"(def|class) {name}\b", c.source)
+    )
     nb.cells[idx].source = ref
     nb.cells[idx].execution_count = 7
     v4 = nbformat.v4
@@ -111,8 +116,11 @@ def graded_notebooks(handouts, tmp_path_factory):
         nbformat.write(nb, str(part_dir / f"{t}.zh.student.ipynb"))
     full = grade_dir(inst_dir, tuple(topics), **MNIST_BUDGET)
     partial = grade_dir(part_dir, tuple(topics), **MNIST_BUDGET)
-    return {t: tr for t, tr in ((tr.topic, tr) for tr in full.topics)}, \
-        {t: tr for t, tr in ((tr.topic, tr) for tr in partial.topics)}, filled
+    return (
+        {t: tr for t, tr in ((tr.topic, tr) for tr in full.topics)},
+        {t: tr for t, tr in ((tr.topic, tr) for tr in partial.topics)},
+        filled,
+    )
 
 
 # Under `pytest -n 2 --dist loadgroup` (scripts/test) the tests that share an expensive
@@ -157,16 +165,32 @@ def _execute(path: str) -> dict:
     nb = nbformat.read(path, 4)
     error = None
     try:
-        NotebookClient(nb, timeout=900, kernel_name="python3",
-                       resources={"metadata": {"path": str(Path(path).parent)}}).execute()
+        NotebookClient(
+            nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(Path(path).parent)}}
+        ).execute()
     except Exception as exc:  # noqa: BLE001 - reported by the test
         error = f"{type(exc).__name__}: {str(exc)[-3000:]}"
-    checks = [o.metadata["grader"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-              if o.output_type == "display_data" and "grader" in o.get("metadata", {})]
-    texts = [o.data.get("text/plain", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-             if o.output_type == "display_data" and "grader" in o.get("metadata", {})]
-    streams = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-                      if o.output_type == "stream")
+    checks = [
+        o.metadata["grader"]
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.output_type == "display_data" and "grader" in o.get("metadata", {})
+    ]
+    texts = [
+        o.data.get("text/plain", "")
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.output_type == "display_data" and "grader" in o.get("metadata", {})
+    ]
+    streams = "".join(
+        o.get("text", "")
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.output_type == "stream"
+    )
     nbformat.write(nb, path.replace(".ipynb", ".executed.ipynb"))
     return {"error": error, "checks": checks, "texts": texts, "streams": streams}
 
@@ -213,8 +237,9 @@ def test_student_notebook_runs_and_its_self_check_reports_not_attempted(executed
 @pytest.fixture(scope="module")
 def release_zip(tmp_path_factory):
     out = tmp_path_factory.mktemp("release") / "student.zip"
-    proc = subprocess.run([sys.executable, "-m", "grader.cli", "release", "--out", str(out)],
-                          capture_output=True, text=True, cwd=REPO)
+    proc = subprocess.run(
+        [sys.executable, "-m", "grader.cli", "release", "--out", str(out)], capture_output=True, text=True, cwd=REPO
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return out
 
@@ -225,15 +250,22 @@ def test_release_has_what_students_need(release_zip):
         names = set(zf.namelist())
     root = "tfgrader-student/"
     assert all(n.startswith(root) for n in names)
-    rel = {n[len(root):] for n in names}
+    rel = {n[len(root) :] for n in names}
     for t in TOPICS:
         assert f"exercises/{t}.py" in rel
         for lang in ho.LANGS:
             assert f"notebooks/{ho.notebook_name(t, lang, 'student')}" in rel
-    for needed in ("README.md", "README.zh.md", "pyproject.toml", "grader/__init__.py",
-                   "grader/cli/app.py", "grader/notebook.py", "grader/course/checks/grader.ini",
-                   "templates/report.html.j2",
-                   f"templates/handouts/{TOPICS[0]}.zh.md.j2"):
+    for needed in (
+        "README.md",
+        "README.zh.md",
+        "pyproject.toml",
+        "grader/__init__.py",
+        "grader/cli/app.py",
+        "grader/notebook.py",
+        "grader/course/checks/grader.ini",
+        "templates/report.html.j2",
+        f"templates/handouts/{TOPICS[0]}.zh.md.j2",
+    ):
         assert needed in rel, needed
     assert any(r.startswith("grader/course/checks/test_") for r in rel)
 
@@ -246,8 +278,16 @@ def test_release_ships_the_students_readme_in_both_languages(release_zip):
     course = (REPO / "README.md").read_text(encoding="utf-8")
     assert en != course and "For instructors" not in en and "solutions" not in en and "pytest" not in en
     for text in (en, zh):
-        for needed in ("pip install .", "exercises/", "grader run", "grader watch", "self_check(\"softmax\"",
-                       "report.html", "--seed", "grader list"):
+        for needed in (
+            "pip install .",
+            "exercises/",
+            "grader run",
+            "grader watch",
+            'self_check("softmax"',
+            "report.html",
+            "--seed",
+            "grader list",
+        ):
             assert needed in text, needed
         for t in TOPICS:  # every topic with its points
             assert f"`{t}`" in text
@@ -280,8 +320,21 @@ def test_release_zip_installs_as_a_package_source(release_zip, tmp_path):
     with zipfile.ZipFile(release_zip) as zf:
         zf.extractall(tmp_path)
     src = tmp_path / "tfgrader-student"
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w",
-                           str(tmp_path / "wheel"), str(src)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path / "wheel"),
+            str(src),
+        ],
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0 and "No module named" in proc.stderr:
         pytest.skip("pip wheel unavailable")
     assert proc.returncode == 0, proc.stderr[-2000:]

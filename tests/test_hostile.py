@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from grader.cli import main
-from grader.core.catalog import available_topics
 from grader.config import Limits
+from grader.core.catalog import available_topics
 from grader.course.topics import BY_SLUG
 from tests.conftest import REPO, SOLUTIONS, grade_dir
 
@@ -87,17 +87,39 @@ FUNCTION_CASES = {
     "kill_self": ("relu", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "error", "SIGKILL"),
     "recursion": ("relu", "return relu(x)", "error", "RecursionError"),
     "kill_grader": ("relu", "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)", "error", "not allowed"),
-    "read_solutions": ("relu", f"return eval(open({str(SOLUTIONS / 'activations.py')!r}).read())", "error", "not allowed"),
-    "shell_out": ("relu", f"import subprocess\nsubprocess.run(['cat', {str(SOLUTIONS / 'activations.py')!r}])\nreturn x",
-                  "error", "not allowed"),
-    "lying_object": ("relu", "class Liar:\n    def __eq__(self, o): return True\n    def __sub__(self, o): return 0\n"
-                     "    __array_priority__ = 1000\nreturn Liar()", "failed", "NumPy array"),
-    "lying_subclass": ("relu", "class A(np.ndarray):\n    def __eq__(self, o): return np.ones(self.shape, bool)\n"
-                       "    def __sub__(self, o): return np.zeros(self.shape)\nreturn np.full(np.shape(x), 7.0).view(A)",
-                       "failed", "differ"),
+    "read_solutions": (
+        "relu",
+        f"return eval(open({str(SOLUTIONS / 'activations.py')!r}).read())",
+        "error",
+        "not allowed",
+    ),
+    "shell_out": (
+        "relu",
+        f"import subprocess\nsubprocess.run(['cat', {str(SOLUTIONS / 'activations.py')!r}])\nreturn x",
+        "error",
+        "not allowed",
+    ),
+    "lying_object": (
+        "relu",
+        "class Liar:\n    def __eq__(self, o): return True\n    def __sub__(self, o): return 0\n"
+        "    __array_priority__ = 1000\nreturn Liar()",
+        "failed",
+        "NumPy array",
+    ),
+    "lying_subclass": (
+        "relu",
+        "class A(np.ndarray):\n    def __eq__(self, o): return np.ones(self.shape, bool)\n"
+        "    def __sub__(self, o): return np.zeros(self.shape)\nreturn np.full(np.shape(x), 7.0).view(A)",
+        "failed",
+        "differ",
+    ),
     # The name is built at run time, so only the worker's import-time guard can catch it.
-    "tf_tensor": ("relu", "import importlib\ntf = importlib.import_module('tensor' + 'flow')\nreturn tf.nn.relu(x)",
-                  "error", "numpy-only"),
+    "tf_tensor": (
+        "relu",
+        "import importlib\ntf = importlib.import_module('tensor' + 'flow')\nreturn tf.nn.relu(x)",
+        "error",
+        "numpy-only",
+    ),
 }
 
 
@@ -155,6 +177,7 @@ def test_repo_solutions_path_is_protected_not_just_hidden():
 
 
 # ------------------------------------------------------------------------- a bad --out
+
 
 def _unwritable(tmp_path):
     """A folder this process really cannot create files in (root ignores permission bits: sysfs refuses)."""

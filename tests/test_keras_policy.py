@@ -17,14 +17,26 @@ from grader.errors import CheckFailed
 
 EVIL = [
     # what the config holds, and where it goes in a Dense layer's config
-    ("an initializer from os", "kernel_initializer",
-     {"module": "os", "class_name": "system", "config": {}, "registered_name": None}),
-    ("a function by name in a layer (the old mnist rule let builtins.function through anywhere)", "activation",
-     {"module": "builtins", "class_name": "function", "config": "eval", "registered_name": "function"}),
-    ("a class from Keras' private modules (the old mnist rule allowed any keras.* module)", "kernel_initializer",
-     {"module": "keras.src.utils.file_utils", "class_name": "File", "config": {}, "registered_name": None}),
-    ("a custom registered class", "kernel_regularizer",
-     {"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.1}, "registered_name": "evil>L2"}),
+    (
+        "an initializer from os",
+        "kernel_initializer",
+        {"module": "os", "class_name": "system", "config": {}, "registered_name": None},
+    ),
+    (
+        "a function by name in a layer (the old mnist rule let builtins.function through anywhere)",
+        "activation",
+        {"module": "builtins", "class_name": "function", "config": "eval", "registered_name": "function"},
+    ),
+    (
+        "a class from Keras' private modules (the old mnist rule allowed any keras.* module)",
+        "kernel_initializer",
+        {"module": "keras.src.utils.file_utils", "class_name": "File", "config": {}, "registered_name": None},
+    ),
+    (
+        "a custom registered class",
+        "kernel_regularizer",
+        {"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.1}, "registered_name": "evil>L2"},
+    ),
     ("a value the worker could not serialize", "bias_initializer", {"__unserializable__": "socket.socket", "repr": ""}),
     ("an unknown activation name", "activation", "no_such_activation"),
 ]
@@ -34,10 +46,18 @@ EVIL = [
 def course_model(keras):
     from keras import layers, regularizers
 
-    model = keras.Sequential([keras.Input(shape=(784,)), layers.Dense(512, activation="relu"), layers.Dropout(0.2),
-                              layers.Dense(512, kernel_regularizer=regularizers.l2(0.001)),
-                              layers.BatchNormalization(), layers.Activation("relu"), layers.Dropout(0.2),
-                              layers.Dense(10, activation="softmax")])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(784,)),
+            layers.Dense(512, activation="relu"),
+            layers.Dropout(0.2),
+            layers.Dense(512, kernel_regularizer=regularizers.l2(0.001)),
+            layers.BatchNormalization(),
+            layers.Activation("relu"),
+            layers.Dropout(0.2),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
     model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
     return model
 
@@ -56,7 +76,11 @@ def _model_config(keras, model):
 def _layer_desc(keras, layer):
     from grader.course.keras_describe import _json_safe, _path
 
-    return {"is_layer": True, "type": _path(type(layer)), "serialized": _json_safe(keras.saving.serialize_keras_object(layer))}
+    return {
+        "is_layer": True,
+        "type": _path(type(layer)),
+        "serialized": _json_safe(keras.saving.serialize_keras_object(layer)),
+    }
 
 
 def test_keras_own_configs_pass_both_callers(keras, course_model, tmp_path):
@@ -109,15 +133,21 @@ def test_layers_that_carry_code_are_refused_by_both(keras, course_model, layer):
 def test_compile_settings_may_name_only_builtin_losses_optimizers_and_metrics(keras, course_model):
     from grader.course import mnist_verify as mv
 
-    for loss in ({"module": "builtins", "class_name": "function", "config": "eval", "registered_name": "function"},
-                 {"module": "mylib", "class_name": "Loss", "config": {}, "registered_name": "mylib>Loss"}):
+    for loss in (
+        {"module": "builtins", "class_name": "function", "config": "eval", "registered_name": "function"},
+        {"module": "mylib", "class_name": "Loss", "config": {}, "registered_name": "mylib>Loss"},
+    ):
         cfg = _model_config(keras, course_model)
         cfg["compile_config"]["loss"] = loss
         with pytest.raises(CheckFailed, match="only built-in Keras layers"):
             mv.check_builtin_config(cfg, "the model")
     cfg = _model_config(keras, course_model)
-    cfg["compile_config"]["loss"] = {"module": "builtins", "class_name": "function",
-                                     "config": "categorical_crossentropy", "registered_name": "function"}
+    cfg["compile_config"]["loss"] = {
+        "module": "builtins",
+        "class_name": "function",
+        "config": "categorical_crossentropy",
+        "registered_name": "function",
+    }
     mv.check_builtin_config(cfg, "the model")
     cfg["compile_config"]["optimizer"]["module"] = "keras.layers"  # a layer is no optimizer
     with pytest.raises(CheckFailed, match="only built-in Keras layers"):

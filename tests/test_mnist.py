@@ -83,14 +83,18 @@ def test_reference_trains_to_full_marks_with_progress_events(tmp_path):
 
     events = []
     started = time.monotonic()
-    result = run(Settings(submission=SOLUTIONS, topics=("mnist",), seed=3, mnist=NPZ),
-                 on_progress=lambda topic, ev: events.append((topic, ev)))
+    result = run(
+        Settings(submission=SOLUTIONS, topics=("mnist",), seed=3, mnist=NPZ),
+        on_progress=lambda topic, ev: events.append((topic, ev)),
+    )
     (topic,) = result.topics
     bad = [f"{c.name}: {c.status}: {c.message}" for c in topic.checks if c.status != "passed"]
     assert not bad, "\n".join(bad)
     checks = _by_name(topic)
     acc = checks["test_train_reaches_the_test_accuracy_threshold"]
-    assert acc.details["source"] == "trained" and acc.details["accuracy"] >= Settings(submission=SOLUTIONS).mnist_threshold
+    assert (
+        acc.details["source"] == "trained" and acc.details["accuracy"] >= Settings(submission=SOLUTIONS).mnist_threshold
+    )
     assert "test accuracy" in acc.details["summary"]
     assert {i["title"] for i in acc.details["images"]} >= {"Confusion matrix"}
     assert checks["test_train_returns_the_per_epoch_history"].details["images"][0]["title"] == "Training curves"
@@ -147,7 +151,9 @@ def test_corrupt_shipped_model_gives_a_clear_message(tmp_path):
 def test_shipped_model_with_the_wrong_input_shape_gives_a_clear_message(tmp_path):
     import keras
 
-    model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    model = keras.Sequential(
+        [keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")]
+    )
     path = tmp_path / "wrong.keras"
     model.save(path)
     sub = _submission(tmp_path, (SOLUTIONS / "mnist.py").read_text(), model_file=path)
@@ -182,16 +188,22 @@ def test_shipped_mutant_loses_points(tmp_path, trained_keras, mutant: Mutant):
     checks = _by_name(topic)
     if mutant.name == "no BatchNormalization":
         msg = checks["test_build_model_has_the_course_parameter_count"].message
-        assert "the course network has 671,754" in msg and checks["test_build_model_has_the_course_parameter_count"].status == "failed"
+        assert (
+            "the course network has 671,754" in msg
+            and checks["test_build_model_has_the_course_parameter_count"].status == "failed"
+        )
     if mutant.name.startswith("dropout 0.5"):
-        assert "Dropout(0.2), yours has Dropout(0.5)" in checks["test_build_model_layers_match_the_course_network"].message
+        assert (
+            "Dropout(0.2), yours has Dropout(0.5)" in checks["test_build_model_layers_match_the_course_network"].message
+        )
     if mutant.name.startswith("images not scaled"):
         assert "scale them" in checks["test_preprocess_matches_keras_on_real_images"].message
     if mutant.detects:  # named, in English and in Chinese
         found = by_key(mutant.detects)
         named = [c for c in failing if c.details.get("misconception") == mutant.detects]
-        assert named and "known mistake" in named[0].message and found.name in named[0].message, \
-            [c.message for c in failing]
+        assert named and "known mistake" in named[0].message and found.name in named[0].message, [
+            c.message for c in failing
+        ]
         zh = _by_name(grade_dir(sub, ("mnist",), lang="zh", **QUICK).topics[0])[named[0].name.split("[")[0]]
         assert catalog("zh")[found.name] in zh.message and catalog("zh")[found.fix] in zh.message, zh.message
 
@@ -207,8 +219,13 @@ def test_bad_mnist_data_stops_the_run_with_exit_2(tmp_path, capsys, problem):
     if problem == "not_npz":
         path.write_bytes(b"not an npz file")
     elif problem == "wrong_labels":
-        np.savez(path, x_train=np.zeros((60000, 28, 28), np.uint8), y_train=np.full(60000, 11, np.uint8),
-                 x_test=np.zeros((10000, 28, 28), np.uint8), y_test=np.zeros(10000, np.uint8))
+        np.savez(
+            path,
+            x_train=np.zeros((60000, 28, 28), np.uint8),
+            y_train=np.full(60000, 11, np.uint8),
+            x_test=np.zeros((10000, 28, 28), np.uint8),
+            y_test=np.zeros(10000, np.uint8),
+        )
     code = main(["run", "mnist", "--submission", str(SOLUTIONS), "--mnist", str(path), "-o", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 2
@@ -288,12 +305,22 @@ def test_loader_rejects_wrong_shapes_and_dtypes(tmp_path):
     from grader.course import mnist_data
 
     bad = tmp_path / "bad.npz"
-    np.savez(bad, x_train=np.zeros((60000, 784), np.uint8), y_train=np.zeros(60000, np.uint8),
-             x_test=np.zeros((10000, 28, 28), np.uint8), y_test=np.zeros(10000, np.uint8))
+    np.savez(
+        bad,
+        x_train=np.zeros((60000, 784), np.uint8),
+        y_train=np.zeros(60000, np.uint8),
+        x_test=np.zeros((10000, 28, 28), np.uint8),
+        y_test=np.zeros(10000, np.uint8),
+    )
     with pytest.raises(UsageError, match=r"x_train has shape \(60000, 784\)"):
         mnist_data.read_npz(bad)
-    np.savez(bad, x_train=np.zeros((60000, 28, 28), np.float32), y_train=np.zeros(60000, np.uint8),
-             x_test=np.zeros((10000, 28, 28), np.uint8), y_test=np.zeros(10000, np.uint8))
+    np.savez(
+        bad,
+        x_train=np.zeros((60000, 28, 28), np.float32),
+        y_train=np.zeros(60000, np.uint8),
+        x_test=np.zeros((10000, 28, 28), np.uint8),
+        y_test=np.zeros(10000, np.uint8),
+    )
     with pytest.raises(UsageError, match="dtype float32"):
         mnist_data.read_npz(bad)
 
@@ -325,11 +352,14 @@ def test_equivalent_spellings_of_the_course_network_are_accepted():
 
 
 def test_custom_layers_are_refused_before_keras_deserializes_them():
-    from grader.errors import CheckFailed
     from grader.course import mnist_verify as mv
+    from grader.errors import CheckFailed
 
-    cfg = {"module": "keras", "class_name": "Sequential", "config": {"layers": [
-        {"module": "evil", "class_name": "Boom", "config": {}, "registered_name": "evil>Boom"}]}}
+    cfg = {
+        "module": "keras",
+        "class_name": "Sequential",
+        "config": {"layers": [{"module": "evil", "class_name": "Boom", "config": {}, "registered_name": "evil>Boom"}]},
+    }
     with pytest.raises(CheckFailed, match="only built-in Keras layers"):
         mv.check_builtin_config(cfg, "the model")
 
@@ -345,8 +375,11 @@ def _labels(lang):
 
     from grader.course import mnist_verify as mv
 
-    figures = [mv.curves_figure(HISTORY, lang), mv.confusion_figure(np.eye(10, dtype=int) * 7, lang),
-               mv.misclassified_figure(np.zeros((2, 28, 28)), np.array([1, 2]), np.array([7, 3]), lang)]
+    figures = [
+        mv.curves_figure(HISTORY, lang),
+        mv.confusion_figure(np.eye(10, dtype=int) * 7, lang),
+        mv.misclassified_figure(np.zeros((2, 28, 28)), np.array([1, 2]), np.array([7, 3]), lang),
+    ]
     texts = []
     for plt, fig in figures:
         artists = [fig._suptitle] if fig._suptitle is not None else []
@@ -365,8 +398,16 @@ def test_charts_are_labelled_in_chinese_when_a_cjk_font_exists():
     assert mv.cjk_font(), "no font with CJK glyphs for matplotlib: apt-get install -y fonts-noto-cjk"
     zh = catalog("zh")
     texts = dict(_labels("zh"))
-    for msgid in ("loss", "accuracy", "epoch", "train", "validation", "predicted digit", "true digit",
-                  "Misclassified test digits (true→predicted)"):
+    for msgid in (
+        "loss",
+        "accuracy",
+        "epoch",
+        "train",
+        "validation",
+        "predicted digit",
+        "true digit",
+        "Misclassified test digits (true→predicted)",
+    ):
         assert zh[msgid] in texts, (msgid, sorted(texts))
     assert zh["Confusion matrix ({n} test images)"].format(n="70") in texts
     # Drawn with the CJK font (DejaVu Sans, matplotlib's default, has no Chinese glyphs).
@@ -379,8 +420,17 @@ def test_charts_fall_back_to_english_without_a_cjk_font(monkeypatch):
     monkeypatch.setattr(mv, "cjk_font", lambda: None)
     for lang in ("zh", "en"):
         texts = [text for text, _path in _labels(lang)]
-        assert {"loss", "accuracy", "epoch", "train", "validation", "predicted digit", "true digit",
-                "Confusion matrix (70 test images)", "Misclassified test digits (true→predicted)"} <= set(texts)
+        assert {
+            "loss",
+            "accuracy",
+            "epoch",
+            "train",
+            "validation",
+            "predicted digit",
+            "true digit",
+            "Confusion matrix (70 test images)",
+            "Misclassified test digits (true→predicted)",
+        } <= set(texts)
 
 
 # ------------------------------------------------------------------------- reproducible
@@ -392,6 +442,7 @@ def test_same_seed_same_accuracy_and_another_seed_another_model():
     One epoch per run (mnist_epochs=1) keeps this cheap; the accuracy check itself fails then
     (one epoch may stay below the threshold), which does not matter here.
     """
+
     def graded(seed):
         (topic,) = grade_dir(SOLUTIONS, ("mnist",), seed=seed, mnist=NPZ, mnist_epochs=1).topics
         _no_internal_errors(topic)

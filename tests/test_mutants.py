@@ -19,19 +19,21 @@ from tests.mutants import Mutant, all_mutants
 CATALOGUE = all_mutants()
 MISCONCEPTIONS = {m.key: m for ms in load_all().values() for m in ms}
 
+
 def _functions(topic: str) -> list[str]:
     src = (SOLUTIONS / f"{topic}.py").read_text()
     # Top-level functions with a solution region (classes get catalogued mutants instead).
     names = re.findall(r"^def (\w+)\(", src, re.M)
-    return [n for n in names if not n.startswith("_") and re.search(
-        rf"^def {n}\((?:(?!\ndef ).)*?# BEGIN SOLUTION", src, re.M | re.S)]
+    return [
+        n
+        for n in names
+        if not n.startswith("_") and re.search(rf"^def {n}\((?:(?!\ndef ).)*?# BEGIN SOLUTION", src, re.M | re.S)
+    ]
 
 
 def replace_body(source: str, function: str, body: str) -> str:
     """Replace ``function``'s solution region with ``body`` (one line, indented for it)."""
-    pattern = re.compile(
-        rf"(def {function}\((?:(?!\ndef ).)*?\n)([ \t]+)# BEGIN SOLUTION\n.*?# END SOLUTION\n", re.S
-    )
+    pattern = re.compile(rf"(def {function}\((?:(?!\ndef ).)*?\n)([ \t]+)# BEGIN SOLUTION\n.*?# END SOLUTION\n", re.S)
     new, n = pattern.subn(lambda m: f"{m.group(1)}{m.group(2)}{body}\n", source, count=1)
     assert n == 1, f"no solution region for {function}"
     return new

@@ -49,7 +49,7 @@ def _class(root: Path) -> list[str]:
         name = f"mutant{i:02d}"
         folder = root / name
         folder.mkdir(parents=True)
-        for topic, src in zip(TOPICS, sources):
+        for topic, src in zip(TOPICS, sources, strict=False):
             (folder / f"{topic}.py").write_text(src if src is not None else (SOLUTIONS / f"{topic}.py").read_text())
         names.append(name)
     return names

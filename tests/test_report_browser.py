@@ -19,8 +19,16 @@ from grader.outputs.report import write_reports
 from tests.conftest import SOLUTIONS, grade_dir
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 LATIN_FONTS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/liberation")]
 
 
@@ -72,7 +80,8 @@ def fontless_browser(playwright, tmp_path_factory):
     assert dirs, "a Latin font (DejaVu, from chromium's dependencies) is expected"
     (folder / "fonts.conf").write_text(
         '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">'
-        f"<fontconfig>{dirs}<cachedir>{folder / 'cache'}</cachedir></fontconfig>")
+        f"<fontconfig>{dirs}<cachedir>{folder / 'cache'}</cachedir></fontconfig>"
+    )
     b = _launch(playwright, env={**os.environ, "FONTCONFIG_FILE": str(folder / "fonts.conf")})
     yield b
     b.close()
@@ -88,8 +97,9 @@ def _open(browser, path, width=1280):
     return page, errors
 
 
-@pytest.mark.parametrize("lang, heading, mistake", [("en", "Grading report", "Known mistake"),
-                                                    ("zh", "评分报告", "常见错误")])
+@pytest.mark.parametrize(
+    "lang, heading, mistake", [("en", "Grading report", "Known mistake"), ("zh", "评分报告", "常见错误")]
+)
 def test_report_loads_and_shows_grouped_feedback_diff_and_curve(browser, reports, tmp_path, lang, heading, mistake):
     page, errors = _open(browser, reports[lang])
     assert heading in page.locator("h1").inner_text()

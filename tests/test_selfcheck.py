@@ -15,8 +15,7 @@ from grader.core.catalog import points_by_function
 from grader.errors import UsageError
 from tests.conftest import SOLUTIONS
 
-NO_SHIFT = (SOLUTIONS / "activations.py").read_text().replace(
-    "z = x - np.max(x, axis=axis, keepdims=True)", "z = x")
+NO_SHIFT = (SOLUTIONS / "activations.py").read_text().replace("z = x - np.max(x, axis=axis, keepdims=True)", "z = x")
 
 
 def _namespace(source: str) -> dict:
@@ -79,5 +78,7 @@ def test_skip_if_todo_speaks_the_notebooks_language(capsys):
     with notebook.skip_if_todo():
         raise NotImplementedError("relu")
     out = capsys.readouterr().out.splitlines()
-    assert out == ["（跳过：relu 还没有实现。在上面的单元格里完成它，再运行本单元格。）",
-                   "(skipped: relu is not implemented yet; fill it in above and run this cell again)"]
+    assert out == [
+        "（跳过：relu 还没有实现。在上面的单元格里完成它，再运行本单元格。）",
+        "(skipped: relu is not implemented yet; fill it in above and run this cell again)",
+    ]

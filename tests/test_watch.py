@@ -137,8 +137,11 @@ def test_a_save_before_the_watch_began_is_not_lost(tmp_path):
 
 @pytest.fixture(scope="module")
 def session_result(tmp_path_factory):
-    sub = _folder(tmp_path_factory.mktemp("session"), activations=(SOLUTIONS / "activations.py").read_text(),
-                  schedules=(EXERCISES / "schedules.py").read_text())
+    sub = _folder(
+        tmp_path_factory.mktemp("session"),
+        activations=(SOLUTIONS / "activations.py").read_text(),
+        schedules=(EXERCISES / "schedules.py").read_text(),
+    )
     session = GradingSession(Settings(submission=sub, topics=("activations", "schedules"), lang="en"))
     session.warm_up()
     first = session.grade()
@@ -196,9 +199,25 @@ def test_watch_regrades_a_saved_file_and_rewrites_the_reports(tmp_path):
     sub = _folder(tmp_path, activations=(SOLUTIONS / "activations.py").read_text())
     out = tmp_path / "out"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "grader.cli", "watch", "activations", "--submission", str(sub), "--out", str(out),
-         "--seed", "5", "--lang", "en"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "grader.cli",
+            "watch",
+            "activations",
+            "--submission",
+            str(sub),
+            "--out",
+            str(out),
+            "--seed",
+            "5",
+            "--lang",
+            "en",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)},
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # Ctrl-C as in a terminal
     )

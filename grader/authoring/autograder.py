@@ -56,8 +56,15 @@ ROOT_ENV = "GRADER_AUTOGRADER_ROOT"
 CONFIG = "autograder.json"
 _SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
 # Settings that make sense inside Gradescope's container (paths of this machine do not).
-_CARRIED = ("call_timeout", "import_timeout", "memory_mb", "output_kb", "mnist_threshold", "mnist_time_budget",
-            "mnist_epochs")
+_CARRIED = (
+    "call_timeout",
+    "import_timeout",
+    "memory_mb",
+    "output_kb",
+    "mnist_threshold",
+    "mnist_time_budget",
+    "mnist_epochs",
+)
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once, while it builds the autograder's image.
@@ -86,22 +93,29 @@ def _requirements(pyproject: Path) -> str:
     return "".join(f"{d}\n" for d in deps)
 
 
-def build_autograder(out: Path, *, repo: Path, topics: list[str], seed: int, mnist: Path | None = None,
-                     lang: str = "en") -> list[str]:
+def build_autograder(
+    out: Path, *, repo: Path, topics: list[str], seed: int, mnist: Path | None = None, lang: str = "en"
+) -> list[str]:
     """Write the autograder zip; returns its member names."""
     topics = resolve_topics(topics)
     pyproject = repo / "pyproject.toml"
     if not pyproject.is_file():
         raise UsageError(f"{pyproject} does not exist", fix="run `grader autograder` from the course repository")
     if "mnist" in topics and mnist is None:
-        raise UsageError("the mnist topic needs the data set inside the autograder",
-                         fix="pass --mnist PATH/mnist.npz (or leave the mnist topic out)")
+        raise UsageError(
+            "the mnist topic needs the data set inside the autograder",
+            fix="pass --mnist PATH/mnist.npz (or leave the mnist topic out)",
+        )
     if mnist is not None and not mnist.is_file():
         raise UsageError(f"{mnist} does not exist", fix="pass the path of mnist.npz with --mnist")
     course = load_pyproject(pyproject)
     config = {
-        "grader_version": grader.__version__, "topics": topics, "seed": seed, "lang": lang,
-        "hidden_visibility": "after_due_date", "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "grader_version": grader.__version__,
+        "topics": topics,
+        "seed": seed,
+        "lang": lang,
+        "hidden_visibility": "after_due_date",
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "mnist": "data/mnist.npz" if mnist is not None else None,
         "settings": {k: v for k, v in course.items() if k in _CARRIED},
     }
@@ -110,6 +124,7 @@ def build_autograder(out: Path, *, repo: Path, topics: list[str], seed: int, mni
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+
         def text(arc: str, body: str, executable: bool = False) -> None:
             info = zipfile.ZipInfo(arc, date_time=time.localtime()[:6])
             info.external_attr = ((0o755 if executable else 0o644) | stat.S_IFREG) << 16
@@ -165,6 +180,7 @@ def seal_catalogues(source: Path) -> list[str]:
 
 def find_submission(folder: Path, topics: list[str]) -> Path:
     """Where the modules are: the submission itself, its ``exercises/``, or its one sub-folder."""
+
     def has_work(d: Path) -> bool:
         return any((d / BY_SLUG[t].module_file).is_file() for t in topics) or any(d.glob(f"*{SUFFIX}"))
 
@@ -196,23 +212,35 @@ def gradescope_run(root: Path) -> dict:
         if not submission.is_dir():
             raise UsageError(f"no submission folder at {submission}")
         work_dir = find_submission(submission, topics)
-        settings = build_settings(table, submission=work_dir, topics=tuple(topics), seed=int(config["seed"]),
-                                  mnist=mnist, lang=lang)
+        settings = build_settings(
+            table, submission=work_dir, topics=tuple(topics), seed=int(config["seed"]), mnist=mnist, lang=lang
+        )
         with prepared(work_dir, topics) as work:
-            result = runner.run(replace(settings, submission=work.path, topics=work.narrow(topics)),
-                                label="submission")
-        data = to_gradescope(result, lang=lang, audience=Audience.INSTRUCTOR,
-                             hidden_visibility=config.get("hidden_visibility", "after_due_date"))
+            result = runner.run(replace(settings, submission=work.path, topics=work.narrow(topics)), label="submission")
+        data = to_gradescope(
+            result,
+            lang=lang,
+            audience=Audience.INSTRUCTOR,
+            hidden_visibility=config.get("hidden_visibility", "after_due_date"),
+        )
     except Exception as exc:  # noqa: BLE001 - Gradescope must always get a results file
         error = f"{type(exc).__name__}: {exc}"
         with language(locals().get("lang", "en")):
-            message = t("The autograder could not grade this submission ({error}); please tell your course staff.",
-                        error=error)
-        data = {"score": 0.0, "execution_time": int(round(time.monotonic() - started)), "output": str(message),
-                "output_format": "text", "visibility": "visible", "stdout_visibility": "hidden",
-                "extra_data": {"internal_error": "".join(traceback.format_exception(type(exc), exc,
-                                                                                   exc.__traceback__))[-4000:]},
-                "tests": []}
+            message = t(
+                "The autograder could not grade this submission ({error}); please tell your course staff.", error=error
+            )
+        data = {
+            "score": 0.0,
+            "execution_time": int(round(time.monotonic() - started)),
+            "output": str(message),
+            "output_format": "text",
+            "visibility": "visible",
+            "stdout_visibility": "hidden",
+            "extra_data": {
+                "internal_error": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-4000:]
+            },
+            "tests": [],
+        }
     results_path.parent.mkdir(parents=True, exist_ok=True)
     write_json(results_path, data)
     os.chmod(results_path, 0o644)

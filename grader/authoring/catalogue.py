@@ -19,7 +19,6 @@ from grader.i18n import LOCALE_DIR, placeholders
 from grader.outputs.templating import template_dir
 
 
-
 def extract_ids() -> dict[str, str]:
     """Every message id with where it comes from: code, templates, check titles and hints."""
     from babel.messages.extract import extract_from_dir
@@ -28,13 +27,17 @@ def extract_ids() -> dict[str, str]:
     ids: dict[str, str] = {}
     keywords = {"_": None, "N_": None, "t": None, "gettext": None}
     for filename, _lineno, message, _comments, _ctx in extract_from_dir(
-        str(root), method_map=[("**.py", "python")], keywords=keywords,
+        str(root),
+        method_map=[("**.py", "python")],
+        keywords=keywords,
     ):
         if isinstance(message, str) and message:
             ids.setdefault(message, f"grader/{filename}")
     templates = template_dir()
     for filename, _lineno, message, _comments, _ctx in extract_from_dir(
-        str(templates), method_map=[("**.j2", "jinja2")], keywords={"_": None, "t": None},
+        str(templates),
+        method_map=[("**.j2", "jinja2")],
+        keywords={"_": None, "t": None},
         options_map={"**.j2": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}},
     ):
         if isinstance(message, str) and message:

@@ -86,8 +86,10 @@ def split_module(source: str, *, strip_markers: bool = True) -> list[Chunk]:
         start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
         while start > 1 and lines[start - 2].lstrip().startswith("#"):
             start -= 1
-        text = "\n".join(lines[start - 1: node.end_lineno])
-        public = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not node.name.startswith("_")
+        text = "\n".join(lines[start - 1 : node.end_lineno])
+        public = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not node.name.startswith(
+            "_"
+        )
         if public:
             if pending:
                 chunks.append(Chunk("helper" if seen_public or chunks else "setup", "".join(pending), pending_names))
@@ -97,8 +99,13 @@ def split_module(source: str, *, strip_markers: bool = True) -> list[Chunk]:
         else:
             is_import = isinstance(node, (ast.Import, ast.ImportFrom))
             if pending:
-                sep = "\n" if (is_import and prev_import) else "\n\n\n" if isinstance(
-                    node, (ast.FunctionDef, ast.ClassDef)) else "\n\n"
+                sep = (
+                    "\n"
+                    if (is_import and prev_import)
+                    else "\n\n\n"
+                    if isinstance(node, (ast.FunctionDef, ast.ClassDef))
+                    else "\n\n"
+                )
                 pending[-1] += sep
             pending.append(text)
             prev_import = is_import
@@ -120,7 +127,7 @@ def parse_sections(text: str) -> dict[str, str]:
     marks = list(_SECTION.finditer(text))
     for i, m in enumerate(marks):
         end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
-        out[m.group("name")] = text[m.end():end].strip("\n")
+        out[m.group("name")] = text[m.end() : end].strip("\n")
     return out
 
 
@@ -130,15 +137,17 @@ def parse_experiments(text: str) -> list[tuple[str, str, str]]:
     marks = list(_EXP.finditer(text))
     for i, m in enumerate(marks):
         end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
-        out.append((m.group("name"), m.group("after"), text[m.end():end].strip("\n")))
+        out.append((m.group("name"), m.group("after"), text[m.end() : end].strip("\n")))
     return out
 
 
 def load_texts(topic: str, lang: str, context: dict) -> tuple[dict[str, str], dict[str, str], list]:
     for needed in (f"{topic}.{lang}.md.j2", f"_common.{lang}.md.j2"):
         if not (handouts_dir() / needed).is_file():
-            raise UsageError(f"the handout template {needed} is missing",
-                             fix=f"add it under {handouts_dir()} (see grader/authoring/handouts.py)")
+            raise UsageError(
+                f"the handout template {needed} is missing",
+                fix=f"add it under {handouts_dir()} (see grader/authoring/handouts.py)",
+            )
     text = parse_sections(render_text(f"{topic}.{lang}.md.j2", **context))
     common = parse_sections(render_text(f"_common.{lang}.md.j2", **context))
     # Experiments are optional: a topic without plots has no experiments file.
@@ -164,8 +173,10 @@ def code_texts(topic: str, lang: str, context: dict) -> tuple[dict[str, str], di
     comments: dict[str, str] = {}
     for name in (f"_common.{lang}.docstrings.j2", f"{topic}.{lang}.docstrings.j2"):
         if not (handouts_dir() / name).is_file():
-            raise UsageError(f"the handout template {name} is missing",
-                             fix=f"add it under {handouts_dir()} (see grader/authoring/handouts.py)")
+            raise UsageError(
+                f"the handout template {name} is missing",
+                fix=f"add it under {handouts_dir()} (see grader/authoring/handouts.py)",
+            )
         sections = parse_sections(render_text(name, **context))
         for line in sections.pop("comments", "").splitlines():
             if _COMMENT_ARROW in line:
@@ -181,8 +192,11 @@ def _documented(tree: ast.Module) -> list[tuple[str, ast.Expr]]:
 
     def visit(body, prefix: str) -> None:
         for node in body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and \
-                    not node.name.startswith("_") and ast.get_docstring(node) is not None:
+            if (
+                isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                and not node.name.startswith("_")
+                and ast.get_docstring(node) is not None
+            ):
                 out.append((prefix + node.name, node.body[0]))
             if isinstance(node, ast.ClassDef):
                 visit(node.body, f"{prefix}{node.name}.")
@@ -196,7 +210,7 @@ def _docstring_source(text: str, indent: int) -> list[str]:
     quote = 'r"""' if "\\" in text else '"""'
     lines = text.strip("\n").splitlines()
     if len(lines) == 1:
-        return [f"{pad}{quote}{lines[0]}\"\"\""]
+        return [f'{pad}{quote}{lines[0]}"""']
     return [f"{pad}{quote}{lines[0]}", *[(pad + line) if line.strip() else "" for line in lines[1:]], f'{pad}"""']
 
 
@@ -219,22 +233,31 @@ def localize_code(source: str, topic: str, lang: str, context: dict | None = Non
             english = tok.string[1:].strip()
             if english in comments:
                 row, col = tok.start[0] - 1, tok.start[1]
-                lines[row] = lines[row][:col] + "# " + comments[english] + lines[row][tok.end[1]:]
+                lines[row] = lines[row][:col] + "# " + comments[english] + lines[row][tok.end[1] :]
     documented = _documented(ast.parse(source))
     missing = [name for name, _ in documented if name not in docs]
     if missing:
-        raise UsageError(f"templates/handouts/{topic}.{lang}.docstrings.j2 lacks the docstring(s) of "
-                         f"{', '.join(missing)}", fix="add a section <!-- @name --> with the translation for each")
+        raise UsageError(
+            f"templates/handouts/{topic}.{lang}.docstrings.j2 lacks the docstring(s) of {', '.join(missing)}",
+            fix="add a section <!-- @name --> with the translation for each",
+        )
     for name, node in sorted(documented, key=lambda item: -item[1].lineno):
-        lines[node.lineno - 1: node.end_lineno] = _docstring_source(docs[name], node.col_offset)
+        lines[node.lineno - 1 : node.end_lineno] = _docstring_source(docs[name], node.col_offset)
     return "\n".join(lines) + ("\n" if source.endswith("\n") else "")
 
 
 # --------------------------------------------------------------------------- notebook
 
 
-def build_notebook(topic: str, lang: str, edition: str, source: str, *, functions: list[str] | None = None,
-                   points: dict[str, float] | None = None):
+def build_notebook(
+    topic: str,
+    lang: str,
+    edition: str,
+    source: str,
+    *,
+    functions: list[str] | None = None,
+    points: dict[str, float] | None = None,
+):
     """The handout for ``topic`` as an nbformat v4 notebook built from module ``source``."""
     import nbformat
     from nbformat import v4
@@ -249,10 +272,17 @@ def build_notebook(topic: str, lang: str, edition: str, source: str, *, function
     chunks = split_module(source)
     public = [n for c in chunks if c.kind == "function" for n in c.names]
     functions = list(functions or public)
-    context = {"topic": topic, "lang": lang, "edition": edition, "functions": functions,
-               "points": points or {}, "title": BY_SLUG[topic].title, "numpy_only": BY_SLUG[topic].numpy_only,
-               # tr("label", "标签"): an experiment's comment, printed text or plot label in the handout's language
-               "tr": lambda en, zh: zh if lang == "zh" else en}
+    context = {
+        "topic": topic,
+        "lang": lang,
+        "edition": edition,
+        "functions": functions,
+        "points": points or {},
+        "title": BY_SLUG[topic].title,
+        "numpy_only": BY_SLUG[topic].numpy_only,
+        # tr("label", "标签"): an experiment's comment, printed text or plot label in the handout's language
+        "tr": lambda en, zh: zh if lang == "zh" else en,
+    }
     text, common, exps = load_texts(topic, lang, context)
     missing = [f"fn:{n}" for n in public if f"fn:{n}" not in text]
     missing += [f"exp:{name}" for name, _, _ in exps if f"exp:{name}" not in text]
@@ -310,14 +340,20 @@ def build_notebook(topic: str, lang: str, edition: str, source: str, *, function
     nb = v4.new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
-    nb.metadata["grader"] = {"topic": topic, "lang": lang, "edition": edition, "functions": functions,
-                             "grader_version": grader.__version__}
+    nb.metadata["grader"] = {
+        "topic": topic,
+        "lang": lang,
+        "edition": edition,
+        "functions": functions,
+        "grader_version": grader.__version__,
+    }
     nbformat.validate(nb)
     return nb
 
 
-def write_handouts(topics: list[str], langs: list[str], editions: list[str], out: Path, *,
-                   exercises: Path, solutions: Path) -> list[Path]:
+def write_handouts(
+    topics: list[str], langs: list[str], editions: list[str], out: Path, *, exercises: Path, solutions: Path
+) -> list[Path]:
     import nbformat
 
     written = []
@@ -328,8 +364,11 @@ def write_handouts(topics: list[str], langs: list[str], editions: list[str], out
             if not src_path.is_file():
                 raise UsageError(
                     f"{src_path} does not exist: the {edition} edition of {topic} is built from it",
-                    fix=("run from the course repository (or pass --exercises/--solutions); "
-                         "instructor editions need solutions/"))
+                    fix=(
+                        "run from the course repository (or pass --exercises/--solutions); "
+                        "instructor editions need solutions/"
+                    ),
+                )
             source = src_path.read_text(encoding="utf-8")
             funcs, pts = list(api_names(topic)), points_by_function(topic)
             for lang in langs:

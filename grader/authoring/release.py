@@ -8,19 +8,21 @@ import zipfile
 from pathlib import Path
 
 import grader
+from grader import i18n
 from grader.authoring.handouts import LANGS, render_text, write_handouts
 from grader.authoring.stubs import generate
-from grader import i18n
 from grader.core.catalog import available_topics, max_scores
 from grader.course.topics import BY_SLUG
 from grader.errors import UsageError
 from grader.outputs.templating import template_dir
 
 README = {"en": "README.md", "zh": "README.zh.md"}
-_PACKAGE_SKIP = re.compile(r"(^|/)(__pycache__|\.ipynb_checkpoints|\.pytest_cache)(/|$)|\.pyc$|(^|/)\.lock$"
-                           # The known-mistake catalogues stay with the course: each wrong variant
-                           # is the answer with one slip, so shipping them would ship the answers.
-                           r"|^course/misconceptions/(?!__init__\.py$)")
+_PACKAGE_SKIP = re.compile(
+    r"(^|/)(__pycache__|\.ipynb_checkpoints|\.pytest_cache)(/|$)|\.pyc$|(^|/)\.lock$"
+    # The known-mistake catalogues stay with the course: each wrong variant
+    # is the answer with one slip, so shipping them would ship the answers.
+    r"|^course/misconceptions/(?!__init__\.py$)"
+)
 
 
 def build_release(repo: Path, out: Path, *, exercises: Path, solutions: Path | None = None) -> list[str]:
@@ -37,8 +39,10 @@ def build_release(repo: Path, out: Path, *, exercises: Path, solutions: Path | N
     if solutions is not None and solutions.is_dir():
         stale = generate(solutions, exercises, check=True)
         if stale:
-            raise UsageError(f"the stubs in {exercises} are out of date: {', '.join(stale)}",
-                             fix="run `grader stubs` first, so students get the current exercises")
+            raise UsageError(
+                f"the stubs in {exercises} are out of date: {', '.join(stale)}",
+                fix="run `grader stubs` first, so students get the current exercises",
+            )
     pkg = Path(grader.__file__).resolve().parent
     templates = template_dir()
     pyproject = repo / "pyproject.toml"
@@ -55,11 +59,16 @@ def build_release(repo: Path, out: Path, *, exercises: Path, solutions: Path | N
         nb_dir = Path(tmp) / "notebooks"
         write_handouts(topics, list(LANGS), ["student"], nb_dir, exercises=exercises, solutions=exercises)
         points = max_scores(topics)
-        ctx = {"topics": topics, "version": grader.__version__, "points": points,
-               "titles": {t: BY_SLUG[t].title for t in topics},
-               "titles_zh": {t: i18n.gettext(BY_SLUG[t].title, "zh") for t in topics},
-               "numpy_only": {t: BY_SLUG[t].numpy_only for t in topics}}
+        ctx = {
+            "topics": topics,
+            "version": grader.__version__,
+            "points": points,
+            "titles": {t: BY_SLUG[t].title for t in topics},
+            "titles_zh": {t: i18n.gettext(BY_SLUG[t].title, "zh") for t in topics},
+            "numpy_only": {t: BY_SLUG[t].numpy_only for t in topics},
+        }
         with zipfile.ZipFile(tmp_zip, "w", zipfile.ZIP_DEFLATED) as zf:
+
             def add(path: Path, arc: str) -> None:
                 zf.write(path, f"{root}/{arc}")
                 names.append(f"{root}/{arc}")

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable
 
 from grader.errors import UsageError
 
@@ -46,17 +46,23 @@ def default_path(out: Path) -> Path:
     return out / FILE
 
 
-def read_adjustments(path: Path | None, *, students: Iterable[str] | None = None,
-                     topics: Iterable[str] = (), checks: Iterable[str] = (),
-                     required: bool = False) -> list[Adjustment]:
+def read_adjustments(
+    path: Path | None,
+    *,
+    students: Iterable[str] | None = None,
+    topics: Iterable[str] = (),
+    checks: Iterable[str] = (),
+    required: bool = False,
+) -> list[Adjustment]:
     """The adjustments in ``path`` (none when it does not exist and is not ``required``).
 
     ``students``/``topics``/``checks``: what a row may name (None: any student).
     """
     if path is None or not path.exists():
         if required and path is not None:
-            raise UsageError(f"adjustments file {path} does not exist",
-                             fix="write it with the header student,target,points,comment")
+            raise UsageError(
+                f"adjustments file {path} does not exist", fix="write it with the header student,target,points,comment"
+            )
         return []
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -68,8 +74,10 @@ def read_adjustments(path: Path | None, *, students: Iterable[str] | None = None
     header = [h.strip().lower() for h in rows[0]]
     missing = [c for c in ("student", "points") if c not in header]
     if missing:
-        raise UsageError(f"{path} has no {', '.join(missing)} column (its header is {','.join(rows[0])})",
-                         fix="start the file with the header line: student,target,points,comment")
+        raise UsageError(
+            f"{path} has no {', '.join(missing)} column (its header is {','.join(rows[0])})",
+            fix="start the file with the header line: student,target,points,comment",
+        )
     at = {c: header.index(c) for c in COLUMNS if c in header}
     known_students = set(students) if students is not None else None
     known_targets = set(topics) | set(checks)
@@ -78,7 +86,7 @@ def read_adjustments(path: Path | None, *, students: Iterable[str] | None = None
         if not any(cell.strip() for cell in row):
             continue
 
-        def cell(name: str) -> str:
+        def cell(name: str, row: list[str] = row) -> str:
             i = at.get(name)
             return row[i].strip() if i is not None and i < len(row) else ""
 
@@ -101,10 +109,13 @@ def read_adjustments(path: Path | None, *, students: Iterable[str] | None = None
             continue
         out.append(Adjustment(student, target, value, comment, number))
     if problems:
-        raise UsageError(f"{path} has {len(problems)} problem(s): " + "; ".join(problems[:20])
-                         + (" ..." if len(problems) > 20 else ""),
-                         fix="fix those lines (students are folder names; targets a topic, a check id "
-                             "like activations::test_relu_matches_tf, or empty for the total)")
+        raise UsageError(
+            f"{path} has {len(problems)} problem(s): "
+            + "; ".join(problems[:20])
+            + (" ..." if len(problems) > 20 else ""),
+            fix="fix those lines (students are folder names; targets a topic, a check id "
+            "like activations::test_relu_matches_tf, or empty for the total)",
+        )
     return out
 
 

@@ -30,15 +30,19 @@ def read_roster(path: Path) -> dict[str, dict[str, str]]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise UsageError(f"roster {path} does not exist",
-                         fix="write a CSV with the header student,id (and optionally name,email,section,login)") from None
+        raise UsageError(
+            f"roster {path} does not exist",
+            fix="write a CSV with the header student,id (and optionally name,email,section,login)",
+        ) from None
     except OSError as exc:
         raise UsageError(f"cannot read roster {path}: {exc}") from None
     reader = csv.DictReader(text.splitlines())
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     if "student" not in header or "id" not in header:
-        raise UsageError(f"roster {path} needs the columns student and id (its header is {','.join(header)})",
-                         fix="start the roster with the header student,id,name,email,section")
+        raise UsageError(
+            f"roster {path} needs the columns student and id (its header is {','.join(header)})",
+            fix="start the roster with the header student,id,name,email,section",
+        )
     out: dict[str, dict[str, str]] = {}
     for row in reader:
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k}
@@ -47,39 +51,76 @@ def read_roster(path: Path) -> dict[str, dict[str, str]]:
     return out
 
 
-def export(fmt: str, graded: Path, roster_path: Path, out_file: Path, settings: Settings, *,
-           assignment: str = "tfgrader", per_topic: bool = False, id_field: str = "idnumber",
-           missing: str = "blank", adjustments: Path | None = None) -> dict:
+def export(
+    fmt: str,
+    graded: Path,
+    roster_path: Path,
+    out_file: Path,
+    settings: Settings,
+    *,
+    assignment: str = "tfgrader",
+    per_topic: bool = False,
+    id_field: str = "idnumber",
+    missing: str = "blank",
+    adjustments: Path | None = None,
+) -> dict:
     """Write ``out_file`` in ``fmt``; returns what was written (students, roster-only names)."""
     if fmt not in lms.FORMATS:
         raise UsageError(f"unknown export format {fmt!r}", fix=f"choose one of: {', '.join(lms.FORMATS)}")
     if id_field not in lms.MOODLE_ID_COLUMNS:
-        raise UsageError(f"unknown Moodle identifier {id_field!r}",
-                         fix=f"choose one of: {', '.join(lms.MOODLE_ID_COLUMNS)}")
+        raise UsageError(
+            f"unknown Moodle identifier {id_field!r}", fix=f"choose one of: {', '.join(lms.MOODLE_ID_COLUMNS)}"
+        )
     book = build(graded, settings, adjustments=adjustments)
     if not book.results:
         raise UsageError(f"no graded students in {graded}", fix="pass the --out folder of `grader batch`")
     roster = read_roster(roster_path)
     without = sorted(n for n in book.results if not roster.get(n, {}).get("id"))
     if without:
-        raise UsageError(f"{len(without)} graded student(s) have no id in {roster_path}: {', '.join(without)}",
-                         fix="add a row student,id for each of them to the roster")
+        raise UsageError(
+            f"{len(without)} graded student(s) have no id in {roster_path}: {', '.join(without)}",
+            fix="add a row student,id for each of them to the roster",
+        )
     rows = []
     for name in sorted(book.results):
         r, info = book.results[name], roster[name]
         ex = book.extras.get(name, {})
         per = {t.topic: t.score for t in r.topics}
-        rows.append(lms.Row(name, info["id"], info["name"], info["email"], info["section"], info["login"],
-                            info["canvas_id"], book.final(name), book.max_total(name),
-                            {t: per.get(t) for t in book.topics}, raw=book.raw(name),
-                            penalty=ex.get("penalty", 0.0), adjustment=ex.get("adjustment", 0.0)))
+        rows.append(
+            lms.Row(
+                name,
+                info["id"],
+                info["name"],
+                info["email"],
+                info["section"],
+                info["login"],
+                info["canvas_id"],
+                book.final(name),
+                book.max_total(name),
+                {t: per.get(t) for t in book.topics},
+                raw=book.raw(name),
+                penalty=ex.get("penalty", 0.0),
+                adjustment=ex.get("adjustment", 0.0),
+            )
+        )
     absent = sorted(set(roster) - set(book.results))
     for name in absent:
         info = roster[name]
         final = 0.0 if missing == "zero" else None
-        rows.append(lms.Row(name, info["id"], info["name"], info["email"], info["section"], info["login"],
-                            info["canvas_id"], final, sum(book.max_scores.values()),
-                            {t: final for t in book.topics}))
+        rows.append(
+            lms.Row(
+                name,
+                info["id"],
+                info["name"],
+                info["email"],
+                info["section"],
+                info["login"],
+                info["canvas_id"],
+                final,
+                sum(book.max_scores.values()),
+                {t: final for t in book.topics},
+            )
+        )
     topic_max = book.max_scores if per_topic else None
     points = round(sum(book.max_scores.values()), 4)
     if fmt == "canvas":

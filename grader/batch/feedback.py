@@ -27,8 +27,10 @@ from grader.outputs.report import write_reports
 
 def reveal_hidden(result: RunResult) -> RunResult:
     """``result`` with every hidden check shown in full (after the due date)."""
-    topics = tuple(dataclasses.replace(t, checks=tuple(dataclasses.replace(c, hidden=False) for c in t.checks))
-                   for t in result.topics)
+    topics = tuple(
+        dataclasses.replace(t, checks=tuple(dataclasses.replace(c, hidden=False) for c in t.checks))
+        for t in result.topics
+    )
     return dataclasses.replace(result, topics=topics)
 
 
@@ -38,24 +40,37 @@ def course_block(book: ClassBook, name: str) -> dict | None:
     if book.policy.due is None and not ex.get("adjustments"):
         return None
     return {
-        "raw": book.raw(name), "max_total": book.max_total(name), "final": book.final(name),
+        "raw": book.raw(name),
+        "max_total": book.max_total(name),
+        "final": book.final(name),
         "due": book.policy.due.isoformat() if book.policy.due else "",
-        "submitted_at": ex.get("submitted_at", ""), "late_days": ex.get("late_days", 0),
-        "penalty_fraction": ex.get("penalty_fraction", 0.0), "penalty": ex.get("penalty", 0.0),
+        "submitted_at": ex.get("submitted_at", ""),
+        "late_days": ex.get("late_days", 0),
+        "penalty_fraction": ex.get("penalty_fraction", 0.0),
+        "penalty": ex.get("penalty", 0.0),
         "adjustments": ex.get("adjustments", []),
     }
 
 
-def release_feedback(graded: Path, out: Path, settings: Settings, *, after_due: bool = False,
-                     lang: str | None = None, adjustments: Path | None = None,
-                     now: dt.datetime | None = None) -> dict:
+def release_feedback(
+    graded: Path,
+    out: Path,
+    settings: Settings,
+    *,
+    after_due: bool = False,
+    lang: str | None = None,
+    adjustments: Path | None = None,
+    now: dt.datetime | None = None,
+) -> dict:
     """Write ``out/<student>/`` (report.html, report.md, results.json) for every graded student."""
     book = build(graded, settings, adjustments=adjustments)
     if not book.results:
         raise UsageError(f"no graded students in {graded}", fix="pass the --out folder of `grader batch`")
     if out.resolve() == graded.resolve():
-        raise UsageError("--out must be a folder of its own, not the graded folder",
-                         fix="e.g. grader release-feedback graded --out returned")
+        raise UsageError(
+            "--out must be a folder of its own, not the graded folder",
+            fix="e.g. grader release-feedback graded --out returned",
+        )
     reveal = after_due or book.policy.is_past(now)
     out.mkdir(parents=True, exist_ok=True)
     for name in sorted(book.results):
@@ -68,5 +83,8 @@ def release_feedback(graded: Path, out: Path, settings: Settings, *, after_due: 
             publish_dir(tmp, out / name)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-    return {"students": sorted(book.results), "revealed": reveal,
-            "due": book.policy.due.isoformat() if book.policy.due else None}
+    return {
+        "students": sorted(book.results),
+        "revealed": reveal,
+        "due": book.policy.due.isoformat() if book.policy.due else None,
+    }

@@ -46,8 +46,9 @@ class ClassBook:
         return round(sum(v for t, v in self.max_scores.items() if t not in skipped), 4)
 
 
-def assignment(out: Path, results: dict[str, RunResult] | None = None,
-               topics: list[str] | None = None) -> tuple[list[str], dict[str, float]]:
+def assignment(
+    out: Path, results: dict[str, RunResult] | None = None, topics: list[str] | None = None
+) -> tuple[list[str], dict[str, float]]:
     """The assignment's topics and their full marks: as the batch recorded them, else as the
     checks say now."""
     recorded: dict[str, float] = {}
@@ -72,9 +73,15 @@ def check_ids(topics: list[str]) -> list[str]:
     return list(dict.fromkeys([*ids, *(cid.split("[", 1)[0] for cid in ids)]))
 
 
-def build(out: Path, settings: Settings, *, results: dict[str, RunResult] | None = None,
-          adjustments: Path | None = None, topics: list[str] | None = None,
-          students: list[str] | None = None) -> ClassBook:
+def build(
+    out: Path,
+    settings: Settings,
+    *,
+    results: dict[str, RunResult] | None = None,
+    adjustments: Path | None = None,
+    topics: list[str] | None = None,
+    students: list[str] | None = None,
+) -> ClassBook:
     """Every graded student of ``out`` with late penalty and adjustments applied.
 
     ``students``: who an adjustment may name (default: the graded students; a batch also
@@ -84,11 +91,16 @@ def build(out: Path, settings: Settings, *, results: dict[str, RunResult] | None
     topic_list, full = assignment(out, results, topics)
     policy = LatePolicy.from_settings(settings)
     path = adjustments if adjustments is not None else adjust.default_path(out)
-    adjs = adjust.read_adjustments(path, students=sorted(results) if students is None else students,
-                                   topics=topic_list, checks=check_ids(topic_list), required=adjustments is not None)
+    adjs = adjust.read_adjustments(
+        path,
+        students=sorted(results) if students is None else students,
+        topics=topic_list,
+        checks=check_ids(topic_list),
+        required=adjustments is not None,
+    )
     per = adjust.by_student(adjs)
     book = ClassBook(out, results, topic_list, full, policy=policy, adjustments=adjs)
-    for name, r in results.items():
+    for name in results:
         info = load_submission_info(out, name)
         submitted = info.get("submitted_at")
         days = policy.days_late(submitted) if submitted else 0
@@ -96,18 +108,30 @@ def build(out: Path, settings: Settings, *, results: dict[str, RunResult] | None
         raw = book.raw(name)
         mine = per.get(name, [])
         book.extras[name] = {
-            "submitted_at": submitted or "", "submitted_at_source": info.get("submitted_at_source", ""),
-            "late_days": days, "penalty_fraction": fraction, "penalty": round(raw * fraction, 4),
-            "adjustment": round(sum(a.points for a in mine), 4), "adjustments": [a.as_dict() for a in mine],
+            "submitted_at": submitted or "",
+            "submitted_at_source": info.get("submitted_at_source", ""),
+            "late_days": days,
+            "penalty_fraction": fraction,
+            "penalty": round(raw * fraction, 4),
+            "adjustment": round(sum(a.points for a in mine), 4),
+            "adjustments": [a.as_dict() for a in mine],
             "sha256": info.get("sha256"),
         }
     return book
 
 
-def write_class_files(out: Path, settings: Settings, *, results: dict[str, RunResult] | None = None,
-                      adjustments: Path | None = None, similarity: bool = True, meta: dict | None = None,
-                      topics: list[str] | None = None, stubs: Path | None = None,
-                      students: list[str] | None = None) -> dict[str, Path]:
+def write_class_files(
+    out: Path,
+    settings: Settings,
+    *,
+    results: dict[str, RunResult] | None = None,
+    adjustments: Path | None = None,
+    similarity: bool = True,
+    meta: dict | None = None,
+    topics: list[str] | None = None,
+    stubs: Path | None = None,
+    students: list[str] | None = None,
+) -> dict[str, Path]:
     """gradebook.csv, junit.xml and index.html for every student graded in ``out``."""
     book = build(out, settings, results=results, adjustments=adjustments, topics=topics, students=students)
     pairs, note = [], ""
@@ -118,5 +142,13 @@ def write_class_files(out: Path, settings: Settings, *, results: dict[str, RunRe
     else:
         note = "Not computed: the batch was interrupted (run it again to finish)."
     meta = {**(meta or {}), **({"due": book.policy.due.isoformat()} if book.policy.due else {})}
-    return write_class_outputs(out, book.results, meta, topics=book.topics, max_scores=book.max_scores,
-                               extras=book.extras, similarity=pairs, similarity_note=note)
+    return write_class_outputs(
+        out,
+        book.results,
+        meta,
+        topics=book.topics,
+        max_scores=book.max_scores,
+        extras=book.extras,
+        similarity=pairs,
+        similarity_note=note,
+    )

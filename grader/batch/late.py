@@ -39,8 +39,12 @@ class LatePolicy:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LatePolicy:
-        return cls(due=parse_due(settings.due) if settings.due else None, per_day=settings.late_penalty_per_day,
-                   grace_minutes=settings.late_grace_minutes, cap=settings.late_cap)
+        return cls(
+            due=parse_due(settings.due) if settings.due else None,
+            per_day=settings.late_penalty_per_day,
+            grace_minutes=settings.late_grace_minutes,
+            cap=settings.late_cap,
+        )
 
     @property
     def deadline(self) -> dt.datetime | None:
@@ -51,7 +55,7 @@ class LatePolicy:
         if self.due is None or not submitted_at:
             return 0
         when = parse_time(submitted_at, self.due.tzinfo)
-        over = (when - self.deadline).total_seconds()
+        over = (when - self.due - dt.timedelta(minutes=self.grace_minutes)).total_seconds()
         return max(0, math.ceil(over / 86400.0)) if over > 0 else 0
 
     def fraction(self, days_late: int) -> float:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import shutil
 import uuid
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import grader
 from grader.batch.gradebook import write_class_files
@@ -18,8 +19,14 @@ from grader.outputs.files import publish_dir, write_json
 Event = Callable[[str, dict], None]
 
 
-def merge(dirs: Iterable[Path], out: Path, *, settings: Settings | None = None, adjustments: Path | None = None,
-          on_event: Event | None = None) -> dict[str, Any]:
+def merge(
+    dirs: Iterable[Path],
+    out: Path,
+    *,
+    settings: Settings | None = None,
+    adjustments: Path | None = None,
+    on_event: Event | None = None,
+) -> dict[str, Any]:
     """Combine batch output folders (e.g. one per shard) into ``out``: students + class files.
 
     Student folders are copied into ``out`` (atomically, like a batch) unless ``out`` is the
@@ -35,12 +42,16 @@ def merge(dirs: Iterable[Path], out: Path, *, settings: Settings | None = None, 
     for d in dirs:
         for name in graded_students(d):
             if name in owner and owner[name].resolve() != d.resolve():
-                raise UsageError(f"student {name!r} was graded in both {owner[name]} and {d}",
-                                 fix="merge the outputs of disjoint shards (same --shard n, different i)")
+                raise UsageError(
+                    f"student {name!r} was graded in both {owner[name]} and {d}",
+                    fix="merge the outputs of disjoint shards (same --shard n, different i)",
+                )
             owner[name] = d
     if not owner:
-        raise UsageError("no graded students found in " + ", ".join(map(str, dirs)),
-                         fix="pass the --out folders of `grader batch` runs")
+        raise UsageError(
+            "no graded students found in " + ", ".join(map(str, dirs)),
+            fix="pass the --out folders of `grader batch` runs",
+        )
     for name, d in sorted(owner.items()):
         if d.resolve() == out.resolve():
             continue
@@ -64,21 +75,33 @@ def merge(dirs: Iterable[Path], out: Path, *, settings: Settings | None = None, 
     results = {name: r for name, r in load_results(out).items() if name in owner}
     seeds = sorted({r.seed for r in results.values()})
     if len(seeds) > 1:
-        raise UsageError(f"the folders were graded with different seeds: {seeds}",
-                         fix="regrade with one --seed for every shard")
+        raise UsageError(
+            f"the folders were graded with different seeds: {seeds}", fix="regrade with one --seed for every shard"
+        )
     manifests = [m for d in dirs for m in read_manifests(d)]
     meta = {"seed": seeds[0] if seeds else None, "merged_from": [str(d) for d in dirs]}
     if out.resolve() not in {d.resolve() for d in dirs}:
         full_marks: dict = {}
         for m in manifests:
             full_marks.update(m.get("max_scores") or {})
-        write_json(out / "batch.json", {
-            "grader_version": grader.__version__, "seed": meta["seed"],
-            "topics": next((m.get("topics") for m in manifests if m.get("topics")), None),
-            "max_scores": full_marks or None, "shard": None, "merged_from": meta["merged_from"],
-            "students": sorted(results), "finished_at": utc_now(),
-        })
+        write_json(
+            out / "batch.json",
+            {
+                "grader_version": grader.__version__,
+                "seed": meta["seed"],
+                "topics": next((m.get("topics") for m in manifests if m.get("topics")), None),
+                "max_scores": full_marks or None,
+                "shard": None,
+                "merged_from": meta["merged_from"],
+                "students": sorted(results),
+                "finished_at": utc_now(),
+            },
+        )
     paths = write_class_files(out, settings or Settings(), results=results, adjustments=adjustments, meta=meta)
-    return {"students": sorted(results), "paths": paths, "seed": meta["seed"],
-            "all_passed": all(r.all_passed for r in results.values()),
-            "internal_errors": sum(len(r.internal_errors) for r in results.values())}
+    return {
+        "students": sorted(results),
+        "paths": paths,
+        "seed": meta["seed"],
+        "all_passed": all(r.all_passed for r in results.values()),
+        "internal_errors": sum(len(r.internal_errors) for r in results.values()),
+    }

@@ -14,14 +14,15 @@ first, so nothing new starts while it is collected, then killed. Nothing is left
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import multiprocessing.connection
 import signal
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import psutil
 
@@ -58,8 +59,14 @@ class _State:
     last_why: str = ""
 
 
-def run_pool(jobs_list: list[Job], workers: int, seed: int, topics: tuple[str, ...],
-             finished: Callable[[dict], None], emit: Callable[[str, dict], None]) -> int:
+def run_pool(
+    jobs_list: list[Job],
+    workers: int,
+    seed: int,
+    topics: tuple[str, ...],
+    finished: Callable[[dict], None],
+    emit: Callable[[str, dict], None],
+) -> int:
     """Grade ``jobs_list`` on ``workers`` processes; returns how many processes died."""
     ctx = multiprocessing.get_context("spawn")
     st = _State(pending=deque(jobs_list))
@@ -126,17 +133,13 @@ def _dispatch(slots: list[_Slot], st: _State) -> None:
 
 def _send(slot: _Slot, job: Job, *, suspect: bool) -> None:
     slot.job, slot.suspect = job, suspect
-    try:
+    with contextlib.suppress(OSError):  # it died: found by the sentinel, and the job is charged then
         slot.conn.send(job)
-    except OSError:  # it died: found by the sentinel, and the job is charged then
-        pass
 
 
 def _send_stop(slot: _Slot) -> None:
-    try:
+    with contextlib.suppress(OSError):
         slot.conn.send(None)
-    except OSError:
-        pass
 
 
 def _read(slot: _Slot, st: _State, finished) -> None:
@@ -165,10 +168,8 @@ def _look_below(slot: _Slot) -> None:
     """Remember a busy process's descendants: should it die, they are orphans to kill."""
     if slot.job is None:
         return
-    try:
+    with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, ValueError):
         slot.below = psutil.Process(slot.proc.pid).children(recursive=True)
-    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, ValueError):
-        pass
 
 
 def _buried(slot: _Slot, st: _State, finished, emit) -> None:
@@ -190,9 +191,13 @@ def _buried(slot: _Slot, st: _State, finished, emit) -> None:
     name = job.student.name
     st.attempts[name] += 1
     if st.attempts[name] >= MAX_ATTEMPTS:
-        finished(record_internal(
-            job, f"the process grading this submission died {MAX_ATTEMPTS} times (did the submission kill "
-                 "its parent process or exhaust the machine's memory?)"))
+        finished(
+            record_internal(
+                job,
+                f"the process grading this submission died {MAX_ATTEMPTS} times (did the submission kill "
+                "its parent process or exhaust the machine's memory?)",
+            )
+        )
     else:
         emit("retry", {"students": [name]})
         st.suspects.append(job)

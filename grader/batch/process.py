@@ -20,19 +20,16 @@ import shutil
 import signal
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
-
-import pytest
 
 from grader.batch.late import submission_time
 from grader.batch.roster import INSTRUCTOR_DIR, SOURCES_DIR, Student, content_hash, instructor_path
-from grader.config import Settings
+from grader.config import Settings, parse_due
 from grader.core import runner
 from grader.core.catalog import collect, resolve_topics
 from grader.core.plugin import GraderPlugin
-from grader.config import parse_due
 from grader.core.results import RunResult, utc_now
 from grader.course.topics import BY_SLUG
 from grader.errors import UsageError
@@ -62,10 +59,9 @@ def _init_process(seed: int, topics: tuple[str, ...] = (), quiet_tf: bool = True
         tensorflow.constant(1.0) + 1.0  # create the eager context now, not inside the first check
     from grader.batch.refcache import RefCache, wrap
 
-    try:  # import the check modules once, before freezing
+    # Import the check modules once, before freezing; a failure is reported per student by runner.run.
+    with contextlib.suppress(Exception):
         collect(resolve_topics(topics))
-    except Exception:  # noqa: BLE001 - reported per student by runner.run
-        pass
     # TF's millions of long-lived objects would make every gc.collect() slow (pytest runs five
     # at the end of each session, ~1 s each with TF loaded): move them out of the collector's way.
     gc.collect()
@@ -213,9 +209,17 @@ def submission_info(job: Job) -> dict:
         digest = content_hash(path)
     except OSError as exc:  # unreadable: graded anyway (and reported by the grading itself)
         submitted_at, source, digest = None, f"unreadable ({exc})", None
-    return {"student": job.student.name, "path": str(path), "kind": job.student.kind, "sha256": digest,
-            "submitted_at": submitted_at, "submitted_at_source": source, "graded_at": None,
-            "seed": job.settings.seed, "topics": list(job.settings.topics)}
+    return {
+        "student": job.student.name,
+        "path": str(path),
+        "kind": job.student.kind,
+        "sha256": digest,
+        "submitted_at": submitted_at,
+        "submitted_at_source": source,
+        "graded_at": None,
+        "seed": job.settings.seed,
+        "topics": list(job.settings.topics),
+    }
 
 
 def _grade(job: Job) -> tuple[RunResult, dict[str, str]]:
@@ -227,8 +231,12 @@ def _grade(job: Job) -> tuple[RunResult, dict[str, str]]:
     try:
         with prepared(student.path, settings.topics) as work:
             topics = work.narrow(settings.topics)
-            result = runner.run(replace(settings, submission=work.path, topics=topics),
-                                label=student.path, replay=replay, plugin_factory=BatchPlugin)
+            result = runner.run(
+                replace(settings, submission=work.path, topics=topics),
+                label=student.path,
+                replay=replay,
+                plugin_factory=BatchPlugin,
+            )
             return result, _sources(work.path, topics)
     except UsageError as exc:  # the submission cannot be graded as handed in
         msg = exc.message + (f" ({exc.fix})" if exc.fix else "")
@@ -300,5 +308,12 @@ def record_internal(job: Job, why: str) -> dict:
     """Write an internal-error result for a student from the parent process (regraded on resume)."""
     result = runner.failed_result(job.student.path, job.settings, f"internal grader error: {why}", internal=True)
     _deliver(job, result, {}, submission_info(job))
-    return {"name": job.student.name, "score": 0.0, "max_score": result.max_score, "all_passed": False,
-            "internal_errors": len(result.internal_errors), "seconds": 0.0, "cache": {}}
+    return {
+        "name": job.student.name,
+        "score": 0.0,
+        "max_score": result.max_score,
+        "all_passed": False,
+        "internal_errors": len(result.internal_errors),
+        "seconds": 0.0,
+        "cache": {},
+    }

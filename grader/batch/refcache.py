@@ -38,12 +38,46 @@ import numpy as np
 
 _ROOTS_DEEP = ("nn", "math", "linalg", "signal", "ops", "activations", "losses")
 # Tokens (path split at "." and "_") that mark randomness, global state or control flow.
-_DENY = frozenset({
-    "random", "dropout", "sample", "sampler", "candidate", "shuffle", "seed", "variable", "function",
-    "print", "fractional", "assert", "debugging", "config", "set", "get", "summary", "experimental",
-    "compat", "while", "cond", "case", "switch", "scan", "map", "fn", "vectorized", "gradient",
-    "gradients", "custom", "recompute", "scope", "device", "dependencies", "load", "save",
-})
+_DENY = frozenset(
+    {
+        "random",
+        "dropout",
+        "sample",
+        "sampler",
+        "candidate",
+        "shuffle",
+        "seed",
+        "variable",
+        "function",
+        "print",
+        "fractional",
+        "assert",
+        "debugging",
+        "config",
+        "set",
+        "get",
+        "summary",
+        "experimental",
+        "compat",
+        "while",
+        "cond",
+        "case",
+        "switch",
+        "scan",
+        "map",
+        "fn",
+        "vectorized",
+        "gradient",
+        "gradients",
+        "custom",
+        "recompute",
+        "scope",
+        "device",
+        "dependencies",
+        "load",
+        "save",
+    }
+)
 
 
 def cacheable_path(path: str) -> bool:
@@ -109,8 +143,13 @@ class RefCache:
     passthrough: int = 0
 
     def stats(self) -> dict[str, int]:
-        return {"hits": self.hits, "misses": self.misses, "passthrough": self.passthrough,
-                "entries": len(self.store), "bytes": self.bytes_kept}
+        return {
+            "hits": self.hits,
+            "misses": self.misses,
+            "passthrough": self.passthrough,
+            "entries": len(self.store),
+            "bytes": self.bytes_kept,
+        }
 
     def key(self, path: str, args: tuple, kwargs: dict) -> str:
         h = hashlib.blake2b(digest_size=20)

@@ -26,12 +26,29 @@ def score_changes(before: dict[str, RunResult], after: dict[str, RunResult]) -> 
         for cid in sorted(set(old) | set(new)):
             o, n = old.get(cid, ("", 0.0)), new.get(cid, ("", 0.0))
             if o != n:
-                rows.append({"student": name, "check": cid, "old_status": o[0], "new_status": n[0],
-                             "old_points": o[1], "new_points": n[1], "change": round(n[1] - o[1], 4)})
+                rows.append(
+                    {
+                        "student": name,
+                        "check": cid,
+                        "old_status": o[0],
+                        "new_status": n[0],
+                        "old_points": o[1],
+                        "new_points": n[1],
+                        "change": round(n[1] - o[1], 4),
+                    }
+                )
         if before[name].score != after[name].score:
-            rows.append({"student": name, "check": "(total)", "old_status": "", "new_status": "",
-                         "old_points": before[name].score, "new_points": after[name].score,
-                         "change": round(after[name].score - before[name].score, 4)})
+            rows.append(
+                {
+                    "student": name,
+                    "check": "(total)",
+                    "old_status": "",
+                    "new_status": "",
+                    "old_points": before[name].score,
+                    "new_points": after[name].score,
+                    "change": round(after[name].score - before[name].score, 4),
+                }
+            )
     return rows
 
 
@@ -40,6 +57,15 @@ def changes_csv(rows: list[dict]) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(COLUMNS)
     for r in rows:
-        w.writerow([spreadsheet_safe(r["student"]), r["check"], r["old_status"], r["new_status"], f"{r['old_points']:g}",
-                    f"{r['new_points']:g}", f"{r['change']:+g}"])
+        w.writerow(
+            [
+                spreadsheet_safe(r["student"]),
+                r["check"],
+                r["old_status"],
+                r["new_status"],
+                f"{r['old_points']:g}",
+                f"{r['new_points']:g}",
+                f"{r['change']:+g}",
+            ]
+        )
     return buf.getvalue()

@@ -34,11 +34,14 @@ class Student:
 def discover(submissions: Path) -> tuple[list[Student], list[str]]:
     """(students sorted by name, names of children that were ignored)."""
     if not submissions.exists():
-        raise UsageError(f"submissions folder {submissions} does not exist",
-                         fix="pass a folder with one sub-folder, .zip or .ipynb per student")
+        raise UsageError(
+            f"submissions folder {submissions} does not exist",
+            fix="pass a folder with one sub-folder, .zip or .ipynb per student",
+        )
     if not submissions.is_dir():
-        raise UsageError(f"{submissions} is not a folder",
-                         fix="pass a folder with one sub-folder, .zip or .ipynb per student")
+        raise UsageError(
+            f"{submissions} is not a folder", fix="pass a folder with one sub-folder, .zip or .ipynb per student"
+        )
     students: dict[str, Student] = {}
     ignored: list[str] = []
     for child in sorted(submissions.iterdir(), key=lambda p: p.name):
@@ -77,8 +80,10 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
         return None
     m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
     if not m or not (1 <= int(m.group(1)) <= int(m.group(2))):
-        raise UsageError(f"--shard must look like i/n with 1 <= i <= n, not {text!r}",
-                         fix="e.g. --shard 2/8 grades the second of eight slices")
+        raise UsageError(
+            f"--shard must look like i/n with 1 <= i <= n, not {text!r}",
+            fix="e.g. --shard 2/8 grades the second of eight slices",
+        )
     return int(m.group(1)), int(m.group(2))
 
 
@@ -111,8 +116,7 @@ def read_manifests(out: Path) -> list[dict]:
 def graded_students(out: Path) -> list[str]:
     if not out.is_dir():
         return []
-    return sorted(p.name for p in out.iterdir()
-                  if not p.name.startswith(".") and (p / "results.json").is_file())
+    return sorted(p.name for p in out.iterdir() if not p.name.startswith(".") and (p / "results.json").is_file())
 
 
 def resolve_seed(out: Path, seed: int | None, topics: list[str], shard, force: bool) -> int:
@@ -124,15 +128,19 @@ def resolve_seed(out: Path, seed: int | None, topics: list[str], shard, force: b
         if len(seeds) == 1:
             return seeds.pop()
         if len(seeds) > 1:
-            raise UsageError(f"{out} holds batches with different seeds ({sorted(seeds)})",
-                             fix="pass --seed, or use a fresh --out folder")
+            raise UsageError(
+                f"{out} holds batches with different seeds ({sorted(seeds)})",
+                fix="pass --seed, or use a fresh --out folder",
+            )
         if shard is not None:
-            raise UsageError("--shard needs --seed, so that every shard gives students the same inputs",
-                             fix="pick one seed for the whole class, e.g. --seed 20261127, and pass it to every shard")
+            raise UsageError(
+                "--shard needs --seed, so that every shard gives students the same inputs",
+                fix="pick one seed for the whole class, e.g. --seed 20261127, and pass it to every shard",
+            )
         return secrets.randbelow(2**31)
     if seeds and seeds != {seed} and done and not force:
         raise UsageError(
-            f"{out} was graded with seed {sorted(seeds)[0]}, not {seed}; mixing seeds would give students different inputs",
+            f"{out} was graded with seed {sorted(seeds)[0]}, not {seed}; mixing seeds would give students different inputs",  # noqa: E501
             fix=f"pass --seed {sorted(seeds)[0]} to resume, --force to regrade everyone, or use a fresh --out folder",
         )
     for m in recorded:

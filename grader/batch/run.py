@@ -52,9 +52,9 @@ import signal
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable
 
 import grader
 from grader.batch import adjust
@@ -62,8 +62,19 @@ from grader.batch.gradebook import assignment, check_ids, write_class_files
 from grader.batch.pool import InterruptedAgain, run_pool
 from grader.batch.process import Job, grade_student
 from grader.batch.regrade import changes_csv, score_changes
-from grader.batch.roster import (Student, content_hash, discover, glob_escape, graded_students, load_results,
-                                 load_submission_info, manifest_name, resolve_seed, select_shard, unfinished)
+from grader.batch.roster import (
+    Student,
+    content_hash,
+    discover,
+    glob_escape,
+    graded_students,
+    load_results,
+    load_submission_info,
+    manifest_name,
+    resolve_seed,
+    select_shard,
+    unfinished,
+)
 from grader.config import Settings
 from grader.core.catalog import resolve_topics
 from grader.core.results import RunResult, utc_now
@@ -133,8 +144,13 @@ def run_batch(
         raise UsageError(f"--jobs must be >= 0, not {jobs}")
     _, full_marks = assignment(out, None, topics)
     allowed = sorted({s.name for s in students} | set(graded_students(out)))
-    adjust.read_adjustments(adjustments if adjustments is not None else adjust.default_path(out),
-                            students=allowed, topics=topics, checks=check_ids(topics), required=adjustments is not None)
+    adjust.read_adjustments(
+        adjustments if adjustments is not None else adjust.default_path(out),
+        students=allowed,
+        topics=topics,
+        checks=check_ids(topics),
+        required=adjustments is not None,
+    )
 
     for s in mine:  # half-written outputs of an interrupted run
         for kind in ("partial", "old", "running"):
@@ -144,21 +160,45 @@ def run_batch(
     previous = {n: r for n, r in load_results(out).items() if n in names}
     not_final = unfinished(previous)
     todo, why = _select(mine, previous, not_final, force=force, only=only, changed=changed, out=out)
-    summary = BatchSummary(out=out, seed=seed, topics=topics, total=len(mine), ignored=ignored,
-                           skipped=[s.name for s in mine if s not in todo],
-                           regraded_internal=[n for n in not_final if n in why.get("internal", set())],
-                           changed=sorted(why.get("changed", set())))
+    summary = BatchSummary(
+        out=out,
+        seed=seed,
+        topics=topics,
+        total=len(mine),
+        ignored=ignored,
+        skipped=[s.name for s in mine if s not in todo],
+        regraded_internal=[n for n in not_final if n in why.get("internal", set())],
+        changed=sorted(why.get("changed", set())),
+    )
     manifest = {
-        "grader_version": grader.__version__, "seed": seed, "topics": topics, "max_scores": full_marks,
-        "shard": list(shard) if shard else None, "submissions": str(submissions),
-        "students": [s.name for s in mine], "jobs": jobs, "started_at": utc_now(), "finished_at": None,
+        "grader_version": grader.__version__,
+        "seed": seed,
+        "topics": topics,
+        "max_scores": full_marks,
+        "shard": list(shard) if shard else None,
+        "submissions": str(submissions),
+        "students": [s.name for s in mine],
+        "jobs": jobs,
+        "started_at": utc_now(),
+        "finished_at": None,
     }
     manifest_path = out / manifest_name(shard)
     write_json(manifest_path, manifest)  # recorded first: a resumed run reuses this seed
-    emit("start", {"total": len(mine), "todo": len(todo), "skipped": len(summary.skipped), "seed": seed,
-                   "jobs": jobs, "ignored": ignored, "regrade_internal": summary.regraded_internal,
-                   "changed": summary.changed, "only": sorted(why.get("only", set())),
-                   "resumed": len([s for s in mine if s.name in previous and s not in todo])})
+    emit(
+        "start",
+        {
+            "total": len(mine),
+            "todo": len(todo),
+            "skipped": len(summary.skipped),
+            "seed": seed,
+            "jobs": jobs,
+            "ignored": ignored,
+            "regrade_internal": summary.regraded_internal,
+            "changed": summary.changed,
+            "only": sorted(why.get("only", set())),
+            "resumed": len([s for s in mine if s.name in previous and s not in todo]),
+        },
+    )
 
     cache = Counter()
     references = Counter()
@@ -177,8 +217,9 @@ def run_batch(
                 for job in jobs_list:
                     finished(grade_student(job, interrupted))
         elif jobs_list:
-            summary.failed_processes = run_pool(jobs_list, min(jobs, len(jobs_list)), seed, tuple(topics),
-                                                finished, emit)
+            summary.failed_processes = run_pool(
+                jobs_list, min(jobs, len(jobs_list)), seed, tuple(topics), finished, emit
+            )
     except KeyboardInterrupt as exc:
         summary.interrupted = True
         summary.interrupted_twice = isinstance(exc, InterruptedAgain)
@@ -191,11 +232,14 @@ def run_batch(
     summary.left = [s.name for s in todo if s.name not in results]
     summary.cache = dict(cache)
     summary.references = dict(references)
-    manifest.update(finished_at=None if summary.interrupted else utc_now(),
-                    interrupted_at=utc_now() if summary.interrupted else None,
-                    duration=round(time.monotonic() - started, 3), reference_cache=dict(cache),
-                    reference_store=dict(references),
-                    failed_processes=summary.failed_processes)
+    manifest.update(
+        finished_at=None if summary.interrupted else utc_now(),
+        interrupted_at=utc_now() if summary.interrupted else None,
+        duration=round(time.monotonic() - started, 3),
+        reference_cache=dict(cache),
+        reference_store=dict(references),
+        failed_processes=summary.failed_processes,
+    )
     write_json(manifest_path, manifest)
     loaded = load_results(out)
     regraded = {n: loaded[n] for n in summary.graded if n in loaded}
@@ -206,10 +250,18 @@ def run_batch(
     if not summary.interrupted_twice:
         # Class outputs cover every student graded in ``out`` (resumed, other shards sharing it).
         try:
-            summary.class_files.update(write_class_files(
-                out, settings, results=loaded, adjustments=adjustments, similarity=not summary.interrupted,
-                meta={"seed": seed, "interrupted": summary.interrupted}, topics=topics,
-                students=sorted(set(allowed) | set(loaded))))
+            summary.class_files.update(
+                write_class_files(
+                    out,
+                    settings,
+                    results=loaded,
+                    adjustments=adjustments,
+                    similarity=not summary.interrupted,
+                    meta={"seed": seed, "interrupted": summary.interrupted},
+                    topics=topics,
+                    students=sorted(set(allowed) | set(loaded)),
+                )
+            )
         except KeyboardInterrupt:
             summary.interrupted = summary.interrupted_twice = True
     for name, r in loaded.items():
@@ -221,8 +273,16 @@ def run_batch(
     return summary
 
 
-def _select(mine: list[Student], previous: dict[str, RunResult], not_final: list[str], *, force: bool,
-            only: Iterable[str] | None, changed: bool, out: Path) -> tuple[list[Student], dict[str, set]]:
+def _select(
+    mine: list[Student],
+    previous: dict[str, RunResult],
+    not_final: list[str],
+    *,
+    force: bool,
+    only: Iterable[str] | None,
+    changed: bool,
+    out: Path,
+) -> tuple[list[Student], dict[str, set]]:
     """Who to grade now, and why (``only`` / ``internal`` / ``changed``)."""
     why: dict[str, set] = {"only": set(), "internal": set(), "changed": set()}
     if only:
@@ -231,8 +291,10 @@ def _select(mine: list[Student], previous: dict[str, RunResult], not_final: list
         unknown = [n for n in wanted if n not in known]
         if unknown:
             sample = ", ".join(sorted(known)[:8]) + (" ..." if len(known) > 8 else "")
-            raise UsageError(f"--only names student(s) not in the submissions: "
-                             f"{', '.join(unknown)}", fix=f"use the students' folder names, e.g. {sample}")
+            raise UsageError(
+                f"--only names student(s) not in the submissions: {', '.join(unknown)}",
+                fix=f"use the students' folder names, e.g. {sample}",
+            )
         why["only"] = set(wanted)
         return [s for s in mine if s.name in why["only"]], why
     if force:

@@ -14,6 +14,7 @@ import io
 import logging
 from itertools import combinations
 from pathlib import Path
+from typing import cast
 from urllib.parse import quote
 
 from grader.batch.roster import INSTRUCTOR_DIR, SOURCES_DIR
@@ -38,8 +39,15 @@ def _fingerprint(text: str, name: str, boilerplate=None):
     return CodeFingerprint(name, NOISE, GUARANTEE - NOISE + 1, boilerplate, language="python", fp=io.StringIO(text))
 
 
-def similar_pairs(out: Path, students: list[str], topics: list[str], *, stubs: Path | None = None,
-                  threshold: float = THRESHOLD, top: int = TOP) -> list[dict]:
+def similar_pairs(
+    out: Path,
+    students: list[str],
+    topics: list[str],
+    *,
+    stubs: Path | None = None,
+    threshold: float = THRESHOLD,
+    top: int = TOP,
+) -> list[dict]:
     """The most alike pairs over all topics, most alike first (at most ``top``).
 
     Each pair: topic, a, b, similarity (the larger of the two shares), similarity_a/_b (share
@@ -71,12 +79,20 @@ def similar_pairs(out: Path, students: list[str], topics: list[str], *, stubs: P
             overlap, (sim_a, sim_b), _ = compare_files(prints[a], prints[b])
             score = max(float(sim_a), float(sim_b))
             if overlap and score >= threshold:
-                pairs.append({
-                    "topic": topic, "a": a, "b": b, "similarity": round(score, 4),
-                    "similarity_a": round(float(sim_a), 4), "similarity_b": round(float(sim_b), 4),
-                    "file": filename, "link_a": _link(a, filename), "link_b": _link(b, filename),
-                })
-    pairs.sort(key=lambda p: (-p["similarity"], p["topic"], p["a"], p["b"]))
+                pairs.append(
+                    {
+                        "topic": topic,
+                        "a": a,
+                        "b": b,
+                        "similarity": round(score, 4),
+                        "similarity_a": round(float(sim_a), 4),
+                        "similarity_b": round(float(sim_b), 4),
+                        "file": filename,
+                        "link_a": _link(a, filename),
+                        "link_b": _link(b, filename),
+                    }
+                )
+    pairs.sort(key=lambda p: (-cast(float, p["similarity"]), str(p["topic"]), str(p["a"]), str(p["b"])))
     return pairs[:top]
 
 

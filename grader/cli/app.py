@@ -38,8 +38,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                                    help="Print the grader's version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the grader's version and exit.")
+    ] = False,
 ) -> None:
     """Grade TensorFlow/Keras exercises against the installed TensorFlow."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, List, Optional
+from typing import Annotated
 
 import typer
 
@@ -17,15 +17,18 @@ from grader.errors import ExitCode, UsageError
 
 
 def handout(
-    topics: Annotated[Optional[List[str]], typer.Argument(help="Topics (default: every topic with exercises).",
-                                                          show_default=False)] = None,
+    topics: Annotated[
+        list[str] | None, typer.Argument(help="Topics (default: every topic with exercises).", show_default=False)
+    ] = None,
     lang: Annotated[str, typer.Option("--lang", help="en or zh.")] = "en",
-    edition: Annotated[str, typer.Option("--edition", help="student (the stubs) or instructor (the reference "
-                                         "code).")] = "student",
+    edition: Annotated[
+        str, typer.Option("--edition", help="student (the stubs) or instructor (the reference code).")
+    ] = "student",
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for the notebooks.")] = Path("handouts"),
     exercises: Annotated[Path, typer.Option(help="Folder with the student stubs.")] = Path("exercises"),
-    solutions: Annotated[Path, typer.Option(help="Folder with the reference solutions (instructor edition).")]
-    = Path("solutions"),
+    solutions: Annotated[Path, typer.Option(help="Folder with the reference solutions (instructor edition).")] = Path(
+        "solutions"
+    ),
 ) -> None:
     """Write one teaching notebook (.ipynb) per topic: explanations, code cells, experiments, self-check."""
     if lang not in ho.LANGS:
@@ -37,19 +40,23 @@ def handout(
         folder = exercises if edition == "student" else solutions
         chosen = [t for t in chosen if (folder / BY_SLUG[t].module_file).is_file()]
         if not chosen:
-            raise UsageError(f"no topic modules found in {folder}",
-                             fix="run from the course repository, or pass --exercises / --solutions")
+            raise UsageError(
+                f"no topic modules found in {folder}",
+                fix="run from the course repository, or pass --exercises / --solutions",
+            )
     written = ho.write_handouts(chosen, [lang], [edition], out_dir, exercises=exercises, solutions=solutions)
     for p in written:
         out.print(f"wrote {p}")
 
 
 def release(
-    out_file: Annotated[Path, typer.Option("--out", "-o", help="The zip to write.")]
-    = Path("dist/tfgrader-student.zip"),
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="The zip to write.")] = Path(
+        "dist/tfgrader-student.zip"
+    ),
     exercises: Annotated[Path, typer.Option(help="Folder with the student stubs.")] = Path("exercises"),
-    solutions: Annotated[Path, typer.Option(help="Reference solutions (only to check the stubs are current; never "
-                                            "shipped).")] = Path("solutions"),
+    solutions: Annotated[
+        Path, typer.Option(help="Reference solutions (only to check the stubs are current; never shipped).")
+    ] = Path("solutions"),
 ) -> None:
     """(Instructors) Write the student bundle: exercises, student notebooks (en, zh), how-to, the grader."""
     if out_file.suffix != ".zip":

@@ -35,6 +35,16 @@ def doctor() -> None:
         "user": "root (uid 0)" if uid == 0 else (f"uid {uid}" if uid is not None else "unknown"),
         "grader": grader.__version__,
     }
-    out.print(templating.render("doctor.rich.j2", "en", machine=machine, predicted=predicted, tried=tried,
-                                names=sandbox.MECHANISMS, strict_ok=strict_ok, refusal=refusal))
+    out.print(
+        templating.render(
+            "doctor.rich.j2",
+            "en",
+            machine=machine,
+            predicted=predicted,
+            tried=tried,
+            names=sandbox.MECHANISMS,
+            strict_ok=strict_ok,
+            refusal=refusal,
+        )
+    )
     raise typer.Exit(ExitCode.OK if strict_ok else ExitCode.FAILED)

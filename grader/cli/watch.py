@@ -12,8 +12,23 @@ import typer
 from rich.markup import escape
 
 from grader import i18n
-from grader.cli.common import (AudienceOpt, Config, LangOpt, MemoryMb, Mnist, SandboxOpt, Seed, SetOpt, STYLE, Timeout, Topics,
-                               err, out, print_markup, settings_from_options)
+from grader.cli.common import (
+    STYLE,
+    AudienceOpt,
+    Config,
+    LangOpt,
+    MemoryMb,
+    Mnist,
+    SandboxOpt,
+    Seed,
+    SetOpt,
+    Timeout,
+    Topics,
+    err,
+    out,
+    print_markup,
+    settings_from_options,
+)
 from grader.core.catalog import resolve_topics
 from grader.core.session import GradingSession
 from grader.errors import ExitCode, GraderError, InternalError
@@ -25,10 +40,12 @@ from grader.outputs.report import render_summary, write_reports
 
 def watch(
     topics: Topics = None,
-    submission: Annotated[Path, typer.Option("--submission", "-s", help="Folder with your topic modules (or one "
-                                             "notebook) to watch.")] = Path("exercises"),
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where results.json and the reports go (rewritten "
-                                          "after every grade).")] = Path("grader-report"),
+    submission: Annotated[
+        Path, typer.Option("--submission", "-s", help="Folder with your topic modules (or one notebook) to watch.")
+    ] = Path("exercises"),
+    out_dir: Annotated[
+        Path, typer.Option("--out", "-o", help="Where results.json and the reports go (rewritten after every grade).")
+    ] = Path("grader-report"),
     seed: Seed = None,
     config: Config = None,
     timeout: Timeout = None,
@@ -40,9 +57,20 @@ def watch(
     assignments: SetOpt = None,
 ) -> None:
     """Grade, then re-grade the topics you change every time you save a file (Ctrl-C stops)."""
-    settings = settings_from_options(config, submission=submission, topics=topics, out_dir=out_dir, seed=seed,
-                                     timeout=timeout, memory_mb=memory_mb, mnist=mnist, lang=lang, sandbox=sandbox,
-                                     assignments=assignments, sandbox_default="best-effort")
+    settings = settings_from_options(
+        config,
+        submission=submission,
+        topics=topics,
+        out_dir=out_dir,
+        seed=seed,
+        timeout=timeout,
+        memory_mb=memory_mb,
+        mnist=mnist,
+        lang=lang,
+        sandbox=sandbox,
+        assignments=assignments,
+        sandbox_default="best-effort",
+    )
     lang_code = i18n.check_lang(settings.lang)
     _, t = i18n.bound(lang_code)
     with prepared(settings.submission, settings.topics) as work:  # a single notebook narrows the topics
@@ -51,6 +79,7 @@ def watch(
     watcher = SubmissionWatcher(settings.submission, chosen, ignore=[settings.out])
 
     with err.status(t("Starting… (importing TensorFlow and the checks, once)"), spinner="dots") as status:
+
         def progress(topic: str, event: dict) -> None:
             status.update(f"{topic}: {escape(str(event.get('message', '')))}")
 
@@ -69,12 +98,26 @@ def watch(
         took = time.monotonic() - started
         out.clear()
         print_markup(out, render_summary(result, lang=lang_code, audience=audience, style=STYLE))
-        out.print("\n" + escape(t("Reports: {html}  {md}  {json}", html=paths["html"], md=paths["md"],
-                                  json=paths["json"])))
-        out.print("[dim]" + escape(t("Graded {topics} in {seconds} s at {time}.", topics=names,
-                                     seconds="%.1f" % took, time=datetime.now().strftime("%H:%M:%S"))) + "[/]")
-        out.print("[bold]" + escape(t("Watching {path}: save a file to grade it again; Ctrl-C stops.",
-                                      path=settings.submission)) + "[/]")
+        out.print(
+            "\n" + escape(t("Reports: {html}  {md}  {json}", html=paths["html"], md=paths["md"], json=paths["json"]))
+        )
+        out.print(
+            "[dim]"
+            + escape(
+                t(
+                    "Graded {topics} in {seconds} s at {time}.",
+                    topics=names,
+                    seconds=f"{took:.1f}",
+                    time=datetime.now().strftime("%H:%M:%S"),
+                )
+            )
+            + "[/]"
+        )
+        out.print(
+            "[bold]"
+            + escape(t("Watching {path}: save a file to grade it again; Ctrl-C stops.", path=settings.submission))
+            + "[/]"
+        )
 
     def attempt(touched: set[str] | None) -> None:
         try:

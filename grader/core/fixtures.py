@@ -100,5 +100,9 @@ def reference(request: pytest.FixtureRequest) -> Any:
 
     node = request.node
     check_id = f"{topic_of(node.module.__name__)}::{node.name}"
-    return Reference(_plugin(request).reference_store(), check_id, _plugin(request).seed,
-                     source_digest(getattr(node.module, "__file__", None)))
+    return Reference(
+        _plugin(request).reference_store(),
+        check_id,
+        _plugin(request).seed,
+        source_digest(getattr(node.module, "__file__", None)),
+    )

@@ -77,7 +77,7 @@ def default_folder(setting: str | None) -> Path | None:
     return Path(base) / "tfgrader" / "references"
 
 
-def open_store(setting: str | None) -> "RefStore":
+def open_store(setting: str | None) -> RefStore:
     """The store for the ``reference_cache`` setting; "off" computes every value every time."""
     folder = default_folder(setting)
     return RefStore(folder, memory_bytes=MEMORY_BYTES if folder is not None else 0)
@@ -87,8 +87,12 @@ def versions_fingerprint() -> str:
     """What every stored value depends on besides its own key: grader and library versions."""
     import numpy
 
-    parts = [f"grader={grader.__version__}", f"numpy={numpy.__version__}",
-             f"python={platform.python_version()}", f"machine={platform.machine()}"]
+    parts = [
+        f"grader={grader.__version__}",
+        f"numpy={numpy.__version__}",
+        f"python={platform.python_version()}",
+        f"machine={platform.machine()}",
+    ]
     for name in ("tensorflow", "keras"):
         try:
             module = __import__(name)
@@ -161,8 +165,10 @@ def _check_plain(value: Any, depth: int = 0) -> None:
                 raise Unstorable("reference dict keys must be str or int")
             _check_plain(item, depth + 1)
         return
-    raise Unstorable(f"a reference value must be plain data (NumPy arrays, numbers, lists, ...), "
-                     f"not {t.__module__}.{t.__qualname__}: convert it with np.asarray")
+    raise Unstorable(
+        f"a reference value must be plain data (NumPy arrays, numbers, lists, ...), "
+        f"not {t.__module__}.{t.__qualname__}: convert it with np.asarray"
+    )
 
 
 def _private_enough(folder: Path) -> bool:
@@ -282,7 +288,7 @@ class RefStore:
         if not blob.startswith(head) or len(blob) < len(head) + 65:
             self.stats["bad_files"] += 1
             return None
-        want, payload = blob[len(head):len(head) + 64], blob[len(head) + 65:]
+        want, payload = blob[len(head) : len(head) + 64], blob[len(head) + 65 :]
         if hashlib.sha256(payload).hexdigest().encode() != want:
             self.stats["bad_files"] += 1
             return None

@@ -10,8 +10,8 @@ import dataclasses
 import platform
 import secrets
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -96,8 +96,14 @@ def _locate_data(settings: Settings, topics: list[str]) -> tuple[Settings, dict[
     return settings, unavailable
 
 
-def run(settings: Settings, on_progress: Progress | None = None, *, label: str | Path | None = None,
-        replay: str | None = None, plugin_factory: Callable[..., GraderPlugin] | None = None) -> RunResult:
+def run(
+    settings: Settings,
+    on_progress: Progress | None = None,
+    *,
+    label: str | Path | None = None,
+    replay: str | None = None,
+    plugin_factory: Callable[..., GraderPlugin] | None = None,
+) -> RunResult:
     """Grade the folder ``settings.submission``; always returns a complete result for every check.
 
     ``on_progress(topic, event)`` receives progress events from long student calls (training);
@@ -109,14 +115,21 @@ def run(settings: Settings, on_progress: Progress | None = None, *, label: str |
         return _run(dataclasses.replace(settings, lang=lang), on_progress, label, replay, plugin_factory)
 
 
-def _run(settings: Settings, on_progress: Progress | None, label: str | Path | None, replay: str | None,
-         plugin_factory: Callable[..., GraderPlugin] | None) -> RunResult:
+def _run(
+    settings: Settings,
+    on_progress: Progress | None,
+    label: str | Path | None,
+    replay: str | None,
+    plugin_factory: Callable[..., GraderPlugin] | None,
+) -> RunResult:
     started = time.monotonic()
     started_at = utc_now()
     topics = resolve_topics(settings.topics)
     if not settings.submission.is_dir():
-        raise UsageError(f"submission {settings.submission} is not a folder",
-                         fix="pass the folder that holds activations.py, losses.py, ... with --submission")
+        raise UsageError(
+            f"submission {settings.submission} is not a folder",
+            fix="pass the folder that holds activations.py, losses.py, ... with --submission",
+        )
     seed = settings.seed if settings.seed is not None else secrets.randbelow(2**31)
     settings, unavailable = _locate_data(settings, topics)
     graded = [t for t in topics if t not in unavailable]
@@ -168,20 +181,32 @@ def _run(settings: Settings, on_progress: Progress | None, label: str | Path | N
 def not_graded(topic: str, why: str) -> TopicResult:
     """A topic the grader could not grade (its data is missing): no checks, no points either way."""
     title = BY_SLUG[topic].title
-    return TopicResult(topic=topic, title=title, score=0.0, max_score=0.0, checks=(),
-                       status=TopicStatus.NOT_GRADED, message=str(why), i18n=topic_texts(title, why))
+    return TopicResult(
+        topic=topic,
+        title=title,
+        score=0.0,
+        max_score=0.0,
+        checks=(),
+        status=TopicStatus.NOT_GRADED,
+        message=str(why),
+        i18n=topic_texts(title, why),
+    )
 
 
-def _topic_results(topics: list[str], plugin: GraderPlugin, pool: WorkerPool,
-                   pytest_code: int) -> dict[str, TopicResult]:
+def _topic_results(
+    topics: list[str], plugin: GraderPlugin, pool: WorkerPool, pytest_code: int
+) -> dict[str, TopicResult]:
     by_topic: dict[str, list[CheckResult]] = {t: [] for t in topics}
     for item in plugin.items:
         meta = item.stash[meta_key]
         res = plugin.results.get(item.nodeid)
         if res is None:  # pytest stopped before this check ran: the grader broke, not the student
-            res = error_check(f"{meta.topic}::{item.name}", meta,
-                              t("internal grader error: the check did not run (pytest exit {code})",
-                                code=pytest_code), internal=True)
+            res = error_check(
+                f"{meta.topic}::{item.name}",
+                meta,
+                t("internal grader error: the check did not run (pytest exit {code})", code=pytest_code),
+                internal=True,
+            )
         by_topic.setdefault(meta.topic, []).append(res)
     for res in plugin.collection_errors:  # a check module that could not be loaded: named, per topic
         by_topic.setdefault(res.topic, []).append(res)
@@ -218,25 +243,41 @@ def _topic_results(topics: list[str], plugin: GraderPlugin, pool: WorkerPool,
 def error_check(cid: str, meta, message: str, *, internal: bool) -> CheckResult:
     """A check that could not give a verdict: status ``error``, no points."""
     return CheckResult(
-        id=cid, topic=meta.topic, name=cid.split("::", 1)[1], function=meta.function,
-        title=i18n.translate_title(meta.title), status=Status.ERROR, points=0.0, max_points=meta.points,
-        message=str(message), hint="", internal_error=internal, hidden=meta.hidden,
+        id=cid,
+        topic=meta.topic,
+        name=cid.split("::", 1)[1],
+        function=meta.function,
+        title=i18n.translate_title(meta.title),
+        status=Status.ERROR,
+        points=0.0,
+        max_points=meta.points,
+        message=str(message),
+        hint="",
+        internal_error=internal,
+        hidden=meta.hidden,
         i18n=check_texts(meta.title, message, ""),
     )
 
 
-def failed_result(label: str | Path, settings: Settings, message: str, *, internal: bool,
-                  replay: str = "") -> RunResult:
+def failed_result(
+    label: str | Path, settings: Settings, message: str, *, internal: bool, replay: str = ""
+) -> RunResult:
     """A complete result (every check ``error``) for a submission that could not be graded."""
     topics = tuple(resolve_topics(settings.topics))
     by_topic: dict[str, list[CheckResult]] = {t: [] for t in topics}
     for cid, meta in collect(topics):
         by_topic[meta.topic].append(error_check(cid, meta, message, internal=internal))
     topic_results = tuple(
-        TopicResult(topic=t, title=BY_SLUG[t].title, score=0.0,
-                    max_score=round(sum(c.max_points for c in by_topic[t]), 4),
-                    checks=tuple(by_topic[t]), status=TopicStatus.ERROR, message=str(message),
-                    i18n=topic_texts(BY_SLUG[t].title, message))
+        TopicResult(
+            topic=t,
+            title=BY_SLUG[t].title,
+            score=0.0,
+            max_score=round(sum(c.max_points for c in by_topic[t]), 4),
+            checks=tuple(by_topic[t]),
+            status=TopicStatus.ERROR,
+            message=str(message),
+            i18n=topic_texts(BY_SLUG[t].title, message),
+        )
         for t in topics
     )
     try:
@@ -244,7 +285,15 @@ def failed_result(label: str | Path, settings: Settings, message: str, *, intern
     except Exception:  # noqa: BLE001 - a result must be written even when TF cannot be imported
         found = {"tensorflow_version": "", "keras_version": "", "numpy_version": "", "python_version": ""}
     return RunResult(
-        grader_version=grader.__version__, seed=int(settings.seed or 0), submission=str(label),
-        score=0.0, max_score=round(sum(t.max_score for t in topic_results), 4), topics=topic_results,
-        started_at=utc_now(), duration=0.0, replay=replay, lang=i18n.current(), **found,
+        grader_version=grader.__version__,
+        seed=int(settings.seed or 0),
+        submission=str(label),
+        score=0.0,
+        max_score=round(sum(t.max_score for t in topic_results), 4),
+        topics=topic_results,
+        started_at=utc_now(),
+        duration=0.0,
+        replay=replay,
+        lang=i18n.current(),
+        **found,
     )

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 import pytest
 
@@ -40,8 +40,9 @@ def find_function(name: str) -> str:
     owners = [topic for topic in available_topics() if name in api_names(topic)]
     if not owners:
         known = ", ".join(n for topic in available_topics() for n in api_names(topic))
-        raise UsageError(f"no check is about a function named {name!r}",
-                         fix=f"pass a topic or one of the graded functions: {known}")
+        raise UsageError(
+            f"no check is about a function named {name!r}", fix=f"pass a topic or one of the graded functions: {known}"
+        )
     return owners[0]
 
 
@@ -57,7 +58,7 @@ def only_functions(functions: Iterable[str]) -> Callable[..., GraderPlugin]:
             if dropped:
                 config.hook.pytest_deselected(items=dropped)
             items[:] = keep
-            self.items = keep
+            self.items = [item for item in keep if isinstance(item, pytest.Function)]
 
     return OnlyFunctions
 
@@ -69,8 +70,9 @@ class GradingSession:
     in ``settings.submission``). ``on_progress`` receives long student calls' progress events.
     """
 
-    def __init__(self, settings: Settings, *, label: str | Path | None = None,
-                 on_progress: runner.Progress | None = None):
+    def __init__(
+        self, settings: Settings, *, label: str | Path | None = None, on_progress: runner.Progress | None = None
+    ):
         lang = i18n.check_lang(settings.lang)
         seed = settings.seed if settings.seed is not None else secrets.randbelow(2**31)
         self.settings = dataclasses.replace(settings, lang=lang, seed=seed)
@@ -82,15 +84,18 @@ class GradingSession:
 
     @property
     def seed(self) -> int:
-        return int(self.settings.seed)  # fixed in __init__
+        seed = self.settings.seed
+        assert seed is not None  # fixed in __init__
+        return int(seed)
 
     def warm_up(self) -> None:
         """Load what every grade needs: the check modules (collected once) and TensorFlow."""
         collect(self.topics)
         runner.versions()  # imports TensorFlow (and Keras), which the checks' ground truth needs
 
-    def grade(self, folder: Path | None = None, topics: Iterable[str] | None = None, *,
-              functions: Iterable[str] | None = None) -> RunResult:
+    def grade(
+        self, folder: Path | None = None, topics: Iterable[str] | None = None, *, functions: Iterable[str] | None = None
+    ) -> RunResult:
         """Grade ``topics`` (default: all of the session's) of the modules in ``folder``.
 
         ``folder`` defaults to ``settings.submission`` (the caller converts notebooks and
@@ -100,19 +105,21 @@ class GradingSession:
         chosen = self._chosen(topics)
         if not chosen:
             return self.result()
-        settings = dataclasses.replace(self.settings, submission=Path(folder or self.settings.submission),
-                                       topics=tuple(chosen))
+        settings = dataclasses.replace(
+            self.settings, submission=Path(folder or self.settings.submission), topics=tuple(chosen)
+        )
         factory = None
         if functions is not None:
             functions = list(functions)
             known = {n for topic in chosen for n in api_names(topic)}
             unknown = [f for f in functions if f not in known]
             if unknown:
-                raise UsageError(f"no check of {', '.join(chosen)} is about {', '.join(unknown)}",
-                                 fix=f"choose from: {', '.join(sorted(known))}")
+                raise UsageError(
+                    f"no check of {', '.join(chosen)} is about {', '.join(unknown)}",
+                    fix=f"choose from: {', '.join(sorted(known))}",
+                )
             factory = only_functions(functions)
-        result = runner.run(settings, self.on_progress, label=self.label, replay=self.replay,
-                            plugin_factory=factory)
+        result = runner.run(settings, self.on_progress, label=self.label, replay=self.replay, plugin_factory=factory)
         for topic_result in result.topics:
             self._latest[topic_result.topic] = topic_result
         self._last = result
@@ -129,7 +136,8 @@ class GradingSession:
         ordered = tuple(self._latest[t] for t in self.topics if t in self._latest)
         counted = [t for t in ordered if t.status != TopicStatus.NOT_GRADED]
         return dataclasses.replace(
-            self._last, topics=ordered,
+            self._last,
+            topics=ordered,
             score=round(sum(t.score for t in counted), 4),
             max_score=round(sum(t.max_score for t in counted), 4),
         )
@@ -140,6 +148,8 @@ class GradingSession:
         wanted = set(topics)
         unknown = wanted - set(self.topics)
         if unknown:
-            raise UsageError(f"topic(s) not in this session: {', '.join(sorted(unknown))}",
-                             fix=f"this session grades: {', '.join(self.topics)}")
+            raise UsageError(
+                f"topic(s) not in this session: {', '.join(sorted(unknown))}",
+                fix=f"this session grades: {', '.join(self.topics)}",
+            )
         return [t for t in self.topics if t in wanted]

@@ -30,7 +30,6 @@ LAYER_COUNT_DIFFERS = N_("the model has {got} layer(s), the grader sent weights 
 WORKER_MESSAGES = (NOT_A_TENSOR, LAYER_ERROR, LAYER_COUNT_DIFFERS)
 
 
-
 def _path(cls: type) -> str:
     return f"{getattr(cls, '__module__', '?')}.{getattr(cls, '__qualname__', getattr(cls, '__name__', '?'))}"
 
@@ -91,8 +90,14 @@ def _describe_layer(layer: Any) -> dict:
             value = np.array(keras.ops.convert_to_numpy(w.value))
         except Exception:  # noqa: BLE001
             value = None
-        weights.append({"name": str(w.name), "path": str(getattr(w, "path", w.name)),
-                        "trainable": bool(w.trainable), "value": value})
+        weights.append(
+            {
+                "name": str(w.name),
+                "path": str(getattr(w, "path", w.name)),
+                "trainable": bool(w.trainable),
+                "value": value,
+            }
+        )
     out["weights"] = weights
     return out
 
@@ -122,7 +127,7 @@ def _inbound(model: Any) -> dict | None:
         return [str(t[0]) for t in v if isinstance(t, list) and t]
 
     try:
-        graph = {str(l["name"]): histories(l.get("inbound_nodes", []), []) for l in cfg["layers"]}
+        graph = {str(layer["name"]): histories(layer.get("inbound_nodes", []), []) for layer in cfg["layers"]}
         outputs, inputs = names(cfg.get("output_layers")), names(cfg.get("input_layers"))
     except Exception:  # noqa: BLE001
         return None
@@ -147,8 +152,13 @@ def _predict(obj: Any, x: np.ndarray) -> tuple[Any, str | None]:
         return None, message(NOT_A_TENSOR, type=_path(type(y)), error=_err(exc))
 
 
-def describe_model(obj: Any, x: np.ndarray | None = None, build_with: np.ndarray | None = None,
-                   attrs: tuple[str, ...] | None = None, set_weights: list | None = None) -> dict:
+def describe_model(
+    obj: Any,
+    x: np.ndarray | None = None,
+    build_with: np.ndarray | None = None,
+    attrs: tuple[str, ...] | None = None,
+    set_weights: list | None = None,
+) -> dict:
     """WORKER SIDE. Plain data describing ``obj`` (hopefully a Keras model).
 
     Args:
@@ -179,12 +189,15 @@ def describe_model(obj: Any, x: np.ndarray | None = None, build_with: np.ndarray
     except Exception:  # noqa: BLE001 - an unbuilt Sequential or a subclassed model
         out["inputs"] = None
     all_layers = list(getattr(obj, "layers", []) or [])
-    out["layers"] = [_describe_layer(l) for l in all_layers]
+    out["layers"] = [_describe_layer(layer) for layer in all_layers]
     if attrs is not None:
         model_layers = [getattr(obj, a, None) for a in attrs]
-        out["attrs"] = {a: (_describe_layer(l) if l is not None else None) for a, l in zip(attrs, model_layers)}
+        out["attrs"] = {
+            a: (_describe_layer(layer) if layer is not None else None)
+            for a, layer in zip(attrs, model_layers, strict=False)
+        }
     else:
-        model_layers = [l for l in all_layers if not isinstance(l, keras.layers.InputLayer)]
+        model_layers = [layer for layer in all_layers if not isinstance(layer, keras.layers.InputLayer)]
     try:
         from keras.src.models.functional import Functional
     except ImportError:  # pragma: no cover - another Keras layout
@@ -195,11 +208,15 @@ def describe_model(obj: Any, x: np.ndarray | None = None, build_with: np.ndarray
         out["n_weights_total"] = int(sum(int(np.prod(w.shape)) for w in obj.weights))
     except Exception:  # noqa: BLE001
         out["n_weights_total"] = None
-    if x is not None and obj.built and any(getattr(l, "weights", None) for l in model_layers if l is not None):
+    if (
+        x is not None
+        and obj.built
+        and any(getattr(layer, "weights", None) for layer in model_layers if layer is not None)
+    ):
         out["predictions"], out["predict_error"] = _predict(obj, x)
         if set_weights is not None:
             errors = []
-            for i, (layer, values) in enumerate(zip(model_layers, set_weights)):
+            for i, (layer, values) in enumerate(zip(model_layers, set_weights, strict=False)):
                 try:
                     layer.set_weights([np.asarray(v) for v in values])
                 except Exception as exc:  # noqa: BLE001

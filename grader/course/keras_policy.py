@@ -104,9 +104,13 @@ def _object_problem(node: dict, keras: Any, context: str) -> None:
     elif context == "compile":
         if module in _COMPILE and _public_class(keras, module, name):
             return _check_registered(node)
-        if module == "builtins" and name == "function" and isinstance(node.get("config"), str):
-            if _builtin_function(keras, node["config"]):
-                return _check_registered(node)
+        if (
+            module == "builtins"
+            and name == "function"
+            and isinstance(node.get("config"), str)
+            and _builtin_function(keras, node["config"])
+        ):
+            return _check_registered(node)
     raise Refused(t("{name} from {module}", name=str(name)[:60], module=str(module)[:60]))
 
 
@@ -171,9 +175,11 @@ def check_model_config(cfg: Any, keras: Any) -> str:
     returns the model kind, "Sequential" or "Functional"."""
     if not isinstance(cfg, dict):
         raise Refused(_("a model configuration that is not a dict"))
-    kind = _MODELS.get((cfg.get("module"), cfg.get("class_name")))
+    kind = _MODELS.get((str(cfg.get("module")), str(cfg.get("class_name"))))
     if kind is None:
-        raise Refused(t("{name} from {module}", name=str(cfg.get("class_name"))[:60], module=str(cfg.get("module"))[:60]))
+        raise Refused(
+            t("{name} from {module}", name=str(cfg.get("class_name"))[:60], module=str(cfg.get("module"))[:60])
+        )
     _check_registered(cfg)
     for key, value in cfg.items():
         if key in ("module", "class_name", "registered_name"):

@@ -31,7 +31,7 @@ N_TRAIN, N_TEST = 60_000, 10_000
 
 # Also shown to students (in the report) when grading every topic without the data.
 HOW_TO = N_(
-    "provide mnist.npz in one of three ways: pass --mnist PATH (or set mnist = \"PATH\" under "
+    'provide mnist.npz in one of three ways: pass --mnist PATH (or set mnist = "PATH" under '
     "[tool.grader] in pyproject.toml), set the GRADER_MNIST environment variable to the file, "
     "or put it in the Keras cache as ~/.keras/datasets/mnist.npz (keras.datasets.mnist.load_data() "
     "downloads it there when you are online)"
@@ -53,25 +53,62 @@ def validate(arrays: dict, source: str) -> tuple:
     """((x_train, y_train), (x_test, y_test)) after checking keys, shapes, dtypes, labels."""
     missing = [k for k in KEYS if k not in arrays]
     if missing:
-        raise UsageError(t("{source} lacks the array(s) {missing} (expected {expected})", source=source,
-                           missing=", ".join(missing), expected=", ".join(KEYS)), fix=_(HOW_TO))
+        raise UsageError(
+            t(
+                "{source} lacks the array(s) {missing} (expected {expected})",
+                source=source,
+                missing=", ".join(missing),
+                expected=", ".join(KEYS),
+            ),
+            fix=_(HOW_TO),
+        )
     out = {}
     for key, n in (("x_train", N_TRAIN), ("y_train", N_TRAIN), ("x_test", N_TEST), ("y_test", N_TEST)):
         a = np.asarray(arrays[key])
         want = (n, 28, 28) if key.startswith("x") else (n,)
         if a.shape != want:
-            raise UsageError(t("{source}: {key} has shape {shape}, expected {expected}", source=source, key=key,
-                               shape=a.shape, expected=want), fix=_(HOW_TO))
+            raise UsageError(
+                t(
+                    "{source}: {key} has shape {shape}, expected {expected}",
+                    source=source,
+                    key=key,
+                    shape=a.shape,
+                    expected=want,
+                ),
+                fix=_(HOW_TO),
+            )
         if key.startswith("x") and a.dtype != np.uint8:
-            raise UsageError(t("{source}: {key} has dtype {dtype}, expected uint8 pixels 0-255", source=source, key=key,
-                               dtype=a.dtype), fix=_(HOW_TO))
+            raise UsageError(
+                t(
+                    "{source}: {key} has dtype {dtype}, expected uint8 pixels 0-255",
+                    source=source,
+                    key=key,
+                    dtype=a.dtype,
+                ),
+                fix=_(HOW_TO),
+            )
         if key.startswith("y"):
             if a.dtype.kind not in "iu":
-                raise UsageError(t("{source}: {key} has dtype {dtype}, expected integer labels", source=source,
-                                   key=key, dtype=a.dtype), fix=_(HOW_TO))
+                raise UsageError(
+                    t(
+                        "{source}: {key} has dtype {dtype}, expected integer labels",
+                        source=source,
+                        key=key,
+                        dtype=a.dtype,
+                    ),
+                    fix=_(HOW_TO),
+                )
             if a.min() < 0 or a.max() > 9:
-                raise UsageError(t("{source}: {key} holds labels outside 0-9 ({low}..{high})", source=source, key=key,
-                                   low=a.min(), high=a.max()), fix=_(HOW_TO))
+                raise UsageError(
+                    t(
+                        "{source}: {key} holds labels outside 0-9 ({low}..{high})",
+                        source=source,
+                        key=key,
+                        low=a.min(),
+                        high=a.max(),
+                    ),
+                    fix=_(HOW_TO),
+                )
             a = a.astype(np.uint8)
         a = np.array(a, copy=True)
         a.setflags(write=False)  # shared by every check of the run: nobody may change it
@@ -93,8 +130,10 @@ def read_npz(path: str | os.PathLike) -> tuple:
             with np.load(p, allow_pickle=False) as f:
                 arrays = {k: f[k] for k in f.files if k in KEYS}
         except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-            raise UsageError(t("the MNIST file {path} could not be read as .npz ({error})", path=p,
-                               error=_exc_text(exc)), fix=_(HOW_TO)) from None
+            raise UsageError(
+                t("the MNIST file {path} could not be read as .npz ({error})", path=p, error=_exc_text(exc)),
+                fix=_(HOW_TO),
+            ) from None
         _cache.clear()  # one data set at a time: 55 MB
         _cache[key] = validate(arrays, str(p))
     return _cache[key]
@@ -108,9 +147,12 @@ def _download() -> Path:
         (xtr, ytr), (xte, yte) = keras.datasets.mnist.load_data()
     except Exception as exc:  # noqa: BLE001 - offline, blocked, corrupt download...
         raise UsageError(
-            t("no MNIST data found: no path was given, {cache} does not hold a readable mnist.npz, and "
-              "keras.datasets.mnist.load_data() failed ({error})", cache=keras_cache_path(),
-              error=_exc_text(exc, 200)),
+            t(
+                "no MNIST data found: no path was given, {cache} does not hold a readable mnist.npz, and "
+                "keras.datasets.mnist.load_data() failed ({error})",
+                cache=keras_cache_path(),
+                error=_exc_text(exc, 200),
+            ),
             fix=_(HOW_TO),
         ) from None
     validate({"x_train": xtr, "y_train": ytr, "x_test": xte, "y_test": yte}, "keras.datasets.mnist")

@@ -36,8 +36,21 @@ ON_TRAINING_IMAGES = N_("preprocess(x_train, y_train) on {n} training images")
 ON_VALIDATION_IMAGES = N_("preprocess(x_val, y_val) on {n} validation images")
 PAIR_SHAPES = N_("(x of shape {x_shape}, y of shape {y_shape})")
 UNPRINTABLE = N_("<exception message could not be printed>")
-WORKER_MESSAGES = (AN_ARRAY, A_TYPE_OF_SHAPE, A_TYPE_OF_LENGTH, A_TYPE, EXIT_CALLED, NOT_DEFINED, NEEDS_A_PAIR,
-                   WRONG_PART, NOT_A_KERAS_MODEL, ON_TRAINING_IMAGES, ON_VALIDATION_IMAGES, PAIR_SHAPES, UNPRINTABLE)
+WORKER_MESSAGES = (
+    AN_ARRAY,
+    A_TYPE_OF_SHAPE,
+    A_TYPE_OF_LENGTH,
+    A_TYPE,
+    EXIT_CALLED,
+    NOT_DEFINED,
+    NEEDS_A_PAIR,
+    WRONG_PART,
+    NOT_A_KERAS_MODEL,
+    ON_TRAINING_IMAGES,
+    ON_VALIDATION_IMAGES,
+    PAIR_SHAPES,
+    UNPRINTABLE,
+)
 
 
 def _type_path(obj: Any) -> str:
@@ -55,7 +68,11 @@ def describe_model(model: Any) -> dict:
         except Exception:  # noqa: BLE001 - a hostile __repr__
             text = "<unrepresentable>"
         return {"kind": "not_a_model", "type": _type_path(model), "repr": text}
-    out: dict[str, Any] = {"kind": "model", "class": _type_path(model), "compiled": bool(getattr(model, "compiled", False))}
+    out: dict[str, Any] = {
+        "kind": "model",
+        "class": _type_path(model),
+        "compiled": bool(getattr(model, "compiled", False)),
+    }
     try:
         out["config_json"] = json.dumps(keras.saving.serialize_keras_object(model))
     except Exception as exc:  # noqa: BLE001 - e.g. a layer without get_config
@@ -66,11 +83,13 @@ def describe_model(model: Any) -> dict:
         out["compile_error"] = f"{type(exc).__name__}: {str(exc)[:300]}"
     layers = []
     for layer in model.layers:
-        layers.append({
-            "class": _type_path(layer),
-            "name": str(layer.name),
-            "weights": [[str(w.path), [int(d) for d in w.shape], bool(w.trainable)] for w in layer.weights],
-        })
+        layers.append(
+            {
+                "class": _type_path(layer),
+                "name": str(layer.name),
+                "weights": [[str(w.path), [int(d) for d in w.shape], bool(w.trainable)] for w in layer.weights],
+            }
+        )
     out["layers"] = layers
     return out
 
@@ -93,8 +112,16 @@ def _step(step: str, fn, *args, **kwargs):
     except NotImplementedError as exc:
         raise _Stop({"status": "not_implemented", "step": step, "message": str(exc)[:300]}) from None
     except SystemExit as exc:
-        raise _Stop({"status": "raised", "step": step, "type": "SystemExit",
-                     "message": message(EXIT_CALLED, code=repr(exc.code)), "file": "", "line": None}) from None
+        raise _Stop(
+            {
+                "status": "raised",
+                "step": step,
+                "type": "SystemExit",
+                "message": message(EXIT_CALLED, code=repr(exc.code)),
+                "file": "",
+                "line": None,
+            }
+        ) from None
     except BaseException as exc:  # noqa: BLE001 - whatever the student's code does
         from grader.sandbox.worker import _exc_payload
 
@@ -187,8 +214,14 @@ def _progress_callback(report: _Progress, fits: list):
             elapsed = time.monotonic() - self.t0
             left = max(epochs * steps - self.done, 0) if steps else 0
             eta = elapsed / self.done * left
-            report(f"training: epoch {self.epoch + 1}/{epochs} · batch {batch + 1}/{steps} · ETA {eta:.0f} s",
-                   epoch=self.epoch + 1, epochs=epochs, batch=batch + 1, steps=steps, eta=round(eta, 1))
+            report(
+                f"training: epoch {self.epoch + 1}/{epochs} · batch {batch + 1}/{steps} · ETA {eta:.0f} s",
+                epoch=self.epoch + 1,
+                epochs=epochs,
+                batch=batch + 1,
+                steps=steps,
+                eta=round(eta, 1),
+            )
 
     return ProgressCallback()
 
@@ -219,8 +252,10 @@ class _RowPrints:
         flat = np.asarray(x).reshape(len(x), -1)
         if flat.shape[1] != self._v.size:
             return np.empty(0)
-        return np.concatenate([flat[i:i + self.CHUNK].astype(np.float64) @ self._v
-                               for i in range(0, len(flat), self.CHUNK)] or [np.empty(0)])
+        return np.concatenate(
+            [flat[i : i + self.CHUNK].astype(np.float64) @ self._v for i in range(0, len(flat), self.CHUNK)]
+            or [np.empty(0)]
+        )
 
     def overlap(self, x) -> int | None:
         """How many validation rows occur in ``x`` (None: not an array the grader can read)."""
@@ -294,8 +329,18 @@ def _plain_history(history: Any) -> tuple[str, dict | None]:
     return kind, out
 
 
-def train_and_save(module, progress: str | None = None, *, data: str, out_dir: str, probe, seed: int,
-                   epochs: int | None = None, batch_size: int | None = None, deterministic: bool = True) -> dict:
+def train_and_save(
+    module,
+    progress: str | None = None,
+    *,
+    data: str,
+    out_dir: str,
+    probe,
+    seed: int,
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    deterministic: bool = True,
+) -> dict:
     """Seed TF/Keras, then preprocess → build_model → train on ``data``; save ``out_dir/trained.keras``.
 
     ``data`` is the private ``.npz`` the grader provided: ``x_train, y_train`` (the first 55,000
@@ -332,14 +377,21 @@ def _train_and_save(module, report, data, out_dir, probe, seed, train_kwargs, de
         x_train, y_train, x_val, y_val = (f[k] for k in ("x_train", "y_train", "x_val", "y_val"))
     for name in ("preprocess", "build_model", "train"):
         if not callable(getattr(module, name, None)):
-            raise _Stop({"status": "missing", "step": name,
-                         "message": message(NOT_DEFINED, name=name, file="mnist.py")})
+            raise _Stop(
+                {"status": "missing", "step": name, "message": message(NOT_DEFINED, name=name, file="mnist.py")}
+            )
     seed_everything(seed, deterministic)
     report("preprocessing the images with your preprocess()", force=True)
-    xtr, ytr = _pair(_step("preprocess", module.preprocess, x_train.copy(), y_train.copy()), len(x_train),
-                     message(ON_TRAINING_IMAGES, n=len(x_train)))
-    xva, yva = _pair(_step("preprocess", module.preprocess, x_val.copy(), y_val.copy()), len(x_val),
-                     message(ON_VALIDATION_IMAGES, n=len(x_val)))
+    xtr, ytr = _pair(
+        _step("preprocess", module.preprocess, x_train.copy(), y_train.copy()),
+        len(x_train),
+        message(ON_TRAINING_IMAGES, n=len(x_train)),
+    )
+    xva, yva = _pair(
+        _step("preprocess", module.preprocess, x_val.copy(), y_val.copy()),
+        len(x_val),
+        message(ON_VALIDATION_IMAGES, n=len(x_val)),
+    )
     report("building the model with your build_model()", force=True)
     model = _step("build_model", module.build_model)
     if not isinstance(model, keras.Model):

@@ -15,12 +15,13 @@ import io
 import json
 import math
 import zipfile
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
-from grader.course import keras_policy
 from grader import i18n
+from grader.course import keras_policy
 from grader.errors import CheckFailed
 from grader.i18n import N_, _, t
 
@@ -57,8 +58,14 @@ def check_builtin_config(cfg: Any, what: str) -> str:
     try:
         return keras_policy.check_model_config(cfg, keras)
     except keras_policy.Refused as exc:
-        raise CheckFailed(t("{what} uses {thing}; the course network uses only built-in Keras layers (keras.layers)",
-                            what=what, thing=exc.reason), {"kind": "refused"}) from None
+        raise CheckFailed(
+            t(
+                "{what} uses {thing}; the course network uses only built-in Keras layers (keras.layers)",
+                what=what,
+                thing=exc.reason,
+            ),
+            {"kind": "refused"},
+        ) from None
 
 
 def rebuild(desc: Any, keras) -> Any:
@@ -66,11 +73,20 @@ def rebuild(desc: Any, keras) -> Any:
     if not isinstance(desc, dict) or desc.get("kind") not in ("model", "not_a_model"):
         raise CheckFailed(_("build_model() returned something the grader could not inspect"))
     if desc["kind"] == "not_a_model":
-        raise CheckFailed(t("build_model() returned {type} ({repr}); it should return a compiled keras.Model "
-                            "(keras.Sequential)", type=desc.get("type"), repr=str(desc.get("repr", ""))[:80]))
+        raise CheckFailed(
+            t(
+                "build_model() returned {type} ({repr}); it should return a compiled keras.Model (keras.Sequential)",
+                type=desc.get("type"),
+                repr=str(desc.get("repr", ""))[:80],
+            )
+        )
     if "config_json" not in desc:
-        raise CheckFailed(t("the model's configuration could not be read ({error}); build it from built-in "
-                            "keras.layers", error=desc.get("config_error")))
+        raise CheckFailed(
+            t(
+                "the model's configuration could not be read ({error}); build it from built-in keras.layers",
+                error=desc.get("config_error"),
+            )
+        )
     try:
         cfg = json.loads(desc["config_json"])
     except (TypeError, ValueError):
@@ -79,18 +95,32 @@ def rebuild(desc: Any, keras) -> Any:
     try:
         model = keras.saving.deserialize_keras_object(cfg, safe_mode=True)
     except Exception as exc:  # noqa: BLE001 - the student's config, whatever it holds
-        raise CheckFailed(t("the grader could not rebuild build_model()'s model from its configuration ({error})",
-                            error=_exc_text(exc, 200))) from None
+        raise CheckFailed(
+            t(
+                "the grader could not rebuild build_model()'s model from its configuration ({error})",
+                error=_exc_text(exc, 200),
+            )
+        ) from None
     if not model.built or not model.weights:
-        raise CheckFailed(_("build_model()'s model has no input shape, so it has no weights yet: start it with "
-                            "keras.Input(shape=(784,)) (or input_shape=(784,) on the first Dense layer)"))
+        raise CheckFailed(
+            _(
+                "build_model()'s model has no input shape, so it has no weights yet: start it with "
+                "keras.Input(shape=(784,)) (or input_shape=(784,) on the first Dense layer)"
+            )
+        )
     # The reported weight shapes must be the ones the configuration implies.
     reported = [(tuple(w[1]), bool(w[2])) for layer in desc.get("layers", []) for w in layer.get("weights", [])]
     rebuilt = [(tuple(int(d) for d in w.shape), bool(w.trainable)) for w in model.weights]
     if sorted(reported) != sorted(rebuilt):
-        raise CheckFailed(t("build_model()'s model has weights that do not follow from its layer configuration "
-                            "({got} weight arrays reported, {expected} expected); build it from built-in keras.layers "
-                            "without changing their weights afterwards", got=len(reported), expected=len(rebuilt)))
+        raise CheckFailed(
+            t(
+                "build_model()'s model has weights that do not follow from its layer configuration "
+                "({got} weight arrays reported, {expected} expected); build it from built-in keras.layers "
+                "without changing their weights afterwards",
+                got=len(reported),
+                expected=len(rebuilt),
+            )
+        )
     return model
 
 
@@ -134,15 +164,21 @@ def canonical_ops(model, keras) -> list[tuple]:
             continue
         if type(layer) is L.Dense:
             extra = [k for k in ("bias_regularizer", "activity_regularizer") if cfg.get(k) is not None]
-            ops.append(("Dense", int(cfg["units"]), _regularizer(cfg.get("kernel_regularizer")), bool(cfg["use_bias"]))
-                       + tuple(extra))
+            ops.append(
+                ("Dense", int(cfg["units"]), _regularizer(cfg.get("kernel_regularizer")), bool(cfg["use_bias"]))
+                + tuple(extra)
+            )
             act = _activation(cfg.get("activation"))
             if act != "linear":
                 ops.append((act,))
         elif type(layer) is L.Activation:
             ops.append((_activation(cfg.get("activation")),))
-        elif type(layer) is L.ReLU and not cfg.get("max_value") and not cfg.get("negative_slope") \
-                and not cfg.get("threshold"):
+        elif (
+            type(layer) is L.ReLU
+            and not cfg.get("max_value")
+            and not cfg.get("negative_slope")
+            and not cfg.get("threshold")
+        ):
             ops.append(("relu",))
         elif type(layer) is L.Softmax and cfg.get("axis", -1) in (-1, [-1], 1, [1]):
             ops.append(("softmax",))
@@ -173,7 +209,7 @@ def op_text(op: tuple) -> str:
 def _same(a: tuple, b: tuple) -> bool:
     if len(a) != len(b) or a[0] != b[0]:
         return False
-    for x, y in zip(a[1:], b[1:]):
+    for x, y in zip(a[1:], b[1:], strict=False):
         if isinstance(x, float) or isinstance(y, float):
             if not (isinstance(x, (int, float)) and isinstance(y, (int, float)) and math.isclose(x, y, rel_tol=1e-6)):
                 return False
@@ -189,16 +225,25 @@ def first_difference(ops: list[tuple], input_shape: Any) -> str | None:
     """A sentence naming the first difference from the course network (None if there is none)."""
     shape = tuple(input_shape) if isinstance(input_shape, (list, tuple)) else input_shape
     if shape != (None, 784):
-        return t("the model takes inputs of shape {shape}; the course network takes flattened images, (None, 784)",
-                 shape=shape)
+        return t(
+            "the model takes inputs of shape {shape}; the course network takes flattened images, (None, 784)",
+            shape=shape,
+        )
     for i, want in enumerate(COURSE_OPS):
         before = _("the input") if i == 0 else op_text(COURSE_OPS[i - 1])
         if i >= len(ops):
-            return t("your network ends after {last}; the course network continues with {want}",
-                     last=op_text(ops[-1]) if ops else _("the input"), want=op_text(want))
+            return t(
+                "your network ends after {last}; the course network continues with {want}",
+                last=op_text(ops[-1]) if ops else _("the input"),
+                want=op_text(want),
+            )
         if not _same(ops[i], want):
-            return t("after {before} the course network has {want}, yours has {got}", before=before,
-                     want=op_text(want), got=op_text(ops[i]))
+            return t(
+                "after {before} the course network has {want}, yours has {got}",
+                before=before,
+                want=op_text(want),
+                got=op_text(ops[i]),
+            )
     if len(ops) > len(COURSE_OPS):
         return t("your network has an extra {extra} after the final softmax", extra=op_text(ops[len(COURSE_OPS)]))
     return None
@@ -213,13 +258,23 @@ def architecture_problem(model, keras, what: str) -> str | None:
     ops = canonical_ops(model, keras)
     diff = first_difference(ops, getattr(model, "input_shape", None))
     if diff:
-        return t("{what} is not the course network: {difference}.\n  course: {course}\n  yours:  {yours}", what=what,
-                 difference=diff, course=sequence_text(COURSE_OPS), yours=sequence_text(ops))
+        return t(
+            "{what} is not the course network: {difference}.\n  course: {course}\n  yours:  {yours}",
+            what=what,
+            difference=diff,
+            course=sequence_text(COURSE_OPS),
+            yours=sequence_text(ops),
+        )
     counts = param_counts(model)
     if counts != COURSE_PARAMS:
-        return t("{what} has {total} parameters ({trainable} trainable, {frozen} non-trainable); the course network "
-                 "has 671,754 (670,730 trainable, 1,024 non-trainable)", what=what, total=format(counts[0], ","),
-                 trainable=format(counts[1], ","), frozen=format(counts[2], ","))
+        return t(
+            "{what} has {total} parameters ({trainable} trainable, {frozen} non-trainable); the course network "
+            "has 671,754 (670,730 trainable, 1,024 non-trainable)",
+            what=what,
+            total=format(counts[0], ","),
+            trainable=format(counts[1], ","),
+            frozen=format(counts[2], ","),
+        )
     return None
 
 
@@ -234,18 +289,31 @@ def compile_problem(desc: dict) -> str | None:
     except (TypeError, ValueError):
         return _("the model's compile settings could not be read")
     if not desc.get("compiled") or not cfg:
-        return _("build_model() returns a model that is not compiled: call model.compile(loss=..., optimizer=..., "
-                 "metrics=[...]) before returning it")
+        return _(
+            "build_model() returns a model that is not compiled: call model.compile(loss=..., optimizer=..., "
+            "metrics=[...]) before returning it"
+        )
     loss = cfg.get("loss")
     ok_loss = (
         loss in ("categorical_crossentropy", "CategoricalCrossentropy")
-        or (isinstance(loss, dict) and loss.get("class_name") == "CategoricalCrossentropy"
-            and not (loss.get("config") or {}).get("from_logits") and not (loss.get("config") or {}).get("label_smoothing"))
-        or (isinstance(loss, dict) and loss.get("class_name") == "function" and loss.get("config") == "categorical_crossentropy")
+        or (
+            isinstance(loss, dict)
+            and loss.get("class_name") == "CategoricalCrossentropy"
+            and not (loss.get("config") or {}).get("from_logits")
+            and not (loss.get("config") or {}).get("label_smoothing")
+        )
+        or (
+            isinstance(loss, dict)
+            and loss.get("class_name") == "function"
+            and loss.get("config") == "categorical_crossentropy"
+        )
     )
     if not ok_loss:
-        return t("the loss is {loss}; the course network is compiled with loss='categorical_crossentropy' "
-                 "(one-hot labels, softmax outputs)", loss=_short(loss))
+        return t(
+            "the loss is {loss}; the course network is compiled with loss='categorical_crossentropy' "
+            "(one-hot labels, softmax outputs)",
+            loss=_short(loss),
+        )
     opt = cfg.get("optimizer")
     if not (opt in ("adam", "Adam") or (isinstance(opt, dict) and opt.get("class_name") == "Adam")):
         return t("the optimizer is {optimizer}; the course network uses optimizer='adam'", optimizer=_short(opt))
@@ -259,8 +327,7 @@ def compile_problem(desc: dict) -> str | None:
         elif isinstance(m, dict):
             names.add(str(m.get("class_name")))
     if not names & {"accuracy", "acc", "categorical_accuracy", "CategoricalAccuracy"}:
-        return t("the metrics are {metrics}; the course network reports metrics=['accuracy']",
-                 metrics=_short(metrics))
+        return t("the metrics are {metrics}; the course network reports metrics=['accuracy']", metrics=_short(metrics))
     return None
 
 
@@ -279,15 +346,24 @@ def load_keras_file(path: str, keras, what: str):
         with zipfile.ZipFile(path) as zf:
             cfg = json.loads(zf.read("config.json"))
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, RuntimeError) as exc:
-        raise CheckFailed(t("{what} is not a readable .keras model file ({error}); save it with "
-                            "model.save('mnist_model.keras')", what=what,
-                            error=_exc_text(exc, 120))) from None
+        raise CheckFailed(
+            t(
+                "{what} is not a readable .keras model file ({error}); save it with model.save('mnist_model.keras')",
+                what=what,
+                error=_exc_text(exc, 120),
+            )
+        ) from None
     check_builtin_config(cfg, what)
     try:
         return keras.models.load_model(path, safe_mode=True, compile=False)
     except Exception as exc:  # noqa: BLE001 - corrupt weights, unknown layers...
-        raise CheckFailed(t("{what} could not be loaded ({error}); save it with model.save('mnist_model.keras')",
-                            what=what, error=_exc_text(exc, 200))) from None
+        raise CheckFailed(
+            t(
+                "{what} could not be loaded ({error}); save it with model.save('mnist_model.keras')",
+                what=what,
+                error=_exc_text(exc, 200),
+            )
+        ) from None
 
 
 def shape_problem(model, what: str) -> str | None:
@@ -296,11 +372,16 @@ def shape_problem(model, what: str) -> str | None:
     except Exception:  # noqa: BLE001 - multi-input or unbuilt models
         return t("{what} has no single input and output", what=what)
     if tuple(ins) != (None, 784):
-        return t("{what} expects inputs of shape {shape}; the course network takes flattened images of shape "
-                 "(None, 784) (preprocess turns each 28x28 image into 784 pixels)", what=what, shape=tuple(ins))
+        return t(
+            "{what} expects inputs of shape {shape}; the course network takes flattened images of shape "
+            "(None, 784) (preprocess turns each 28x28 image into 784 pixels)",
+            what=what,
+            shape=tuple(ins),
+        )
     if tuple(outs) != (None, 10):
-        return t("{what} outputs shape {shape}; expected (None, 10): one probability per digit", what=what,
-                 shape=tuple(outs))
+        return t(
+            "{what} outputs shape {shape}; expected (None, 10): one probability per digit", what=what, shape=tuple(outs)
+        )
     return None
 
 
@@ -309,13 +390,30 @@ def shape_problem(model, what: str) -> str | None:
 # Chart labels are in the report's language when matplotlib has a font with CJK glyphs (e.g.
 # Noto Sans CJK, Debian's fonts-noto-cjk); otherwise in English, never as boxes of missing glyphs.
 
-CHART_WORDS = (N_("epoch"), N_("loss"), N_("accuracy"), N_("train"), N_("validation"), N_("predicted digit"),
-               N_("true digit"))
+CHART_WORDS = (
+    N_("epoch"),
+    N_("loss"),
+    N_("accuracy"),
+    N_("train"),
+    N_("validation"),
+    N_("predicted digit"),
+    N_("true digit"),
+)
 CONFUSION_TITLE = N_("Confusion matrix ({n} test images)")
 MISCLASSIFIED_TITLE = N_("Misclassified test digits (true→predicted)")
 _CJK_SAMPLE = "训练验证准确率损失混淆矩阵预测真实数字"  # every glyph the zh labels need must be there
-_CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK", "Source Han Sans SC", "Source Han Sans", "WenQuanYi Zen Hei",
-                 "WenQuanYi Micro Hei", "Noto Serif CJK SC", "SimHei", "Microsoft YaHei", "PingFang SC")
+_CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK",
+    "Source Han Sans SC",
+    "Source Han Sans",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Noto Serif CJK SC",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+)
 
 
 @functools.lru_cache(maxsize=1)
@@ -325,8 +423,10 @@ def cjk_font() -> str | None:
     from matplotlib.ft2font import FT2Font
 
     fonts = font_manager.fontManager.ttflist
-    ranked = sorted(fonts, key=lambda f: next((i for i, fam in enumerate(_CJK_FAMILIES) if f.name.startswith(fam)),
-                                              len(_CJK_FAMILIES)))
+    ranked = sorted(
+        fonts,
+        key=lambda f: next((i for i, fam in enumerate(_CJK_FAMILIES) if f.name.startswith(fam)), len(_CJK_FAMILIES)),
+    )
     for f in ranked:
         if not any(f.name.startswith(fam) for fam in _CJK_FAMILIES) and "CJK" not in f.name:
             continue
@@ -370,8 +470,8 @@ def _drawing(lang: str) -> Iterator[tuple[Any, Any]]:
     import matplotlib
 
     lang, font = chart_lang(lang)
-    rc = {"font.family": [font, "DejaVu Sans"]} if font else {}  # named, so every text keeps it
-    with matplotlib.rc_context(rc):
+    rc: dict[str, Any] = {"font.family": [font, "DejaVu Sans"]} if font else {}  # named, so every text keeps it
+    with matplotlib.rc_context(rc):  # type: ignore[arg-type]  # rcParams keys are typed as literals
         yield i18n.bound(lang)
 
 
@@ -404,8 +504,15 @@ def confusion_figure(cm: np.ndarray, lang: str = "en"):
         for i in range(cm.shape[0]):
             for j in range(cm.shape[1]):
                 if cm[i, j]:
-                    ax.text(j, i, str(int(cm[i, j])), ha="center", va="center", fontsize=6,
-                            color="white" if i == j else "black")
+                    ax.text(
+                        j,
+                        i,
+                        str(int(cm[i, j])),
+                        ha="center",
+                        va="center",
+                        fontsize=6,
+                        color="white" if i == j else "black",
+                    )
         ax.set_xticks(range(10))
         ax.set_yticks(range(10))
         ax.set_xlabel(g("predicted digit"))

@@ -12,9 +12,9 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from grader.course.topics import BY_SLUG
 from grader.errors import UsageError
@@ -76,11 +76,14 @@ def _prepare(path: Path, requested: list[str], scratch: Path) -> PreparedSubmiss
                 raise UsageError(
                     f"cannot tell which topic the notebook {path.name} is about",
                     fix="name the topic on the command line (e.g. `grader run losses --submission "
-                        f"{path.name}`) or put the topic's name in the file name (losses.ipynb)")
+                    f"{path.name}`) or put the topic's name in the file name (losses.ipynb)",
+                )
             topic = requested[0]
         if requested and topic not in requested:
-            raise UsageError(f"the notebook {path.name} is about {topic}, not {', '.join(requested)}",
-                             fix=f"run `grader run {topic} --submission {path}`")
+            raise UsageError(
+                f"the notebook {path.name} is about {topic}, not {', '.join(requested)}",
+                fix=f"run `grader run {topic} --submission {path}`",
+            )
         root = scratch / "submission"
         root.mkdir()
         _write_module(root, topic, path)
@@ -103,8 +106,9 @@ def _prepare(path: Path, requested: list[str], scratch: Path) -> PreparedSubmiss
     for topic, paths in by_topic.items():
         chosen = max(paths, key=lambda p: (p.stat().st_mtime, p.name))
         if len(paths) > 1:
-            prepared_.notes.append(f"{topic}: grading {chosen.name}, the most recently modified of "
-                                   f"{', '.join(p.name for p in paths)}")
+            prepared_.notes.append(
+                f"{topic}: grading {chosen.name}, the most recently modified of {', '.join(p.name for p in paths)}"
+            )
         _write_module(root, topic, chosen)
         prepared_.converted[topic] = chosen
     return prepared_

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from grader.course.topics import BY_SLUG
 from grader.intake.ipynb import SUFFIX, notebook_topic, read_notebook
@@ -128,8 +128,9 @@ class SubmissionWatcher:
                 changed.append(path)
         return self.topics_for(changed)
 
-    def changes(self, stop_event=None, *, debounce_ms: int = 1600, step_ms: int = 50,
-                rescan_ms: int = 1000) -> Iterator[set[str]]:
+    def changes(
+        self, stop_event=None, *, debounce_ms: int = 1600, step_ms: int = 50, rescan_ms: int = 1000
+    ) -> Iterator[set[str]]:
         """Yield the set of touched topics after each save that touched any (blocks in between).
 
         ``stop_event`` (a ``threading.Event``) ends the iteration; Ctrl-C raises
@@ -140,10 +141,17 @@ class SubmissionWatcher:
         """
         import watchfiles
 
-        for batch in watchfiles.watch(self.root, watch_filter=self._filter, stop_event=stop_event,
-                                      debounce=debounce_ms, step=step_ms, rust_timeout=rescan_ms,
-                                      yield_on_timeout=True, raise_interrupt=True,
-                                      recursive=self.single is None):
+        for batch in watchfiles.watch(
+            self.root,
+            watch_filter=self._filter,
+            stop_event=stop_event,
+            debounce=debounce_ms,
+            step=step_ms,
+            rust_timeout=rescan_ms,
+            yield_on_timeout=True,
+            raise_interrupt=True,
+            recursive=self.single is None,
+        ):
             touched = self.topics_for(Path(raw) for _, raw in batch) if batch else self.rescan()
             if touched:
                 yield touched

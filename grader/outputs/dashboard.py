@@ -13,8 +13,9 @@ import io
 import re
 import statistics
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import grader
 from grader.core.results import RunResult, TopicResult, utc_now
@@ -60,10 +61,21 @@ def _mistakes(results: dict[str, RunResult]) -> list[dict]:
         for t in results[name].topics:
             if t.status == TopicStatus.ERROR and t.message:
                 kind = import_error_kind(t)
-                g = groups.setdefault(("topic", t.topic, kind), {
-                    "kind": "topic", "topic": t.topic, "check": None, "title": clean(t.title, 300),
-                    "status": Status.ERROR, "label": f"{t.topic}: {kind}", "key": kind,
-                    "examples": [], "hint": "", "students": []})
+                g = groups.setdefault(
+                    ("topic", t.topic, kind),
+                    {
+                        "kind": "topic",
+                        "topic": t.topic,
+                        "check": None,
+                        "title": clean(t.title, 300),
+                        "status": Status.ERROR,
+                        "label": f"{t.topic}: {kind}",
+                        "key": kind,
+                        "examples": [],
+                        "hint": "",
+                        "students": [],
+                    },
+                )
                 g["students"].append(name)
                 if len(g["examples"]) < 3 and clean(t.message, 2000) not in g["examples"]:
                     g["examples"].append(clean(t.message, 2000))
@@ -74,17 +86,28 @@ def _mistakes(results: dict[str, RunResult]) -> list[dict]:
                 known = (c.details or {}).get("misconception")
                 key = ("check", c.id, known or f"status:{c.status.value}")
                 first = (c.message.strip().splitlines() or [""])[0]
-                g = groups.setdefault(key, {
-                    "kind": "mistake" if known else "check", "topic": c.topic, "check": c.id,
-                    "title": clean(c.title, 300), "status": c.status, "key": known or "",
-                    "label": clean(first, 600) if known else "", "examples": [], "hint": clean(c.hint, 500),
-                    "students": []})
+                g = groups.setdefault(
+                    key,
+                    {
+                        "kind": "mistake" if known else "check",
+                        "topic": c.topic,
+                        "check": c.id,
+                        "title": clean(c.title, 300),
+                        "status": c.status,
+                        "key": known or "",
+                        "label": clean(first, 600) if known else "",
+                        "examples": [],
+                        "hint": clean(c.hint, 500),
+                        "students": [],
+                    },
+                )
                 g["students"].append(name)
                 text = clean(c.message, 2000)
                 if c.message and len(g["examples"]) < 3 and text not in g["examples"]:
                     g["examples"].append(text)
-    rows = sorted(groups.values(), key=lambda g: (-len(g["students"]), _ORDER.get(g["topic"], 99), g["check"] or "",
-                                                  g["key"]))
+    rows = sorted(
+        groups.values(), key=lambda g: (-len(g["students"]), _ORDER.get(g["topic"], 99), g["check"] or "", g["key"])
+    )
     n = len(results)
     for g in rows:
         g["count"] = len(g["students"])
@@ -96,9 +119,16 @@ def _submitted(t: TopicResult | None) -> bool:
     return t is not None and t.status != TopicStatus.NOT_ATTEMPTED
 
 
-def class_data(results: dict[str, RunResult], meta: dict | None = None, *, topics: Iterable[str] | None = None,
-               max_scores: dict[str, float] | None = None, extras: dict[str, dict] | None = None,
-               similarity: list[dict] | None = None, similarity_note: str = "") -> dict:
+def class_data(
+    results: dict[str, RunResult],
+    meta: dict | None = None,
+    *,
+    topics: Iterable[str] | None = None,
+    max_scores: dict[str, float] | None = None,
+    extras: dict[str, dict] | None = None,
+    similarity: list[dict] | None = None,
+    similarity_note: str = "",
+) -> dict:
     """Everything the dashboard, gradebook and JUnit file show, as plain data.
 
     ``topics`` / ``max_scores``: the assignment (default: the topics the results hold, worth
@@ -135,33 +165,66 @@ def class_data(results: dict[str, RunResult], meta: dict | None = None, *, topic
             elif not _submitted(tr):
                 cells[t] = {"text": NOT_SUBMITTED, "title": "not submitted", "score": None}
             else:
-                cells[t] = {"text": f"{tr.score:g}", "title": f"{tr.score:g} / {full.get(t, tr.max_score):g}",
-                            "score": tr.score}
-        students.append({
-            "name": name, "raw": raw, "penalty": penalty, "adjustment": adjustment, "score": final,
-            "max_score": max_total, "percent": 100.0 * final / max_total if max_total else 0.0,
-            "late_days": int(ex.get("late_days", 0)), "penalty_fraction": float(ex.get("penalty_fraction", 0.0)),
-            "submitted_at": ex.get("submitted_at") or "", "adjustments": ex.get("adjustments", []),
-            "cells": cells, "topics": {t: cells[t]["score"] for t in topics},
-            "counts": {s.value: counts.get(s, 0) for s in Status},
-            "internal_errors": len(r.internal_errors), "seed": r.seed, "duration": r.duration,
-            "topic_messages": [clean(f"{t.topic}: {(t.message.strip().splitlines() or [''])[0]}", 300)
-                               for t in r.topics if t.message and t.status != TopicStatus.NOT_ATTEMPTED],
-        })
+                cells[t] = {
+                    "text": f"{tr.score:g}",
+                    "title": f"{tr.score:g} / {full.get(t, tr.max_score):g}",
+                    "score": tr.score,
+                }
+        students.append(
+            {
+                "name": name,
+                "raw": raw,
+                "penalty": penalty,
+                "adjustment": adjustment,
+                "score": final,
+                "max_score": max_total,
+                "percent": 100.0 * final / max_total if max_total else 0.0,
+                "late_days": int(ex.get("late_days", 0)),
+                "penalty_fraction": float(ex.get("penalty_fraction", 0.0)),
+                "submitted_at": ex.get("submitted_at") or "",
+                "adjustments": ex.get("adjustments", []),
+                "cells": cells,
+                "topics": {t: cells[t]["score"] for t in topics},
+                "counts": {s.value: counts.get(s, 0) for s in Status},
+                "internal_errors": len(r.internal_errors),
+                "seed": r.seed,
+                "duration": r.duration,
+                "topic_messages": [
+                    clean(f"{t.topic}: {(t.message.strip().splitlines() or [''])[0]}", 300)
+                    for t in r.topics
+                    if t.message and t.status != TopicStatus.NOT_ATTEMPTED
+                ],
+            }
+        )
         for t in r.topics:
             for c in t.checks:
-                row = checks.setdefault(c.id, {
-                    "id": c.id, "topic": c.topic, "title": clean(c.title, 300), "function": c.function,
-                    "points": c.max_points, "counts": Counter(), "n": 0, "hidden": c.hidden,
-                })
+                row = checks.setdefault(
+                    c.id,
+                    {
+                        "id": c.id,
+                        "topic": c.topic,
+                        "title": clean(c.title, 300),
+                        "function": c.function,
+                        "points": c.max_points,
+                        "counts": Counter(),
+                        "n": 0,
+                        "hidden": c.hidden,
+                    },
+                )
                 row["counts"][c.status.value] += 1
                 row["n"] += 1
     n = len(names)
     check_rows = []
     for row in checks.values():
         passed = row["counts"]["passed"]
-        check_rows.append({**row, "counts": dict(row["counts"]), "passed": passed,
-                           "pass_rate": 100.0 * passed / row["n"] if row["n"] else 0.0})
+        check_rows.append(
+            {
+                **row,
+                "counts": dict(row["counts"]),
+                "passed": passed,
+                "pass_rate": 100.0 * passed / row["n"] if row["n"] else 0.0,
+            }
+        )
     # Worst first: the checks most students miss are what the next lecture should be about.
     check_rows.sort(key=lambda r: (r["pass_rate"], _ORDER.get(r["topic"], 99), r["id"]))
     percents = [s["percent"] for s in students]
@@ -169,25 +232,38 @@ def class_data(results: dict[str, RunResult], meta: dict | None = None, *, topic
     for p in percents:
         bins[min(max(int(p // 10), 0), 9)] += 1
     peak = max(bins) if any(bins) else 1
-    histogram = [{"label": f"{10 * i}–{10 * i + 10}%", "count": c, "height": 100.0 * c / peak} for i, c in enumerate(bins)]
+    histogram = [
+        {"label": f"{10 * i}–{10 * i + 10}%", "count": c, "height": 100.0 * c / peak} for i, c in enumerate(bins)
+    ]
     seeds = sorted({s["seed"] for s in students})
     tf_versions = sorted({r.tensorflow_version for r in results.values() if r.tensorflow_version})
     return {
-        "n": n, "topics": topics, "titles": titles, "max_scores": {t: full.get(t, 0.0) for t in topics},
+        "n": n,
+        "topics": topics,
+        "titles": titles,
+        "max_scores": {t: full.get(t, 0.0) for t in topics},
         "max_total": round(sum(full.get(t, 0.0) for t in topics), 4),
-        "students": students, "checks": check_rows, "misconceptions": _mistakes(results)[:MISTAKE_ROWS],
-        "histogram": histogram, "similarity": similarity or [], "similarity_note": similarity_note,
+        "students": students,
+        "checks": check_rows,
+        "misconceptions": _mistakes(results)[:MISTAKE_ROWS],
+        "histogram": histogram,
+        "similarity": similarity or [],
+        "similarity_note": similarity_note,
         "late_policy": bool(any(s["late_days"] for s in students) or (meta or {}).get("due")),
         "stats": {
             "mean": statistics.fmean(percents) if percents else 0.0,
             "median": statistics.median(percents) if percents else 0.0,
-            "min": min(percents) if percents else 0.0, "max": max(percents) if percents else 0.0,
+            "min": min(percents) if percents else 0.0,
+            "max": max(percents) if percents else 0.0,
             "full_marks": sum(1 for s in students if s["max_score"] and s["score"] >= s["max_score"] - 1e-9),
             "internal_errors": sum(s["internal_errors"] for s in students),
             "late": sum(1 for s in students if s["late_days"]),
         },
-        "seeds": seeds, "tensorflow_versions": tf_versions, "generated_at": utc_now(),
-        "grader_version": grader.__version__, **(meta or {}),
+        "seeds": seeds,
+        "tensorflow_versions": tf_versions,
+        "generated_at": utc_now(),
+        "grader_version": grader.__version__,
+        **(meta or {}),
     }
 
 
@@ -198,8 +274,17 @@ def spreadsheet_safe(text: Any) -> str:
     return text
 
 
-GRADEBOOK_COLUMNS = ("student", "total", "max_total", "percent", "raw_score", "late_days", "late_penalty",
-                     "adjustment", "submitted_at")
+GRADEBOOK_COLUMNS = (
+    "student",
+    "total",
+    "max_total",
+    "percent",
+    "raw_score",
+    "late_days",
+    "late_penalty",
+    "adjustment",
+    "submitted_at",
+)
 
 
 def gradebook_csv(data: dict) -> str:
@@ -209,14 +294,26 @@ def gradebook_csv(data: dict) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow([*GRADEBOOK_COLUMNS, *data["topics"]])
     for s in data["students"]:
-        w.writerow([spreadsheet_safe(s["name"]), f"{s['score']:g}", f"{s['max_score']:g}", f"{s['percent']:.2f}",
-                    f"{s['raw']:g}", s["late_days"], f"{s['penalty']:g}", f"{s['adjustment']:g}", s["submitted_at"],
-                    *(s["cells"][t]["text"] for t in data["topics"])])
+        w.writerow(
+            [
+                spreadsheet_safe(s["name"]),
+                f"{s['score']:g}",
+                f"{s['max_score']:g}",
+                f"{s['percent']:.2f}",
+                f"{s['raw']:g}",
+                s["late_days"],
+                f"{s['penalty']:g}",
+                f"{s['adjustment']:g}",
+                s["submitted_at"],
+                *(s["cells"][t]["text"] for t in data["topics"]),
+            ]
+        )
     return buf.getvalue()
 
 
-def write_class_outputs(out: Path, results: dict[str, RunResult], meta: dict | None = None,
-                        **data_options: Any) -> dict[str, Path]:
+def write_class_outputs(
+    out: Path, results: dict[str, RunResult], meta: dict | None = None, **data_options: Any
+) -> dict[str, Path]:
     """gradebook.csv, junit.xml and index.html in ``out``, each written atomically."""
     data = class_data(results, meta, **data_options)
     paths = {"gradebook": out / "gradebook.csv", "junit": out / "junit.xml", "dashboard": out / "index.html"}

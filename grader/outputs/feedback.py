@@ -17,8 +17,8 @@ Input is a result already localized and redacted for its reader
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from grader import i18n
 from grader.core.results import CheckResult, RunResult, TopicResult
@@ -113,7 +113,9 @@ def _mistake(check: CheckResult, lang: str) -> Mistake | None:
         return None
     lines = (check.message or "").splitlines()
     sentence = lines[0] if lines else ""
-    named = details.get("mistake") if isinstance(details.get("mistake"), dict) else {}
+    named = details.get("mistake") if details else None
+    if not isinstance(named, dict):
+        named = {}
     name, fix = named.get("name"), named.get("fix")
     if isinstance(name, str) and isinstance(fix, str):
         return Mistake(key, i18n.gettext(name, lang), i18n.gettext(fix, lang), sentence)
@@ -138,7 +140,7 @@ def function_view(name: str, checks: Iterable[CheckResult], lang: str) -> Functi
         if found is not None:
             mistakes.setdefault(found.key, found)
             if found.sentence and message.startswith(found.sentence):
-                message = message[len(found.sentence):].lstrip("\n")
+                message = message[len(found.sentence) :].lstrip("\n")
         hint = c.hint if c.hint and c.hint not in hints else ""
         if c.hint:
             hints.add(c.hint)

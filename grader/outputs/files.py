@@ -8,8 +8,9 @@ import os
 import shutil
 import tempfile
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from grader.errors import UsageError
 
@@ -36,8 +37,10 @@ def check_out_dir(out: Path, names: Iterable[str] = ()) -> Path:
     for name in names:
         target = out / name
         if target.is_dir() and not target.is_symlink():
-            raise UsageError(f"{target} is a folder, where the grader writes its {name}",
-                             fix=f"remove or rename that folder, or {_FIX}")
+            raise UsageError(
+                f"{target} is a folder, where the grader writes its {name}",
+                fix=f"remove or rename that folder, or {_FIX}",
+            )
     try:  # permission bits do not tell (root, read-only mounts, ACLs): try it
         fd, probe = tempfile.mkstemp(dir=out, prefix=".grader-write-test-")
         os.close(fd)
@@ -56,8 +59,9 @@ def out_error(out: Path, exc: OSError) -> UsageError:
     if exc.errno == errno.ENOTDIR:
         return UsageError(f"--out {out} lies inside a file, not a folder{where}", fix=_FIX)
     if exc.errno == errno.EISDIR:
-        return UsageError(f"a folder stands where the grader writes a report{where}",
-                          fix=f"remove or rename that folder, or {_FIX}")
+        return UsageError(
+            f"a folder stands where the grader writes a report{where}", fix=f"remove or rename that folder, or {_FIX}"
+        )
     if exc.errno == errno.ENOSPC:
         return UsageError(f"no space left to write to --out {out}", fix="free some space or choose another --out")
     return UsageError(f"cannot write to --out {out}: {reason}{where}", fix=_FIX)

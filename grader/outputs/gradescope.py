@@ -31,8 +31,13 @@ def _cut(text: str, limit: int = OUTPUT_LIMIT) -> str:
     return text if len(text) <= limit else text[:limit] + "\n[... cut; see report.html]"
 
 
-def to_gradescope(result: RunResult, *, lang: str | None = None, audience: Audience | str = Audience.STUDENT,
-                  hidden_visibility: str = "after_due_date") -> dict[str, Any]:
+def to_gradescope(
+    result: RunResult,
+    *,
+    lang: str | None = None,
+    audience: Audience | str = Audience.STUDENT,
+    hidden_visibility: str = "after_due_date",
+) -> dict[str, Any]:
     if hidden_visibility not in VISIBILITIES:
         raise ValueError(f"visibility must be one of {VISIBILITIES}, not {hidden_visibility!r}")
     lang = lang or result.lang
@@ -42,30 +47,44 @@ def to_gradescope(result: RunResult, *, lang: str | None = None, audience: Audie
     for ti, topic in enumerate(result.topics, start=1):
         for ci, c in enumerate(topic.checks, start=1):
             points, max_points = f"{c.points:g}", f"{c.max_points:g}"
-            lines = [t("{status} ({points} / {max_points} points)", status=gettext(c.status.label), points=points,
-                       max_points=max_points)]
+            lines = [
+                t(
+                    "{status} ({points} / {max_points} points)",
+                    status=gettext(c.status.label),
+                    points=points,
+                    max_points=max_points,
+                )
+            ]
             if c.status == Status.NOT_ATTEMPTED and c.message:
                 lines.append(c.message.splitlines()[0])
             elif c.status != Status.PASSED and c.message:
                 lines.append(c.message)
             if c.hint and c.status != Status.PASSED:
                 lines.append(t("hint: {hint}", hint=c.hint))
-            tests.append({
-                "name": f"{topic.topic}: {c.title}",
-                "number": f"{ti}.{ci}",
-                "score": float(c.points),
-                "max_score": float(c.max_points),
-                "status": "passed" if c.status == Status.PASSED else "failed",
-                "output": _cut("\n".join(lines)),
-                "output_format": "text",
-                "tags": [topic.topic, c.function],
-                "visibility": hidden_visibility if c.hidden else "visible",
-                "extra_data": {"id": c.id, "grader_status": c.status, "hidden": c.hidden},
-            })
+            tests.append(
+                {
+                    "name": f"{topic.topic}: {c.title}",
+                    "number": f"{ti}.{ci}",
+                    "score": float(c.points),
+                    "max_score": float(c.max_points),
+                    "status": "passed" if c.status == Status.PASSED else "failed",
+                    "output": _cut("\n".join(lines)),
+                    "output_format": "text",
+                    "tags": [topic.topic, c.function],
+                    "visibility": hidden_visibility if c.hidden else "visible",
+                    "extra_data": {"id": c.id, "grader_status": c.status, "hidden": c.hidden},
+                }
+            )
     score, max_score = f"{result.score:g}", f"{result.max_score:g}"
-    summary = [t("Total: {score} / {max_score}", score=score, max_score=max_score),
-               t("TensorFlow {version}, seed {seed} (replay: {replay})", version=result.tensorflow_version,
-                 seed=result.seed, replay=result.replay)]
+    summary = [
+        t("Total: {score} / {max_score}", score=score, max_score=max_score),
+        t(
+            "TensorFlow {version}, seed {seed} (replay: {replay})",
+            version=result.tensorflow_version,
+            seed=result.seed,
+            replay=result.replay,
+        ),
+    ]
     summary += [f"{tp.topic}: {tp.message}" for tp in result.topics if tp.message]
     return {
         "score": float(result.score),
@@ -76,7 +95,11 @@ def to_gradescope(result: RunResult, *, lang: str | None = None, audience: Audie
         "test_name_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",
-        "extra_data": {"max_score": float(result.max_score), "seed": result.seed,
-                       "grader_version": result.grader_version, "tensorflow_version": result.tensorflow_version},
+        "extra_data": {
+            "max_score": float(result.max_score),
+            "seed": result.seed,
+            "grader_version": result.grader_version,
+            "tensorflow_version": result.tensorflow_version,
+        },
         "tests": tests,
     }

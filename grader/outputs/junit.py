@@ -19,20 +19,36 @@ def suites(results: dict[str, RunResult]) -> list[dict]:
         for t in r.topics:
             for c in t.checks:
                 first = (c.message.strip().splitlines() or [""])[0]
-                cases.append({
-                    "classname": clean(f"{name}.{t.topic}", 300), "name": clean(c.name, 300),
-                    "time": f"{c.duration:.3f}", "status": c.status,
-                    "first_line": clean(first, 300), "message": clean(c.message),
-                    "hint": clean(c.hint, 500), "points": f"{c.points:g}", "max_points": f"{c.max_points:g}",
-                })
+                cases.append(
+                    {
+                        "classname": clean(f"{name}.{t.topic}", 300),
+                        "name": clean(c.name, 300),
+                        "time": f"{c.duration:.3f}",
+                        "status": c.status,
+                        "first_line": clean(first, 300),
+                        "message": clean(c.message),
+                        "hint": clean(c.hint, 500),
+                        "points": f"{c.points:g}",
+                        "max_points": f"{c.max_points:g}",
+                    }
+                )
         count = {s: sum(1 for c in cases if c["status"] == s) for s in Status}
-        out.append({
-            "name": clean(name, 300), "tests": len(cases), "failures": count[Status.FAILED],
-            "errors": count[Status.ERROR] + count[Status.TIMEOUT], "skipped": count[Status.NOT_ATTEMPTED],
-            "time": f"{sum(c.duration for t in r.topics for c in t.checks):.3f}",
-            "timestamp": r.started_at[:19], "score": f"{r.score:g}", "max_score": f"{r.max_score:g}",
-            "seed": r.seed, "tensorflow": clean(r.tensorflow_version, 100), "cases": cases,
-        })
+        out.append(
+            {
+                "name": clean(name, 300),
+                "tests": len(cases),
+                "failures": count[Status.FAILED],
+                "errors": count[Status.ERROR] + count[Status.TIMEOUT],
+                "skipped": count[Status.NOT_ATTEMPTED],
+                "time": f"{sum(c.duration for t in r.topics for c in t.checks):.3f}",
+                "timestamp": r.started_at[:19],
+                "score": f"{r.score:g}",
+                "max_score": f"{r.max_score:g}",
+                "seed": r.seed,
+                "tensorflow": clean(r.tensorflow_version, 100),
+                "cases": cases,
+            }
+        )
     return out
 
 

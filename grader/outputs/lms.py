@@ -61,24 +61,45 @@ def canvas(rows: list[Row], assignment: str, points: float, *, topic_max: dict[s
     w.writerow([*CANVAS_COLUMNS, assignment, *(f"{assignment}: {t}" for t in topics)])
     w.writerow([POINTS_POSSIBLE, "", "", "", "", _pts(points), *(_pts(topic_max[t]) for t in topics)])
     for r in rows:
-        w.writerow([spreadsheet_safe(r.name or r.student), r.canvas_id, spreadsheet_safe(r.lms_id),
-                    spreadsheet_safe(r.login), spreadsheet_safe(r.section), _pts(r.final),
-                    *(_pts(r.topics.get(t)) for t in topics)])
+        w.writerow(
+            [
+                spreadsheet_safe(r.name or r.student),
+                r.canvas_id,
+                spreadsheet_safe(r.lms_id),
+                spreadsheet_safe(r.login),
+                spreadsheet_safe(r.section),
+                _pts(r.final),
+                *(_pts(r.topics.get(t)) for t in topics),
+            ]
+        )
     return buf.getvalue()
 
 
-def moodle(rows: list[Row], assignment: str, *, id_field: str = "idnumber",
-           topic_max: dict[str, float] | None = None) -> str:
+def moodle(
+    rows: list[Row], assignment: str, *, id_field: str = "idnumber", topic_max: dict[str, float] | None = None
+) -> str:
     topics = list(topic_max or {})
     buf = io.StringIO()
     w = _writer(buf)
-    w.writerow([MOODLE_ID_COLUMNS[id_field], "First name", "Last name", assignment, *(f"{assignment}: {t}" for t in topics)])
+    w.writerow(
+        [MOODLE_ID_COLUMNS[id_field], "First name", "Last name", assignment, *(f"{assignment}: {t}" for t in topics)]
+    )
     for r in rows:
         first, _, last = (r.name or r.student).partition(" ")
-        ident = r.email if id_field == "email" and r.email else (r.login if id_field == "username" and r.login
-                                                                else r.lms_id)
-        w.writerow([spreadsheet_safe(ident), spreadsheet_safe(first), spreadsheet_safe(last), _pts(r.final),
-                    *(_pts(r.topics.get(t)) for t in topics)])
+        ident = (
+            r.email
+            if id_field == "email" and r.email
+            else (r.login if id_field == "username" and r.login else r.lms_id)
+        )
+        w.writerow(
+            [
+                spreadsheet_safe(ident),
+                spreadsheet_safe(first),
+                spreadsheet_safe(last),
+                _pts(r.final),
+                *(_pts(r.topics.get(t)) for t in topics),
+            ]
+        )
     return buf.getvalue()
 
 
@@ -87,7 +108,17 @@ def plain(rows: list[Row], topics: list[str]) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["student", "id", "name", "total", "max_total", "raw_score", "late_penalty", "adjustment", *topics])
     for r in rows:
-        w.writerow([spreadsheet_safe(r.student), spreadsheet_safe(r.lms_id), spreadsheet_safe(r.name), _pts(r.final),
-                    _pts(r.max_total), _pts(r.raw), _pts(r.penalty), _pts(r.adjustment),
-                    *(_pts(r.topics.get(t)) for t in topics)])
+        w.writerow(
+            [
+                spreadsheet_safe(r.student),
+                spreadsheet_safe(r.lms_id),
+                spreadsheet_safe(r.name),
+                _pts(r.final),
+                _pts(r.max_total),
+                _pts(r.raw),
+                _pts(r.penalty),
+                _pts(r.adjustment),
+                *(_pts(r.topics.get(t)) for t in topics),
+            ]
+        )
     return buf.getvalue()

@@ -19,10 +19,17 @@ class Audience(_StrEnum):
 
 def _redact_check(c: CheckResult, lang: str) -> CheckResult:
     passed = c.status == Status.PASSED
-    texts = {code: {"title": (c.i18n.get(code) or {}).get("title", c.title),
-                    "message": "" if passed else i18n.gettext(HIDDEN, code), "hint": ""} for code in LANGS}
-    return dataclasses.replace(c, message="" if passed else i18n.gettext(HIDDEN, lang), details={}, hint="",
-                               redacted=True, i18n=texts)
+    texts = {
+        code: {
+            "title": (c.i18n.get(code) or {}).get("title", c.title),
+            "message": "" if passed else i18n.gettext(HIDDEN, code),
+            "hint": "",
+        }
+        for code in LANGS
+    }
+    return dataclasses.replace(
+        c, message="" if passed else i18n.gettext(HIDDEN, lang), details={}, hint="", redacted=True, i18n=texts
+    )
 
 
 def redact_hidden(result: RunResult) -> RunResult:

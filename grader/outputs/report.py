@@ -24,24 +24,41 @@ def _context(shown: RunResult) -> dict:
     return {"r": shown, "v": feedback.build(shown)}
 
 
-def render(result: RunResult, template: str, *, audience: Audience | str = Audience.STUDENT,
-           lang: str | None = None) -> str:
+def render(
+    result: RunResult, template: str, *, audience: Audience | str = Audience.STUDENT, lang: str | None = None
+) -> str:
     lang = lang or result.lang
     return templating.render(template, lang, **_context(prepare(result, lang=lang, audience=audience)))
 
 
-def render_summary(result: RunResult, *, lang: str, audience: Audience | str = Audience.STUDENT,
-                   quiet: bool = False, style: dict | None = None) -> str:
+def render_summary(
+    result: RunResult,
+    *,
+    lang: str,
+    audience: Audience | str = Audience.STUDENT,
+    quiet: bool = False,
+    style: dict | None = None,
+) -> str:
     """The terminal summary as rich console markup (rendered, like every report, from a template)."""
-    return templating.render("summary.rich.j2", lang, **_context(prepare(result, lang=lang, audience=audience)),
-                             quiet=quiet, style=style or {})
+    return templating.render(
+        "summary.rich.j2",
+        lang,
+        **_context(prepare(result, lang=lang, audience=audience)),
+        quiet=quiet,
+        style=style or {},
+    )
 
 
 REPORT_FILES = ("results.json", "report.html", "report.md")
 
 
-def write_reports(result: RunResult, out: Path, audience: Audience | str = Audience.STUDENT,
-                  lang: str | None = None, course: dict | None = None) -> dict[str, Path]:
+def write_reports(
+    result: RunResult,
+    out: Path,
+    audience: Audience | str = Audience.STUDENT,
+    lang: str | None = None,
+    course: dict | None = None,
+) -> dict[str, Path]:
     """results.json, report.html and report.md in ``out``, each written atomically.
 
     For the student audience hidden checks are redacted everywhere, results.json included.
@@ -51,11 +68,13 @@ def write_reports(result: RunResult, out: Path, audience: Audience | str = Audie
     """
     lang = lang or result.lang
     shown = prepare(result, lang=lang, audience=audience)
-    paths = dict(zip(("json", "html", "md"), (out / name for name in REPORT_FILES)))
+    paths = dict(zip(("json", "html", "md"), (out / name for name in REPORT_FILES), strict=False))
     context = _context(shown)
-    texts = {"json": shown.to_json() + "\n",
-             "html": templating.render("report.html.j2", lang, course=course, **context),
-             "md": templating.render("report.md.j2", lang, course=course, **context)}
+    texts = {
+        "json": shown.to_json() + "\n",
+        "html": templating.render("report.html.j2", lang, course=course, **context),
+        "md": templating.render("report.md.j2", lang, course=course, **context),
+    }
     check_out_dir(out, REPORT_FILES)
     try:
         for key, path in paths.items():

@@ -9,7 +9,7 @@ read from process state, so one environment serves every language.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +42,21 @@ def clean(text: Any, limit: int = 4000) -> str:
 
 
 _DIFF_FIELDS = {
-    "array": ("shape", "dtype", "n_bad", "n_total", "nan_in_result", "max_abs_err", "max_rel_err",
-              "worst_index", "atol", "rtol", "got", "expected", "inputs"),
+    "array": (
+        "shape",
+        "dtype",
+        "n_bad",
+        "n_total",
+        "nan_in_result",
+        "max_abs_err",
+        "max_rel_err",
+        "worst_index",
+        "atol",
+        "rtol",
+        "got",
+        "expected",
+        "inputs",
+    ),
     "scalar": ("got", "expected", "abs_err", "atol", "rtol", "inputs"),
 }
 
@@ -70,7 +83,7 @@ def svg_curve(curve: dict, width: int = 360, height: int = 200, pad: int = 24) -
 
     def pts(values):
         out = []
-        for x, y in zip(xs, values):
+        for x, y in zip(xs, values, strict=False):
             if y is None:
                 continue
             px = pad + (x - xs[0]) / span_x * (width - 2 * pad)
@@ -78,8 +91,17 @@ def svg_curve(curve: dict, width: int = 360, height: int = 200, pad: int = 24) -
             out.append(f"{px:.1f},{py:.1f}")
         return " ".join(out)
 
-    return {"width": width, "height": height, "pad": pad, "got": pts(curve["got"]),
-            "expected": pts(curve["expected"]), "x0": xs[0], "x1": xs[-1], "lo": lo, "hi": hi}
+    return {
+        "width": width,
+        "height": height,
+        "pad": pad,
+        "got": pts(curve["got"]),
+        "expected": pts(curve["expected"]),
+        "x0": xs[0],
+        "x1": xs[-1],
+        "lo": lo,
+        "hi": hi,
+    }
 
 
 def _rich_escape(text: Any) -> str:
@@ -88,21 +110,22 @@ def _rich_escape(text: Any) -> str:
     return escape(str(text))
 
 
-@lru_cache(maxsize=None)
+@cache
 def environment(*, trim: bool = True) -> jinja2.Environment:
     """The environment for ``templates/``; ``trim=False`` keeps block whitespace (handout texts)."""
     env = jinja2.Environment(
         extensions=["jinja2.ext.i18n"],
         loader=jinja2.FileSystemLoader(str(template_dir())),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2", "xml", "xml.j2"),
-                                            default_for_string=False),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html", "html.j2", "xml", "xml.j2"), default_for_string=False
+        ),
         undefined=jinja2.StrictUndefined,
         trim_blocks=trim,
         lstrip_blocks=trim,
         keep_trailing_newline=True,
     )
     env.filters["pts"] = lambda x: f"{x:g}"
-    env.filters["num"] = lambda x: (f"{x:.6g}" if isinstance(x, float) else str(x))
+    env.filters["num"] = lambda x: f"{x:.6g}" if isinstance(x, float) else str(x)
     env.filters["svg_curve"] = svg_curve
     env.filters["diff"] = diff_table
     env.filters["rx"] = _rich_escape
@@ -115,5 +138,8 @@ def render(template: str, lang: str, **context: Any) -> str:
     """Render ``template`` with ``_``/``t``/``gettext`` translating into ``lang``."""
     gettext, t = i18n.bound(lang)
     ngettext = lambda s, p, n: gettext(s if n == 1 else p)  # noqa: E731
-    return environment().get_template(template).render(
-        _=gettext, t=t, gettext=gettext, ngettext=ngettext, lang=lang, **context)
+    return (
+        environment()
+        .get_template(template)
+        .render(_=gettext, t=t, gettext=gettext, ngettext=ngettext, lang=lang, **context)
+    )

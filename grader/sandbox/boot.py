@@ -23,6 +23,7 @@ In order, while the process is still single-threaded (numpy is not imported yet)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -43,10 +44,8 @@ def main(params: dict) -> None:
             sys.path.append(p)
     _site_builtins()
     skip = list(params.get("skip", ()))  # benchmarks of the sandbox's cost only
-    if "subreaper" in skip:
-        subreaper = _status("skipped", "by the caller")
-    else:
-        subreaper = _become_reaper(resp_fd)  # returns in the worker only
+    # _become_reaper returns in the worker only.
+    subreaper = _status("skipped", "by the caller") if "subreaper" in skip else _become_reaper(resp_fd)
     from grader.sandbox import confine as C
 
     scratch = params["scratch"]
@@ -54,19 +53,41 @@ def main(params: dict) -> None:
         if set(C.MECHANISMS) <= set(skip):  # as if there were no sandbox at all (benchmarks)
             status = C.Confinement({k: C.MechanismStatus("skipped", "by the caller") for k in C.MECHANISMS})
         else:
-            status = C.confine(scratch, read_roots=params.get("read", ()), exclude=params.get("exclude", ()),
-                               strict=bool(params.get("strict")), include_sys_path=True,
-                               skip=[s for s in skip if s in C.MECHANISMS])
+            status = C.confine(
+                scratch,
+                read_roots=params.get("read", ()),
+                exclude=params.get("exclude", ()),
+                strict=bool(params.get("strict")),
+                include_sys_path=True,
+                skip=[s for s in skip if s in C.MECHANISMS],
+            )
     except C.ConfinementError as exc:
-        _send(resp_fd, {"ok": False, "hello": True, "kind": "sandbox", "message": str(exc),
-                        "confinement": _mechanisms(exc.status, subreaper, None)})
+        _send(
+            resp_fd,
+            {
+                "ok": False,
+                "hello": True,
+                "kind": "sandbox",
+                "message": str(exc),
+                "confinement": _mechanisms(exc.status, subreaper, None),
+            },
+        )
         os._exit(EXIT_CONFINEMENT)
     for sub in ("home", "mpl", "tmp"):
         os.makedirs(os.path.join(scratch, sub), exist_ok=True)
     rules, hook = _file_rules(C, status, scratch, params)
-    _send(resp_fd, {"ok": True, "hello": True, "pid": os.getpid(), "start": _start_time(),
-                    "seconds": round(status.seconds, 4), "uid": status.uid,
-                    "confinement": _mechanisms(status, subreaper, hook)})
+    _send(
+        resp_fd,
+        {
+            "ok": True,
+            "hello": True,
+            "pid": os.getpid(),
+            "start": _start_time(),
+            "seconds": round(status.seconds, 4),
+            "uid": status.uid,
+            "confinement": _mechanisms(status, subreaper, hook),
+        },
+    )
     params.clear()
     from grader.sandbox.worker import serve
 
@@ -111,13 +132,16 @@ def _file_rules(C, status, scratch: str, params: dict) -> tuple[list, dict]:
     if status.mechanisms["landlock_fs"].state == "skipped":
         return [], _status("skipped", "by the caller")
     try:
-        plan, _missing = C._landlock_plan(scratch, list(params.get("read", ())), list(params.get("exclude", ())),
-                                          [], True)
+        plan, _missing = C._landlock_plan(
+            scratch, list(params.get("read", ())), list(params.get("exclude", ())), [], True
+        )
     except Exception as exc:  # noqa: BLE001 - best effort by definition
         return [], _status("failed", f"{type(exc).__name__}: {exc}")
     rules = [(p, C._rights_text(r)) for p, r in plan]
-    return rules, _status("applied", "Python-level file opens limited to the Landlock rules; native code "
-                                     "(ctypes, extensions) is not stopped")
+    return rules, _status(
+        "applied",
+        "Python-level file opens limited to the Landlock rules; native code (ctypes, extensions) is not stopped",
+    )
 
 
 def _start_time() -> int | None:
@@ -137,8 +161,10 @@ def _prctl(option: int, arg: int) -> None:
     import ctypes
 
     libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(ctypes.c_int(option), ctypes.c_ulong(arg), ctypes.c_ulong(0), ctypes.c_ulong(0),
-                  ctypes.c_ulong(0)) != 0:
+    if (
+        libc.prctl(ctypes.c_int(option), ctypes.c_ulong(arg), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+        != 0
+    ):
         e = ctypes.get_errno()
         raise OSError(e, os.strerror(e))
 
@@ -146,8 +172,10 @@ def _prctl(option: int, arg: int) -> None:
 def _become_reaper(resp_fd: int) -> dict:
     """Fork; the parent becomes the reaper and never returns. Returns the status in the worker."""
     if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
-        return _status("unavailable", f"child subreapers are Linux only (this is {sys.platform}); processes "
-                                      f"the worker starts could outlive it")
+        return _status(
+            "unavailable",
+            f"child subreapers are Linux only (this is {sys.platform}); processes the worker starts could outlive it",
+        )
     grader = os.getppid()
     child = [0]
     stopping = [False]
@@ -155,10 +183,8 @@ def _become_reaper(resp_fd: int) -> dict:
     def stop(signum, frame):  # the grader's "end this worker": the worker first, its leftovers after
         stopping[0] = True
         if child[0]:
-            try:
+            with contextlib.suppress(OSError):
                 os.kill(child[0], signal.SIGKILL)
-            except OSError:
-                pass
 
     try:
         _prctl(_PR_SET_CHILD_SUBREAPER, 1)
@@ -168,12 +194,9 @@ def _become_reaper(resp_fd: int) -> dict:
     pid = os.fork()
     if pid == 0:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        try:
-            _prctl(_PR_SET_CHILD_SUBREAPER, 0)  # the worker's own orphans go to the reaper, not to it
-        except OSError:
-            pass
-        return _status("applied", "every process the worker starts is killed when it ends; the grader waits "
-                                  "for that")
+        with contextlib.suppress(OSError):  # the worker's own orphans go to the reaper, not to it
+            _prctl(_PR_SET_CHILD_SUBREAPER, 0)
+        return _status("applied", "every process the worker starts is killed when it ends; the grader waits for that")
     child[0] = pid
     if stopping[0]:  # SIGTERM came between installing the handler and knowing the child
         os.kill(pid, signal.SIGKILL)
@@ -187,10 +210,8 @@ def _reap(child: int, grader: int, resp_fd: int) -> None:
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
     os.close(devnull)
-    try:
+    with contextlib.suppress(OSError):
         os.close(resp_fd)
-    except OSError:
-        pass
     try:  # the reaper ends (and ends the worker) when the grader does
         _prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
         if os.getppid() != grader:
@@ -220,10 +241,8 @@ def _kill_descendants() -> None:
     """SIGKILL every child until none is left (orphans keep being reparented here meanwhile)."""
     while True:
         for pid in _children():
-            try:
+            with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
@@ -261,7 +280,7 @@ def _send(fd: int, value) -> None:
     data = struct.pack("<Q", len(data)) + data
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def _enc(v):

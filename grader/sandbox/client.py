@@ -15,6 +15,7 @@ path of the grader's installation or checkout reaches it.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -30,9 +31,9 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 from grader.config import Limits
 from grader.errors import InternalError, NotAttempted, StudentCrashed, StudentRaised, StudentTimeout, UsageError
@@ -44,13 +45,19 @@ from grader.sandbox.replies import _raised_text, import_error, localize
 
 # The worker's first line: only the runtime folder (a private copy, see build_runtime) is put on
 # sys.path, and boot takes it from there. -S: no site processing (see grader.sandbox.boot).
-_BOOT = ("import sys, json; P = json.loads(sys.argv[1]); sys.path.insert(0, P['runtime']); "
-         "from grader.sandbox.boot import main; main(P)")
+_BOOT = (
+    "import sys, json; P = json.loads(sys.argv[1]); sys.path.insert(0, P['runtime']); "
+    "from grader.sandbox.boot import main; main(P)"
+)
 _PACKAGE = __name__.partition(".")[0]  # "grader": this package, wherever it is installed
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # What every worker runs besides the caller's modules (which name the course's worker-side code).
-SANDBOX_MODULES = (f"{_PACKAGE}.sandbox.boot", f"{_PACKAGE}.sandbox.confine", f"{_PACKAGE}.sandbox.worker",
-                   f"{_PACKAGE}.sandbox.codec")
+SANDBOX_MODULES = (
+    f"{_PACKAGE}.sandbox.boot",
+    f"{_PACKAGE}.sandbox.confine",
+    f"{_PACKAGE}.sandbox.worker",
+    f"{_PACKAGE}.sandbox.codec",
+)
 MODES = ("strict", "best-effort")
 HELLO_TIMEOUT = 60.0  # seconds from spawn to the worker's first frame (start-up + confinement; no student code)
 REAP_TIMEOUT = 10.0  # seconds the reaper may take to kill a worker and all it left behind
@@ -135,7 +142,7 @@ def build_runtime(folder: Path, modules: Iterable[str] = ()) -> Path:
 
 def _readable_by_all(root: Path) -> None:
     """Add read (and, for folders, search) for everyone: the worker may run as another user."""
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, _dirnames, filenames in os.walk(root):
         os.chmod(dirpath, os.stat(dirpath).st_mode | 0o555)
         for f in filenames:
             p = os.path.join(dirpath, f)
@@ -145,6 +152,7 @@ def _readable_by_all(root: Path) -> None:
 
 def _rmtree(path: Path) -> None:
     """Remove ``path`` even where a worker left a folder without permissions."""
+
     def retry(func, p, _exc):
         try:
             os.chmod(os.path.dirname(p), 0o700)
@@ -214,11 +222,10 @@ _PROBE: list[dict] = []
 
 _FIXES = {
     "landlock_fs": "Landlock needs Linux >= 5.13 (network rules >= 6.7, scopes >= 6.12) built with "
-                   "CONFIG_SECURITY_LANDLOCK and 'landlock' in the lsm= boot parameter",
-    "seccomp": "install libseccomp (Debian/Ubuntu: apt-get install libseccomp2) and pyseccomp "
-               "(pip install pyseccomp)",
+    "CONFIG_SECURITY_LANDLOCK and 'landlock' in the lsm= boot parameter",
+    "seccomp": "install libseccomp (Debian/Ubuntu: apt-get install libseccomp2) and pyseccomp (pip install pyseccomp)",
     "privilege_drop": "as root the worker becomes uid 65534: install Python where that user can read it "
-                      "(e.g. /usr/local or /opt), or run the grader as an ordinary user",
+    "(e.g. /usr/local or /opt), or run the grader as an ordinary user",
 }
 
 
@@ -255,13 +262,13 @@ def require(mode: str | None) -> dict[str, dict]:
     missing = {k: v for k, v in found.items() if v["state"] not in ("available", "not_needed")}
     if mode == "strict" and missing:
         why = "; ".join(f"{k}: {v['detail']}" for k, v in missing.items())
-        fixes = list(dict.fromkeys(_FIXES.get("landlock_fs" if k.startswith("landlock") else k, "")
-                                   for k in missing))
+        fixes = list(dict.fromkeys(_FIXES.get("landlock_fs" if k.startswith("landlock") else k, "") for k in missing))
         fix = "; ".join(f for f in fixes if f)
         raise UsageError(
             f"strict sandbox: this machine cannot fully confine student code ({why})",
             fix=(fix + "; " if fix else "") + "run `grader doctor` for details, or grade with --sandbox "
-                "best-effort (sandbox = \"best-effort\" in [tool.grader]) if you trust the code")
+            'best-effort (sandbox = "best-effort" in [tool.grader]) if you trust the code',
+        )
     return found
 
 
@@ -281,8 +288,9 @@ def report(hellos: list[dict], mode: str) -> dict:
             entry["detail"] += f" (in {n} of {len(seen)} worker processes)"
         mechanisms[name] = entry
     failed = [h for h in hellos if not h.get("ok")]
-    confined = bool(mechanisms) and not failed and all(
-        m["state"] in ("applied", "not_needed") for m in mechanisms.values())
+    confined = (
+        bool(mechanisms) and not failed and all(m["state"] in ("applied", "not_needed") for m in mechanisms.values())
+    )
     return {
         "mode": mode,
         "confined": confined,
@@ -351,8 +359,15 @@ def _describe_exit(code: int | None) -> str:
 class Worker:
     """One worker process (at a time) for one topic of one submission."""
 
-    def __init__(self, spec: ModuleSpec, copy: SubmissionCopy, limits: Limits,
-                 on_progress: Callable[[str, dict], None] | None = None, *, strict: bool = False):
+    def __init__(
+        self,
+        spec: ModuleSpec,
+        copy: SubmissionCopy,
+        limits: Limits,
+        on_progress: Callable[[str, dict], None] | None = None,
+        *,
+        strict: bool = False,
+    ):
         self.spec = spec
         self.copy = copy
         self.root = copy.root
@@ -387,8 +402,11 @@ class Worker:
             # A fresh HOME: Keras reads ~/.keras/keras.json, and a HOME it may not read crashes TF.
             HOME=os.path.join(scratch, "home"),
             MPLCONFIGDIR=os.path.join(scratch, "mpl"),
-            TMPDIR=tmp, TEMP=tmp, TMP=tmp,
-            USER=user, LOGNAME=user,  # getpass.getuser() without reading /etc/passwd
+            TMPDIR=tmp,
+            TEMP=tmp,
+            TMP=tmp,
+            USER=user,
+            LOGNAME=user,  # getpass.getuser() without reading /etc/passwd
             TF_CPP_MIN_LOG_LEVEL="2",
             PYTHONDONTWRITEBYTECODE="1",
             # The worker computes single small calls; extra BLAS threads only fight the grader.
@@ -464,10 +482,14 @@ class Worker:
             if banned:
                 # Refused before running anything: the module is never imported.
                 self.import_reply = {
-                    "ok": False, "kind": "policy",
-                    "message": t("'{topic}' is a numpy-only topic, but {file} uses {modules}; write the "
-                                 "computation with NumPy", topic=self.spec.name, file=self.spec.filename,
-                                 modules=", ".join(banned)),
+                    "ok": False,
+                    "kind": "policy",
+                    "message": t(
+                        "'{topic}' is a numpy-only topic, but {file} uses {modules}; write the computation with NumPy",
+                        topic=self.spec.name,
+                        file=self.spec.filename,
+                        modules=", ".join(banned),
+                    ),
                 }
                 return
             self._send("import", self._import_payload())
@@ -479,7 +501,10 @@ class Worker:
             for name in FORBIDDEN_IN_NUMPY_ONLY:
                 blocked[name] = t(
                     "'{topic}' is a numpy-only topic: importing {module} is not allowed; write the computation "
-                    "with NumPy", topic=self.spec.name, module=name)
+                    "with NumPy",
+                    topic=self.spec.name,
+                    module=name,
+                )
         denied = {  # templates, filled in by the worker
             "read": _("reading {path} is not allowed while grading"),
             "write": _("writing {path} is not allowed while grading"),
@@ -505,8 +530,9 @@ class Worker:
             hello = self._frame(HELLO_TIMEOUT, t("while starting"))
         except (StudentTimeout, StudentCrashed) as exc:
             self.hellos.append({"ok": False, "message": exc.message})
-            raise InternalError(f"a worker process failed while starting, before running any student code: "
-                                f"{exc.message}") from None
+            raise InternalError(
+                f"a worker process failed while starting, before running any student code: {exc.message}"
+            ) from None
         if hello.get("hello") is not True:
             self.kill()
             raise InternalError("a worker process did not report its confinement")
@@ -517,8 +543,10 @@ class Worker:
                 self.processes.append((pid, start if isinstance(start, int) else None))
             return
         self.kill()
-        raise InternalError(f"the sandbox could not be applied ({hello.get('message')}); nothing was run",
-                            fix="run `grader doctor`, or grade with --sandbox best-effort")
+        raise InternalError(
+            f"the sandbox could not be applied ({hello.get('message')}); nothing was run",
+            fix="run `grader doctor`, or grade with --sandbox best-effort",
+        )
 
     def _reaped(self) -> bool:
         """True when the worker's boot stays behind as a reaper (see grader.sandbox.boot)."""
@@ -535,10 +563,8 @@ class Worker:
         proc = self.proc
         if self._reaped():
             # The reaper kills the worker, then every process it left, and exits last.
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(proc.pid, signal.SIGTERM)
-            except (ProcessLookupError, PermissionError):
-                pass
             try:
                 proc.wait(timeout=REAP_TIMEOUT)
             except subprocess.TimeoutExpired:
@@ -549,20 +575,17 @@ class Worker:
 
     @staticmethod
     def _kill_group(proc: subprocess.Popen) -> None:
-        try:  # the group leader is not reaped yet, so its id cannot have been reused
+        # The group leader is not reaped yet, so its id cannot have been reused.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
         proc.wait()
 
     def close(self) -> None:
         if self.proc is None:
             return
         if self.proc.poll() is None:
-            try:
+            with contextlib.suppress(InternalError):
                 self._await_hello()
-            except InternalError:
-                pass
             if self.proc is not None and self.proc.poll() is None:
                 try:
                     self._send("exit", {})
@@ -576,10 +599,8 @@ class Worker:
             os.close(self.resp_fd)
             self.resp_fd = None
         if self.proc is not None and self.proc.stdin:
-            try:
+            with contextlib.suppress(OSError):
                 self.proc.stdin.close()
-            except OSError:
-                pass
         self.proc = None
         self._hello_pending = False
 
@@ -615,8 +636,9 @@ class Worker:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self.kill()
-                raise StudentTimeout(t("{what} took longer than {seconds} s and was stopped", what=what,
-                                       seconds=self._timeout_text))
+                raise StudentTimeout(
+                    t("{what} took longer than {seconds} s and was stopped", what=what, seconds=self._timeout_text)
+                )
             ready, _, _ = select.select([self.resp_fd], [], [], min(remaining, 0.5))
             self._poll_progress()
             if not ready:
@@ -720,14 +742,28 @@ class Worker:
         if not imp["ok"]:
             raise import_error(self.spec.filename, imp)
 
-    def call(self, name: str, args: tuple, kwargs: dict, *, timeout: float | None = None,
-             describe: str | None = None, describe_kwargs: dict | None = None,
-             return_args: bool = False) -> dict:
+    def call(
+        self,
+        name: str,
+        args: tuple,
+        kwargs: dict,
+        *,
+        timeout: float | None = None,
+        describe: str | None = None,
+        describe_kwargs: dict | None = None,
+        return_args: bool = False,
+    ) -> dict:
         self._require_import()
         if name in self.timed_out:
             raise StudentTimeout(t("{name}() timed out in an earlier check, so it was not run again", name=name))
-        payload = {"name": name, "args": args, "kwargs": kwargs, "describe": describe,
-                   "describe_kwargs": describe_kwargs or {}, "return_args": return_args}
+        payload = {
+            "name": name,
+            "args": args,
+            "kwargs": kwargs,
+            "describe": describe,
+            "describe_kwargs": describe_kwargs or {},
+            "return_args": return_args,
+        }
         self._send("call", payload)
         what = f"{name}()"
         try:
@@ -806,16 +842,28 @@ class Worker:
             reply["value"] = localize(reply.get("value"), driver)
             return reply
         if reply.get("kind") == "not_implemented":
-            raise NotAttempted(t("{what}: a function still raises NotImplementedError ({detail})", what=what,
-                                 detail=reply.get("message")))
+            raise NotAttempted(
+                t(
+                    "{what}: a function still raises NotImplementedError ({detail})",
+                    what=what,
+                    detail=reply.get("message"),
+                )
+            )
         raise StudentRaised(_raised_text(what, reply, self.limits))
 
 
 class WorkerPool:
     """One worker per module, started up front so their start-up overlaps the grader's."""
 
-    def __init__(self, copy: SubmissionCopy, specs: list[ModuleSpec], limits: Limits,
-                 on_progress: Callable[[str, dict], None] | None = None, *, mode: str = "best-effort"):
+    def __init__(
+        self,
+        copy: SubmissionCopy,
+        specs: list[ModuleSpec],
+        limits: Limits,
+        on_progress: Callable[[str, dict], None] | None = None,
+        *,
+        mode: str = "best-effort",
+    ):
         self.mode = check_mode(mode)
         strict = self.mode == "strict"
         self.workers = {s.name: Worker(s, copy, limits, on_progress, strict=strict) for s in specs}
@@ -836,10 +884,8 @@ class WorkerPool:
             w.close()
         survivors = [pid for w in self.workers.values() for pid in w.alive()]
         for pid in survivors:
-            try:
+            with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
         if survivors:
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline and any(pid for w in self.workers.values() for pid in w.alive()):
@@ -862,10 +908,8 @@ def trial(mode: str = "best-effort") -> dict:
             pool = WorkerPool(copy, [ModuleSpec("doctor", "doctor.py", True)], Limits(), mode=mode)
             try:
                 pool.start_all()
-                try:
+                with contextlib.suppress(InternalError):  # reported by pool.sandbox(): failed_starts
                     pool.get("doctor")._await_hello()
-                except InternalError:
-                    pass  # reported by pool.sandbox(): failed_starts
             finally:
                 pool.close()
             return pool.sandbox()

@@ -58,24 +58,24 @@ def _type_name(obj: Any) -> str:
     t = type(obj)
     try:  # a class may set __module__ to any object, even one whose __format__ raises
         return str.__str__(f"{t.__module__}.{t.__qualname__}")
-    except Exception:
+    except Exception:  # noqa: BLE001 - student objects may raise anything
         return "<unnamed type>"
 
 
 def _opaque(obj: Any) -> dict:
     try:
         summary = str.__str__(repr(obj))  # a plain str even when __repr__ returns a hostile subclass
-    except Exception:  # a hostile __repr__ must not take the worker down
+    except Exception:  # noqa: BLE001 - a hostile __repr__ must not take the worker down
         summary = "<unrepresentable>"
     try:  # attributes may be properties that raise: each one costs only its own field
         shape = getattr(obj, "shape", None)
         shape = [int(s) if s is not None else -1 for s in shape] if shape is not None else None
-    except Exception:
+    except Exception:  # noqa: BLE001 - student objects may raise anything
         shape = None
     try:
         dtype = getattr(obj, "dtype", None)
         dtype = str(dtype)[:40] if dtype is not None else None
-    except Exception:
+    except Exception:  # noqa: BLE001 - student objects may raise anything
         dtype = None
     return {
         "__opaque__": _type_name(obj),
@@ -239,11 +239,12 @@ def _dec(h: Any, buffers: list[bytes], depth: int) -> Any:
         return result
     if "__opaque__" in h:
         shape = h.get("shape")
-        if type(shape) is list and all(type(s) is int for s in shape):
-            shape = tuple(shape)
-        else:
-            shape = None
+        shape = tuple(shape) if type(shape) is list and all(type(s) is int for s in shape) else None
         dtype = h.get("dtype")
-        return Opaque(str(h["__opaque__"])[:200], str(h.get("summary", ""))[:300], shape,
-                      str(dtype) if dtype is not None else None)
+        return Opaque(
+            str(h["__opaque__"])[:200],
+            str(h.get("summary", ""))[:300],
+            shape,
+            str(dtype) if dtype is not None else None,
+        )
     raise DecodeError("unknown header item")

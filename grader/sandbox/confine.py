@@ -51,6 +51,7 @@ could replace the three Landlock functions one-for-one once it has some track re
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import errno
@@ -62,8 +63,8 @@ import sys
 import sysconfig
 import tempfile
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
 
 __all__ = [
     "MECHANISMS",
@@ -96,7 +97,7 @@ class ConfinementError(RuntimeError):
     fails in strict mode or the parent died: the process is then partly confined and should exit.
     """
 
-    def __init__(self, message: str, status: "Confinement | None" = None):
+    def __init__(self, message: str, status: Confinement | None = None):
         super().__init__(message)
         self.status = status
 
@@ -225,10 +226,21 @@ SCOPE_ABSTRACT_UNIX_SOCKET = 1 << 0  # ABI 6
 SCOPE_SIGNAL = 1 << 1  # ABI 6
 
 _FS_NAMES = {
-    FS_EXECUTE: "execute", FS_WRITE_FILE: "write_file", FS_READ_FILE: "read_file", FS_READ_DIR: "read_dir",
-    FS_REMOVE_DIR: "remove_dir", FS_REMOVE_FILE: "remove_file", FS_MAKE_CHAR: "make_char",
-    FS_MAKE_DIR: "make_dir", FS_MAKE_REG: "make_reg", FS_MAKE_SOCK: "make_sock", FS_MAKE_FIFO: "make_fifo",
-    FS_MAKE_BLOCK: "make_block", FS_MAKE_SYM: "make_sym", FS_REFER: "refer", FS_TRUNCATE: "truncate",
+    FS_EXECUTE: "execute",
+    FS_WRITE_FILE: "write_file",
+    FS_READ_FILE: "read_file",
+    FS_READ_DIR: "read_dir",
+    FS_REMOVE_DIR: "remove_dir",
+    FS_REMOVE_FILE: "remove_file",
+    FS_MAKE_CHAR: "make_char",
+    FS_MAKE_DIR: "make_dir",
+    FS_MAKE_REG: "make_reg",
+    FS_MAKE_SOCK: "make_sock",
+    FS_MAKE_FIFO: "make_fifo",
+    FS_MAKE_BLOCK: "make_block",
+    FS_MAKE_SYM: "make_sym",
+    FS_REFER: "refer",
+    FS_TRUNCATE: "truncate",
     FS_IOCTL_DEV: "ioctl_dev",
 }
 # Rights that make sense on a file (the kernel refuses directory-only rights on a file rule).
@@ -236,8 +248,20 @@ _FS_FILE_RIGHTS = FS_EXECUTE | FS_WRITE_FILE | FS_READ_FILE | FS_TRUNCATE | FS_I
 
 READ = FS_READ_FILE | FS_READ_DIR
 # Scratch: everything except executing, device nodes and device ioctls.
-WRITE = (FS_WRITE_FILE | FS_READ_FILE | FS_READ_DIR | FS_REMOVE_DIR | FS_REMOVE_FILE | FS_MAKE_DIR
-         | FS_MAKE_REG | FS_MAKE_SOCK | FS_MAKE_FIFO | FS_MAKE_SYM | FS_REFER | FS_TRUNCATE)
+WRITE = (
+    FS_WRITE_FILE
+    | FS_READ_FILE
+    | FS_READ_DIR
+    | FS_REMOVE_DIR
+    | FS_REMOVE_FILE
+    | FS_MAKE_DIR
+    | FS_MAKE_REG
+    | FS_MAKE_SOCK
+    | FS_MAKE_FIFO
+    | FS_MAKE_SYM
+    | FS_REFER
+    | FS_TRUNCATE
+)
 
 
 def _fs_rights_for_abi(abi: int) -> int:
@@ -256,8 +280,11 @@ def _rights_text(rights: int) -> str:
 
 
 class _RulesetAttr(ctypes.Structure):
-    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64),
-                ("scoped", ctypes.c_uint64)]
+    _fields_ = [
+        ("handled_access_fs", ctypes.c_uint64),
+        ("handled_access_net", ctypes.c_uint64),
+        ("scoped", ctypes.c_uint64),
+    ]
 
 
 class _PathBeneathAttr(ctypes.Structure):
@@ -341,7 +368,7 @@ def default_read_paths() -> dict[str, list[str]]:
             site_dirs.append(site.getusersitepackages())
     except Exception:  # noqa: BLE001 - embedded interpreters may lack parts of site
         pass
-    site_dirs += [paths.get("purelib"), paths.get("platlib")]
+    site_dirs += [p for p in (paths.get("purelib"), paths.get("platlib")) if p]
     # Where the dynamic loader looks for the system libraries that imports dlopen() (libstdc++,
     # libgcc_s, ...): needed by numpy and TensorFlow.
     multiarch = sysconfig.get_config_var("MULTIARCH") or ""
@@ -357,7 +384,7 @@ def default_read_paths() -> dict[str, list[str]]:
         "/etc/localtime",  # correct local time for time.localtime(), logging
         "/dev/urandom",  # TensorFlow aborts without it (std::random_device)
         "/proc/self",  # TensorFlow aborts without it (env.cc reads /proc/self/...); resolved to
-                       # /proc/<pid>, so other processes' /proc entries stay out of reach
+        # /proc/<pid>, so other processes' /proc entries stay out of reach
     ]
     return {
         "stdlib": [p for p in stdlib + [dynload] if p],
@@ -372,10 +399,12 @@ def default_read_paths() -> dict[str, list[str]]:
 # results, no new messages). Pass any of them in read_roots to allow them.
 OPTIONAL_READ = (
     "/proc/cpuinfo",  # TensorFlow's CPU-frequency estimate for its cost model
-    "/sys/devices/system/cpu/online", "/sys/devices/system/cpu/possible",  # glibc falls back
+    "/sys/devices/system/cpu/online",
+    "/sys/devices/system/cpu/possible",  # glibc falls back
     "/dev/random",
     "/usr/lib/ssl/openssl.cnf",  # OpenSSL config read when hashlib loads libcrypto (Debian)
-    "/usr/share/fonts", "/usr/local/share/fonts",  # matplotlib's font scan at first import
+    "/usr/share/fonts",
+    "/usr/local/share/fonts",  # matplotlib's font scan at first import
     sys.executable,  # already mapped; nothing re-reads it
 )
 
@@ -414,8 +443,9 @@ def private_entries(package_dir=None, site_dirs: Iterable | None = None) -> list
     Cheap (one listing per site folder); nothing is imported.
     """
     groups = default_read_paths()
-    sites = [p for p in (groups["site"] if site_dirs is None else [os.fspath(s) for s in site_dirs])
-             if os.path.isdir(p)]
+    sites = [
+        p for p in (groups["site"] if site_dirs is None else [os.fspath(s) for s in site_dirs]) if os.path.isdir(p)
+    ]
     grants = [_real(p) for p in groups["stdlib"] + sites + groups["system_libs"] if os.path.exists(p)]
     out: set[str] = set()
     if package_dir is not None:
@@ -427,8 +457,11 @@ def private_entries(package_dir=None, site_dirs: Iterable | None = None) -> list
         out.update(c for c in candidates if any(_inside(c, g) for g in grants))
     # An installed copy of this project (``pip install .``) stays readable to nobody even when
     # the running grader is another copy (a checkout): it holds the checks and catalogues too.
-    out.update(_real(p) for p in distribution_paths(DISTRIBUTION)
-               if os.path.lexists(p) and any(_inside(_real(p), g) for g in grants))
+    out.update(
+        _real(p)
+        for p in distribution_paths(DISTRIBUTION)
+        if os.path.lexists(p) and any(_inside(_real(p), g) for g in grants)
+    )
     for site in sites:
         try:
             entries = list(os.scandir(site))
@@ -535,13 +568,16 @@ def _bytecode_of(paths: Iterable[str]) -> list[str]:
     for p in paths:
         if p.endswith(".py"):
             d, name = os.path.split(_real(p))
-            out += [_real(c) for c in glob.glob(os.path.join(glob.escape(d), "__pycache__",
-                                                             glob.escape(name[:-3]) + ".*.pyc"))]
+            out += [
+                _real(c)
+                for c in glob.glob(os.path.join(glob.escape(d), "__pycache__", glob.escape(name[:-3]) + ".*.pyc"))
+            ]
     return out
 
 
-def _landlock_plan(scratch: str, read_roots: list[str], exclude: list[str], extra_write: list[str],
-                   include_sys_path: bool) -> tuple[list[tuple[str, int]], list[str]]:
+def _landlock_plan(
+    scratch: str, read_roots: list[str], exclude: list[str], extra_write: list[str], include_sys_path: bool
+) -> tuple[list[tuple[str, int]], list[str]]:
     """[(real path, rights)] for Landlock, and the paths that were asked for but do not exist."""
     groups = default_read_paths()
     excluded = sorted({_real(e) for e in exclude if os.path.lexists(e)} | set(_bytecode_of(exclude)))
@@ -599,13 +635,15 @@ def _landlock_plan(scratch: str, read_roots: list[str], exclude: list[str], extr
     return kept, missing
 
 
-def _landlock_prepare(abi: int, plan: list[tuple[str, int]], *, fs: bool, net: bool,
-                      scopes: bool) -> tuple[int, list]:
+def _landlock_prepare(abi: int, plan: list[tuple[str, int]], *, fs: bool, net: bool, scopes: bool) -> tuple[int, list]:
     """Create the ruleset and add the rules (while still privileged: the O_PATH opens must reach
     the paths). Returns (ruleset fd, [(path, rights granted)])."""
     handled_fs = _fs_rights_for_abi(abi) if fs else 0
-    attr = _RulesetAttr(handled_fs, (NET_BIND_TCP | NET_CONNECT_TCP) if net else 0,
-                        (SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL) if scopes else 0)
+    attr = _RulesetAttr(
+        handled_fs,
+        (NET_BIND_TCP | NET_CONNECT_TCP) if net else 0,
+        (SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL) if scopes else 0,
+    )
     size = 8 if abi < 4 else (16 if abi < 6 else 24)  # older kernels only know the first fields
     ruleset = _syscall(_SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), size, 0)
     granted = []
@@ -645,28 +683,88 @@ _TIOCLINUX = 0x541C
 # also covers the case where the privilege drop is unavailable).
 _EPERM_ALWAYS = (
     # processes
-    "fork", "vfork", "execve", "execveat", "ptrace", "process_vm_readv", "process_vm_writev",
-    "pidfd_send_signal", "pidfd_getfd", "kcmp", "tkill",
+    "fork",
+    "vfork",
+    "execve",
+    "execveat",
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",
+    "pidfd_send_signal",
+    "pidfd_getfd",
+    "kcmp",
+    "tkill",
     # namespaces and mounts (unprivileged user namespaces are enabled on this kind of machine)
-    "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "mount_setattr", "move_mount",
-    "open_tree", "fsopen", "fsconfig", "fsmount", "fspick",
+    "unshare",
+    "setns",
+    "mount",
+    "umount2",
+    "pivot_root",
+    "chroot",
+    "mount_setattr",
+    "move_mount",
+    "open_tree",
+    "fsopen",
+    "fsconfig",
+    "fsmount",
+    "fspick",
     # file handles: with CAP_DAC_READ_SEARCH (kept by a root worker, see _privilege_plan) these are
     # the "shocker" escape that opens files by inode handle, around every path-based rule
-    "open_by_handle_at", "name_to_handle_at",
+    "open_by_handle_at",
+    "name_to_handle_at",
     # kernel attack surface; io_uring would also create sockets without the socket() syscall
-    "bpf", "perf_event_open", "userfaultfd", "io_uring_setup", "io_uring_enter",
-    "io_uring_register", "keyctl", "add_key", "request_key",
+    "bpf",
+    "perf_event_open",
+    "userfaultfd",
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",
+    "keyctl",
+    "add_key",
+    "request_key",
     # administration
-    "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load", "reboot",
-    "swapon", "swapoff", "acct", "iopl", "ioperm", "settimeofday", "clock_settime", "adjtimex",
-    "clock_adjtime", "sethostname", "setdomainname", "syslog", "quotactl", "vhangup",
+    "init_module",
+    "finit_module",
+    "delete_module",
+    "kexec_load",
+    "kexec_file_load",
+    "reboot",
+    "swapon",
+    "swapoff",
+    "acct",
+    "iopl",
+    "ioperm",
+    "settimeofday",
+    "clock_settime",
+    "adjtimex",
+    "clock_adjtime",
+    "sethostname",
+    "setdomainname",
+    "syslog",
+    "quotactl",
+    "vhangup",
 )
 # Only when the process stays uid 0 (privilege drop unavailable): it owns most system files, and
 # Landlock (ABI <= 7) does not cover chmod/chown/xattr/utime.
 _EPERM_IF_ROOT = (
-    "chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat", "setxattr",
-    "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr", "utime", "utimes",
-    "utimensat", "futimesat",
+    "chmod",
+    "fchmod",
+    "fchmodat",
+    "fchmodat2",
+    "chown",
+    "fchown",
+    "lchown",
+    "fchownat",
+    "setxattr",
+    "lsetxattr",
+    "fsetxattr",
+    "removexattr",
+    "lremovexattr",
+    "fremovexattr",
+    "utime",
+    "utimes",
+    "utimensat",
+    "futimesat",
 )
 _EPERM_IF_ROOT_X86_64_NR = {"setxattrat": 463, "removexattrat": 466, "file_setattr": 469}  # newer than libseccomp 2.5
 
@@ -829,14 +927,10 @@ def _drop_bounding_set() -> None:
     except (OSError, ValueError):
         last = 40
     for cap in range(last + 1):
-        try:
+        with contextlib.suppress(OSError):  # EINVAL for an unknown capability
             _prctl(PR_CAPBSET_DROP, cap)
-        except OSError:
-            pass  # EINVAL for an unknown capability
-    try:
+    with contextlib.suppress(OSError):
         _prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
-    except OSError:
-        pass
 
 
 def _uid_mapped(uid: int, path: str = "/proc/self/uid_map") -> bool:
@@ -851,8 +945,9 @@ def _uid_mapped(uid: int, path: str = "/proc/self/uid_map") -> bool:
     return False
 
 
-def _privilege_plan(drop_to, keep_read_capability: bool, need_read: list[str], scratch: str,
-                    landlock_fs: bool) -> tuple[MechanismStatus, bool]:
+def _privilege_plan(
+    drop_to, keep_read_capability: bool, need_read: list[str], scratch: str, landlock_fs: bool
+) -> tuple[MechanismStatus, bool]:
     """(status as probed, keep CAP_DAC_READ_SEARCH?). The capability is only ever kept together
     with Landlock file rules: alone it would let uid 65534 read every file on the machine."""
     if not _IS_LINUX:
@@ -867,14 +962,21 @@ def _privilege_plan(drop_to, keep_read_capability: bool, need_read: list[str], s
     blocked = [(p, b) for p in need_read + ([scratch] if scratch else []) if (b := reachable_by(p, uid, gid))]
     if blocked and not (keep_read_capability and landlock_fs):
         p, b = blocked[0]
-        why = ("keep_read_capability=False" if not keep_read_capability else
-               "CAP_DAC_READ_SEARCH is kept only together with Landlock file rules")
-        return MechanismStatus("unavailable", f"uid {uid} cannot reach {p} (blocked at {b}) and {why}; "
-                                              f"make the path reachable by uid {uid}"), False
+        why = (
+            "keep_read_capability=False"
+            if not keep_read_capability
+            else "CAP_DAC_READ_SEARCH is kept only together with Landlock file rules"
+        )
+        return MechanismStatus(
+            "unavailable",
+            f"uid {uid} cannot reach {p} (blocked at {b}) and {why}; make the path reachable by uid {uid}",
+        ), False
     if blocked:
         p, b = blocked[0]
-        return MechanismStatus("available", f"uid {uid} gid {gid}, keeping CAP_DAC_READ_SEARCH: uid {uid} cannot "
-                                            f"reach {p} (blocked at {b})"), True
+        return MechanismStatus(
+            "available",
+            f"uid {uid} gid {gid}, keeping CAP_DAC_READ_SEARCH: uid {uid} cannot reach {p} (blocked at {b})",
+        ), True
     return MechanismStatus("available", f"uid {uid} gid {gid}"), False
 
 
@@ -916,16 +1018,18 @@ def _writable_by(path: str, uid: int, gid: int) -> bool:
     return st.st_mode & 0o003 == 0o003
 
 
-def _probe(scratch: str, read_roots: list[str], drop_to, keep_read_capability: bool,
-           skip: Iterable[str] = ()) -> tuple[dict, bool]:
+def _probe(
+    scratch: str, read_roots: list[str], drop_to, keep_read_capability: bool, skip: Iterable[str] = ()
+) -> tuple[dict, bool]:
     out: dict[str, MechanismStatus] = {}
     keep_read = False
     abi, why_abi = _landlock_abi()
     if _IS_LINUX:
         groups = default_read_paths()
         need = [p for p in groups["stdlib"][:1] + groups["site"] if os.path.exists(p)] + list(read_roots)
-        out["privilege_drop"], keep_read = _privilege_plan(drop_to, keep_read_capability, need, scratch,
-                                                           landlock_fs=abi > 0 and "landlock_fs" not in skip)
+        out["privilege_drop"], keep_read = _privilege_plan(
+            drop_to, keep_read_capability, need, scratch, landlock_fs=abi > 0 and "landlock_fs" not in skip
+        )
         out["prctl"] = MechanismStatus("available", "PDEATHSIG, DUMPABLE, NO_NEW_PRIVS")
     else:
         why = f"Linux only (this is {platform.system() or sys.platform})"
@@ -934,11 +1038,16 @@ def _probe(scratch: str, read_roots: list[str], drop_to, keep_read_capability: b
     why = why_abi
     if abi:
         out["landlock_fs"] = MechanismStatus("available", f"ABI {abi}, errata {_landlock_errata():#x}")
-        out["landlock_net"] = (MechanismStatus("available", f"ABI {abi} >= 4: TCP bind/connect") if abi >= 4 else
-                               MechanismStatus("unavailable", f"Landlock ABI {abi} < 4 (kernel < 6.7)"))
-        out["landlock_scopes"] = (MechanismStatus("available", f"ABI {abi} >= 6: signals, abstract UNIX sockets")
-                                  if abi >= 6 else
-                                  MechanismStatus("unavailable", f"Landlock ABI {abi} < 6 (kernel < 6.12)"))
+        out["landlock_net"] = (
+            MechanismStatus("available", f"ABI {abi} >= 4: TCP bind/connect")
+            if abi >= 4
+            else MechanismStatus("unavailable", f"Landlock ABI {abi} < 4 (kernel < 6.7)")
+        )
+        out["landlock_scopes"] = (
+            MechanismStatus("available", f"ABI {abi} >= 6: signals, abstract UNIX sockets")
+            if abi >= 6
+            else MechanismStatus("unavailable", f"Landlock ABI {abi} < 6 (kernel < 6.12)")
+        )
     else:
         for k in ("landlock_fs", "landlock_net", "landlock_scopes"):
             out[k] = MechanismStatus("unavailable", why)
@@ -947,16 +1056,18 @@ def _probe(scratch: str, read_roots: list[str], drop_to, keep_read_capability: b
     return {k: out[k] for k in MECHANISMS}, keep_read
 
 
-def probe(*, scratch=None, read_roots: Iterable = (), drop_to=NOBODY,
-          keep_read_capability: bool = True) -> dict[str, MechanismStatus]:
+def probe(
+    *, scratch=None, read_roots: Iterable = (), drop_to=NOBODY, keep_read_capability: bool = True
+) -> dict[str, MechanismStatus]:
     """Which mechanisms this machine offers, without changing anything.
 
     Returns {mechanism: MechanismStatus} (keys in :data:`MECHANISMS` order) with state
     ``available``, ``unavailable``, ``not_needed`` or ``skipped`` and a reason. ``scratch`` and
     ``read_roots`` refine the privilege-drop answer (can the target uid reach them?).
     """
-    status, _ = _probe(_real(scratch) if scratch else "", [os.fspath(p) for p in read_roots], drop_to,
-                       keep_read_capability)
+    status, _ = _probe(
+        _real(scratch) if scratch else "", [os.fspath(p) for p in read_roots], drop_to, keep_read_capability
+    )
     return status
 
 
@@ -1022,8 +1133,10 @@ def confine(
     exclude = [os.fspath(p) for p in exclude]
     extra_write = [os.fspath(p) for p in extra_write]
     if _IS_LINUX and (n := _threads()) > 1:
-        raise ConfinementError(f"confine() must run while the process is single-threaded ({n} threads): "
-                               f"Landlock only confines the calling thread")
+        raise ConfinementError(
+            f"confine() must run while the process is single-threaded ({n} threads): "
+            f"Landlock only confines the calling thread"
+        )
     expected_parent = os.getppid() if parent_pid is None else parent_pid
 
     status, keep_read = _probe(scratch_s, read_roots, drop_to, keep_read_capability, skip)
@@ -1033,12 +1146,13 @@ def confine(
         bad = {k: v for k, v in status.items() if v.state == "unavailable"}  # skipped = asked for
         if bad:
             raise ConfinementError("confinement unavailable: " + "; ".join(f"{k}: {v}" for k, v in bad.items()))
-    if status["privilege_drop"].state == "available":
+    if status["privilege_drop"].state == "available" and drop_to is not None:
         uid, gid = drop_to
         for p in [scratch_s] + extra_write:
             if not _writable_by(p, uid, gid):
-                raise ConfinementError(f"{p} is not writable by uid {uid}/gid {gid}: create it with "
-                                       f"prepare_scratch() in the parent")
+                raise ConfinementError(
+                    f"{p} is not writable by uid {uid}/gid {gid}: create it with prepare_scratch() in the parent"
+                )
     result = Confinement(mechanisms=dict(status))
     if not _IS_LINUX:
         _set_tmpdir(result, scratch_s, tmpdir)
@@ -1063,12 +1177,12 @@ def confine(
     ruleset = -1
     if landlock:
         try:
-            plan = []
+            plan: list[tuple[str, int]] = []
             if wanted("landlock_fs"):
-                plan, result.missing = _landlock_plan(scratch_s, read_roots, exclude, extra_write,
-                                                      include_sys_path)
+                plan, result.missing = _landlock_plan(scratch_s, read_roots, exclude, extra_write, include_sys_path)
             ruleset, result.landlock_rules = _landlock_prepare(
-                abi, plan, fs=wanted("landlock_fs"), net=wanted("landlock_net"), scopes=wanted("landlock_scopes"))
+                abi, plan, fs=wanted("landlock_fs"), net=wanted("landlock_net"), scopes=wanted("landlock_scopes")
+            )
         except ConfinementError:
             raise
         except Exception as exc:  # noqa: BLE001
@@ -1105,7 +1219,8 @@ def confine(
             _prctl(PR_SET_DUMPABLE, 1 if dumpable else 0)
             _prctl(PR_SET_NO_NEW_PRIVS, 1)
             result.mechanisms["prctl"] = MechanismStatus(
-                "applied", f"PDEATHSIG={signal.Signals(pdeathsig).name}, DUMPABLE={int(dumpable)}, NO_NEW_PRIVS=1")
+                "applied", f"PDEATHSIG={signal.Signals(pdeathsig).name}, DUMPABLE={int(dumpable)}, NO_NEW_PRIVS=1"
+            )
         except ConfinementError:
             raise
         except Exception as exc:  # noqa: BLE001
@@ -1116,9 +1231,11 @@ def confine(
         try:
             _prctl(PR_SET_NO_NEW_PRIVS, 1)  # landlock_restrict_self needs it (or CAP_SYS_ADMIN)
             _syscall(_SYS_LANDLOCK_RESTRICT_SELF, ruleset, 0)
-            done = {"landlock_fs": f"ABI {abi}, {len(result.landlock_rules)} path rules",
-                    "landlock_net": "TCP bind and connect refused",
-                    "landlock_scopes": "signals and abstract UNIX sockets limited to this process"}
+            done = {
+                "landlock_fs": f"ABI {abi}, {len(result.landlock_rules)} path rules",
+                "landlock_net": "TCP bind and connect refused",
+                "landlock_scopes": "signals and abstract UNIX sockets limited to this process",
+            }
             for name in landlock:
                 result.mechanisms[name] = MechanismStatus("applied", done[name])
         except Exception as exc:  # noqa: BLE001

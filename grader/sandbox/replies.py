@@ -62,20 +62,34 @@ def _message(reply: dict) -> str:
 def _raised_text(name: str, reply: dict, limits: Limits) -> str:
     where = _where(reply)
     if reply.get("type") == "MemoryError":
-        return t("{name} exceeded the {mb} MB memory limit (MemoryError){where}", name=name, mb=limits.memory_mb,
-                 where=where)
+        return t(
+            "{name} exceeded the {mb} MB memory limit (MemoryError){where}", name=name, mb=limits.memory_mb, where=where
+        )
     if reply.get("type") == "RecursionError":
         return t("{name} recursed too deeply (RecursionError: unbounded recursion?){where}", name=name, where=where)
     if reply.get("kind") == "exit":
         return t("{name} called sys.exit({code}){where}", name=name, code=reply.get("code"), where=where)
     if reply.get("kind") == "describe":
-        return t("the object returned by {name}() could not be inspected: {type}: {message}", name=name,
-                 type=reply.get("type"), message=_message(reply))
+        return t(
+            "the object returned by {name}() could not be inspected: {type}: {message}",
+            name=name,
+            type=reply.get("type"),
+            message=_message(reply),
+        )
     if reply.get("kind") == "encode":
-        return t("the value returned by {name}() could not be read ({type}: {message})", name=name,
-                 type=reply.get("type"), message=_message(reply))
-    return t("{name}() raised {type}: {message}{where}", name=name, type=reply.get("type"),
-             message=_message(reply), where=where)
+        return t(
+            "the value returned by {name}() could not be read ({type}: {message})",
+            name=name,
+            type=reply.get("type"),
+            message=_message(reply),
+        )
+    return t(
+        "{name}() raised {type}: {message}{where}",
+        name=name,
+        type=reply.get("type"),
+        message=_message(reply),
+        where=where,
+    )
 
 
 def _where(reply: dict) -> str:
@@ -91,18 +105,33 @@ def import_error(filename: str, reply: dict) -> Exception:
         return NotAttempted(t("{file} is not in the submission", file=filename))
     if kind == "syntax":
         return StudentImportFailed(
-            t("{file}, line {line}: SyntaxError: {message}", file=reply.get("file") or filename,
-              line=reply.get("line"), message=reply.get("message"))
+            t(
+                "{file}, line {line}: SyntaxError: {message}",
+                file=reply.get("file") or filename,
+                line=reply.get("line"),
+                message=reply.get("message"),
+            )
             + (f"\n    {reply['text'].strip()}" if reply.get("text") else "")
         )
     if kind == "exit":
-        return StudentImportFailed(t("{file} called sys.exit({code}) while being imported{where}", file=filename,
-                                     code=reply.get("code"), where=_where(reply)))
+        return StudentImportFailed(
+            t(
+                "{file} called sys.exit({code}) while being imported{where}",
+                file=filename,
+                code=reply.get("code"),
+                where=_where(reply),
+            )
+        )
     if kind == "policy":
         return PolicyViolation(reply.get("message", "policy violation"))
     if kind in ("timeout", "crash"):
         return StudentImportFailed(t("importing {file}: {message}", file=filename, message=reply.get("message")))
     return StudentImportFailed(
-        t("importing {file} failed: {type}: {message}{where}", file=filename, type=reply.get("type"),
-          message=_message(reply), where=_where(reply))
+        t(
+            "importing {file} failed: {type}: {message}{where}",
+            file=filename,
+            type=reply.get("type"),
+            message=_message(reply),
+            where=_where(reply),
+        )
     )

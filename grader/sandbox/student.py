@@ -8,14 +8,14 @@ does wrong comes back as a :class:`~grader.errors.StudentError` the plugin maps 
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
 from grader.errors import CheckFailed
 from grader.i18n import t
 from grader.sandbox.client import Worker
-
 
 # Told of every call a check makes through the boundary, as (topic, name, args, kwargs); ``name``
 # is the driver's "module:function" for drive(). For tests/test_argument_coverage.py.
@@ -33,7 +33,7 @@ def observing(observer: Callable[[str, str, tuple, dict], None]) -> Iterator[Non
 
 
 class StudentFunction:
-    def __init__(self, module: "StudentModule", name: str):
+    def __init__(self, module: StudentModule, name: str):
         self._module, self._name = module, name
 
     def __call__(self, *args, **kwargs):
@@ -78,15 +78,19 @@ class StudentModule:
         """Call ``name`` and fail the check if it modified any of its array arguments."""
         reply = self.call_full(name, args, kwargs, return_args=True)
         after = reply.get("args_after") or []
-        for i, (before, now) in enumerate(zip(args, after)):
+        for i, (before, now) in enumerate(zip(args, after, strict=False)):
             if isinstance(before, np.ndarray) and not (
-                isinstance(now, np.ndarray) and now.shape == before.shape
+                isinstance(now, np.ndarray)
+                and now.shape == before.shape
                 and np.array_equal(now, before, equal_nan=before.dtype.kind == "f")
             ):
                 raise CheckFailed(
-                    t("{function}() modified its argument #{number} in place; it must leave its inputs unchanged "
-                      "(work on a copy, e.g. x = x.copy() or use out-of-place operations)",
-                      function=name, number=i + 1),
+                    t(
+                        "{function}() modified its argument #{number} in place; it must leave its inputs unchanged "
+                        "(work on a copy, e.g. x = x.copy() or use out-of-place operations)",
+                        function=name,
+                        number=i + 1,
+                    ),
                     {"kind": "mutation", "argument": i + 1},
                 )
         return reply["value"]
@@ -114,11 +118,19 @@ class StudentModule:
             observer(self.topic, driver, (), dict(kwargs))
         return self._worker.drive(driver, kwargs, timeout=timeout, what=what)["value"]
 
-    def describe(self, name: str, describer: str, *args, timeout: float | None = None,
-                 describe_kwargs: dict | None = None, **kwargs) -> Any:
+    def describe(
+        self,
+        name: str,
+        describer: str,
+        *args,
+        timeout: float | None = None,
+        describe_kwargs: dict | None = None,
+        **kwargs,
+    ) -> Any:
         """Call ``name`` and describe its result in the worker (e.g. a Keras model)."""
-        return self.call_full(name, args, kwargs, describe=describer, timeout=timeout,
-                              describe_kwargs=describe_kwargs)["value"]
+        return self.call_full(name, args, kwargs, describe=describer, timeout=timeout, describe_kwargs=describe_kwargs)[
+            "value"
+        ]
 
     @property
     def output(self) -> str:

@@ -19,7 +19,8 @@ import struct
 import sys
 import traceback
 import warnings
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from grader.sandbox.codec import encode
 
@@ -86,7 +87,7 @@ def _exc_payload(kind: str, exc: BaseException) -> dict:
     unprintable = False
     try:
         text = str(exc)
-    except Exception:
+    except Exception:  # noqa: BLE001 - a student's exception may raise from __str__
         text, unprintable = "", True  # the grader says so in the student's language
     out = {
         "ok": False,
@@ -102,8 +103,16 @@ def _exc_payload(kind: str, exc: BaseException) -> dict:
     return out
 
 
-_SPAWN_EVENTS = ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
-                 "os.forkpty", "pty.spawn")
+_SPAWN_EVENTS = (
+    "subprocess.Popen",
+    "os.system",
+    "os.exec",
+    "os.posix_spawn",
+    "os.spawn",
+    "os.fork",
+    "os.forkpty",
+    "pty.spawn",
+)
 
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
@@ -196,7 +205,7 @@ def op_import(p: dict) -> dict:
     except ImportError as exc:
         if str(exc).startswith("POLICY: "):
             out = _exc_payload("policy", exc)
-            out["message"] = str(exc)[len("POLICY: "):]
+            out["message"] = str(exc)[len("POLICY: ") :]
             return out
         return _exc_payload("import", exc)
     except SystemExit as exc:

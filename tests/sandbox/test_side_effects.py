@@ -14,6 +14,7 @@ world paths; the daemon exits by itself after DAEMON_SECONDS.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
@@ -28,15 +29,26 @@ from pathlib import Path
 
 import pytest
 
-from tests.sandbox.world import (World, body, build_template, changed, copy_world, new_base, verdicts,
-                                 wait_until, world_processes)
+from tests.sandbox.world import (
+    World,
+    body,
+    build_template,
+    changed,
+    copy_world,
+    new_base,
+    verdicts,
+    wait_until,
+    world_processes,
+)
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="the attacks and the checks use /proc")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="the attacks and the checks use /proc"),
+]
 
 DAEMON_SECONDS = 15
 
-PRELUDE = r'''
+PRELUDE = r"""
 import ctypes, json, os, socket, sys, time
 W = json.loads(%(world)r)
 _R = []
@@ -53,45 +65,60 @@ try:
 except BaseException as e:  # noqa: BLE001
     _R.append("attack=%%s(%%s)" %% (type(e).__name__, e))
 _OUTCOME = " ".join(_R)
-'''
+"""
 
 ATTACKS: dict[str, dict] = {
-    "write_grader_source": {"code": r'''
+    "write_grader_source": {
+        "code": r"""
 p = os.path.join(W["install"], "grader", "__init__.py")
 _try("append_init", lambda: open(p, "a").write("\n# every later run passes everything\n"))
 q = os.path.join(W["install"], "grader", "course", "checks", "test_activations.py")
 _try("truncate_checks", lambda: os.truncate(q, 0))
 _try("new_module", lambda: open(os.path.join(W["install"], "grader", "evil.py"), "w").write("x = 1\n"))
 _try("write_own_original", lambda: open(os.path.join(W["class"], "zed", "activations.py"), "a").write("#\n"))
-'''},
-    "pth_in_site_packages": {"code": r'''
+"""
+    },
+    "pth_in_site_packages": {
+        "code": r"""
 _try("pth", lambda: open(os.path.join(W["site"], "zzz_tamper.pth"), "w").write("import builtins; builtins.TAMPERED = 1\n"))
 _try("overwrite_module", lambda: open(os.path.join(W["site"], "world_marker.py"), "w").write("MARK = 2\n"))
-'''},
-    "home_bashrc_and_keras_json": {"code": r'''
+"""
+    },
+    "home_bashrc_and_keras_json": {
+        "code": r"""
 _try("bashrc", lambda: open(os.path.join(W["home"], ".bashrc"), "a").write("\necho pwned\n"))
 _try("keras_json", lambda: open(os.path.join(W["home"], ".keras", "keras.json"), "w").write('{"floatx": "float16"}'))
 _try("profile", lambda: open(os.path.join(W["home"], ".profile"), "w").write("echo pwned\n"))
-'''},
-    "overwrite_data_file": {"code": r'''
+"""
+    },
+    "overwrite_data_file": {
+        "code": r"""
 _try("overwrite", lambda: open(W["data"], "wb").write(b"\0" * 64))
 _try("replace", lambda: os.replace(W["data"], W["data"] + ".old"))
-'''},
-    "tamper_cwd_and_out_folder": {"code": r'''
+"""
+    },
+    "tamper_cwd_and_out_folder": {
+        "code": r"""
 _try("cwd_file", lambda: open(os.path.join(W["cwd"], "pyproject.toml"), "w").write("[tool.grader]\nsandbox = 'best-effort'\n"))
 _try("out_neighbour", lambda: open(os.path.join(W["out"], "keep.txt"), "w").write("gone\n"))
 _try("out_results", lambda: open(os.path.join(W["out"], "results.json"), "w").write('{"score": 999}'))
 _try("out_sibling", lambda: os.unlink(os.path.join(W["base"], "out-sibling", "other-report.html")))
-'''},
-    "delete_classmates_results": {"mode": "batch", "code": r'''
+"""
+    },
+    "delete_classmates_results": {
+        "mode": "batch",
+        "code": r"""
 g = W["graded"]
 _try("delete_results", lambda: os.unlink(os.path.join(g, "alice", "results.json")))
 _try("delete_instructor_copy", lambda: os.unlink(os.path.join(g, ".instructor", "alice.json")))
 _try("zero_results", lambda: open(os.path.join(g, "bob", "results.json"), "w").write('{"score": 0}'))
 _try("add_student", lambda: os.mkdir(os.path.join(g, "mallory")))
 _try("overwrite_classmate_code", lambda: open(os.path.join(W["class"], "bob", "activations.py"), "w").write("x = 1\n"))
-'''},
-    "run_classmates_code": {"mode": "batch", "code": r'''
+""",
+    },
+    "run_classmates_code": {
+        "mode": "batch",
+        "code": r"""
 def borrow():
     import importlib.util
     spec = importlib.util.spec_from_file_location("alice_work", os.path.join(W["class"], "alice", "activations.py"))
@@ -100,8 +127,10 @@ def borrow():
     return m.relu
 _try("import_classmate", borrow)
 _try("list_class", lambda: sorted(os.listdir(W["class"])))
-'''},
-    "native_fork_daemon": {"code": r'''
+""",
+    },
+    "native_fork_daemon": {
+        "code": r"""
 def daemon():
     libc = ctypes.CDLL(None, use_errno=True)
     pid = libc.fork()  # native code: no audit hook sees it
@@ -125,14 +154,18 @@ def daemon():
         raise OSError(e, os.strerror(e))
     return pid
 _try("fork", daemon)
-''' % DAEMON_SECONDS},
-    "tcp_connect_to_loopback": {"code": r'''
+""".replace("%d", str(DAEMON_SECONDS))
+    },
+    "tcp_connect_to_loopback": {
+        "code": r"""
 def connect():
     s = socket.create_connection(("127.0.0.1", W["port"]), timeout=3)
     s.sendall(b"stolen")
 _try("tcp", connect)
-'''},
-    "read_parent_environ": {"code": r'''
+"""
+    },
+    "read_parent_environ": {
+        "code": r"""
 def ancestors():
     pid, seen = os.getpid(), []
     for _ in range(8):
@@ -146,14 +179,18 @@ def ancestors():
     raise LookupError("no ancestor's environment holds the marker")
 _try("environ", ancestors)
 _try("cmdline_of_1", lambda: open("/proc/1/cmdline", "rb").read()[:20])
-'''},
-    "read_solutions_and_misconceptions": {"code": r'''
+"""
+    },
+    "read_solutions_and_misconceptions": {
+        "code": r"""
 _try("solutions", lambda: open(os.path.join(W["install"], "solutions", "activations.py")).read().count("def "))
 _try("misconceptions", lambda: open(os.path.join(W["install"], "grader", "course", "misconceptions", "activations.py")).read().count("def "))
 _try("checks", lambda: open(os.path.join(W["install"], "grader", "course", "checks", "test_activations.py")).read().count("def "))
 _try("list_install", lambda: len(os.listdir(W["install"])))
-'''},
-    "open_by_handle_at": {"code": r'''
+"""
+    },
+    "open_by_handle_at": {
+        "code": r"""
 class FH(ctypes.Structure):
     _fields_ = [("handle_bytes", ctypes.c_uint), ("handle_type", ctypes.c_int), ("f_handle", ctypes.c_ubyte * 128)]
 libc = ctypes.CDLL(None, use_errno=True)
@@ -174,8 +211,11 @@ def name_to_handle():
     return check(libc.name_to_handle_at(-100, b"/tmp", ctypes.byref(fh), ctypes.byref(mount_id), 0))
 _try("open_by_handle_at", by_handle)
 _try("name_to_handle_at", name_to_handle)
-'''},
-    "walk_for_grader_paths": {"leak_scan": True, "code": r'''
+"""
+    },
+    "walk_for_grader_paths": {
+        "leak_scan": True,
+        "code": r"""
 import gc
 # The needles are bytes, decoded from hex, so that the scan does not find its own copies.
 needles = [bytes.fromhex(h) for h in W["needles_hex"]]
@@ -221,7 +261,8 @@ for obj in gc.get_objects():
         continue
     hits(text, "object " + type(obj).__name__)
 _R.append("scanned")
-'''},
+""",
+    },
 }
 
 
@@ -269,10 +310,8 @@ def worlds(template):
     yield make
     for w in made:
         for pid in world_processes(w):  # a control's daemon, or a failed test's leftovers
-            try:
+            with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
         shutil.rmtree(w.base.parent, ignore_errors=True)
 
 
@@ -305,14 +344,14 @@ def _handle(path: Path) -> dict:
 
 # ------------------------------------------------------------------------------------- control
 
-CONTROL = r'''
+CONTROL = r"""
 import os, subprocess, sys
 # The attack's parent holds the world's environment, as the grader would.
 code = "exec(compile(open(%r).read(), 'activations.py', 'exec')); print('OUTCOME ' + _OUTCOME)"
 proc = subprocess.run([sys.executable, "-c", code % sys.argv[1]], capture_output=True, text=True, cwd=sys.argv[2])
 sys.stdout.write(proc.stdout[-3000:])
 sys.stderr.write(proc.stderr[-3000:])
-'''
+"""
 
 
 def plant(name: str, w: World, listener) -> Path:
@@ -328,11 +367,16 @@ def control(name: str, worlds, listener) -> tuple[World, str]:
     """Run the attack unconfined, in a world of its own: it must succeed there."""
     w = worlds()
     module = plant(name, w, listener)
-    proc = subprocess.run([str(w.python), "-c", CONTROL, str(module), str(w.cwd)], env=w.env(),
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [str(w.python), "-c", CONTROL, str(module), str(w.cwd)],
+        env=w.env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     lines = [x for x in proc.stdout.splitlines() if x.startswith("OUTCOME ")]
     assert lines, proc.stdout + proc.stderr
-    return w, lines[-1][len("OUTCOME "):]
+    return w, lines[-1][len("OUTCOME ") :]
 
 
 # ------------------------------------------------------------------------------------- the suite
@@ -353,8 +397,9 @@ def test_attack_changes_nothing(name, template, worlds, listener):
     if name == "native_fork_daemon":
         assert wait_until(lambda: world_processes(cw), 5), "the control's daemon did not start"
         target = cw.out / "results.json"
-        assert wait_until(lambda: target.exists() and target.read_text() == '{"score": 999}', 5), \
+        assert wait_until(lambda: target.exists() and target.read_text() == '{"score": 999}', 5), (
             "the daemon did not write"
+        )
     if name == "tcp_connect_to_loopback":
         assert _pending(listener), "the control did not connect"
         listener.accept()[0].close()
@@ -384,8 +429,11 @@ def test_attack_changes_nothing(name, template, worlds, listener):
     if name in BATCH_ONLY:
         # The grader added zed and rebuilt its class files; the classmates' own results are untouched.
         def classmates(tree):
-            return {k: v for k, v in tree.items()
-                    if k.split("/")[0] in ("alice", "bob") or k in (".instructor/alice.json", ".instructor/bob.json")}
+            return {
+                k: v
+                for k, v in tree.items()
+                if k.split("/")[0] in ("alice", "bob") or k in (".instructor/alice.json", ".instructor/bob.json")
+            }
 
         g_before, g_after = classmates(before.pop("graded results")), classmates(after.pop("graded results"))
         assert g_before and g_after == g_before, changed({"graded": g_before}, {"graded": g_after})
@@ -440,8 +488,19 @@ def test_the_reaper_kills_what_an_unfiltered_worker_started(worlds, listener):
     w = worlds()
     (w.site / "pyseccomp.py").write_text("raise ImportError('pyseccomp is not installed (test world)')\n")
     sub = plant("native_fork_daemon", w, listener).parent
-    proc = w.grader("run", "activations", "--submission", str(sub), "--out", str(w.out), "--seed", "1", "-q",
-                    "--sandbox", "best-effort")
+    proc = w.grader(
+        "run",
+        "activations",
+        "--submission",
+        str(sub),
+        "--out",
+        str(w.out),
+        "--seed",
+        "1",
+        "-q",
+        "--sandbox",
+        "best-effort",
+    )
     assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-3000:]
     results = w.out / "results.json"
     assert re.match(r"fork=ok\(\d+\)", outcome(results)), outcome(results)  # it really forked

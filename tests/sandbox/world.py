@@ -93,10 +93,19 @@ class World:
 
     def paths(self) -> dict[str, str]:
         """What an attack is told: every path of the world (a student who read our source knows them)."""
-        return {"install": str(self.install), "site": str(self.site), "home": str(self.home),
-                "data": str(self.data), "cwd": str(self.cwd), "out": str(self.out), "class": str(self.klass),
-                "graded": str(self.graded), "base": str(self.base), "marker": self.marker,
-                "repo": str(REPO)}
+        return {
+            "install": str(self.install),
+            "site": str(self.site),
+            "home": str(self.home),
+            "data": str(self.data),
+            "cwd": str(self.cwd),
+            "out": str(self.out),
+            "class": str(self.klass),
+            "graded": str(self.graded),
+            "base": str(self.base),
+            "marker": self.marker,
+            "repo": str(REPO),
+        }
 
     def env(self) -> dict[str, str]:
         return {
@@ -115,23 +124,49 @@ class World:
 
     # -- the grader, run from the world -----------------------------------------------------
     def grader(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-        return subprocess.run([str(self.python), "-m", "grader.cli", *args], cwd=self.cwd, env=self.env(),
-                              capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(
+            [str(self.python), "-m", "grader.cli", *args],
+            cwd=self.cwd,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     def batch(self, submissions: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
-        return self.grader("batch", str(submissions), TOPIC, "--out", str(out), "--seed", str(SEED), "--jobs", "1",
-                           "-q", *extra)
+        return self.grader(
+            "batch", str(submissions), TOPIC, "--out", str(out), "--seed", str(SEED), "--jobs", "1", "-q", *extra
+        )
 
     def run(self, submission: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
-        return self.grader("run", TOPIC, "--submission", str(submission), "--out", str(out), "--seed", str(SEED),
-                           "-q", "--sandbox", "strict", *extra)
+        return self.grader(
+            "run",
+            TOPIC,
+            "--submission",
+            str(submission),
+            "--out",
+            str(out),
+            "--seed",
+            str(SEED),
+            "-q",
+            "--sandbox",
+            "strict",
+            *extra,
+        )
 
     # -- what must not change ----------------------------------------------------------------
     def guarded(self) -> dict[str, Path]:
-        return {"installation": self.install, "site-packages": self.site, "HOME": self.home,
-                "data": self.data.parent, "working directory": self.cwd, "classmates and submissions": self.klass,
-                "graded results": self.graded, "out-folder neighbours": self.out,
-                "out-folder siblings": self.base / "out-sibling"}
+        return {
+            "installation": self.install,
+            "site-packages": self.site,
+            "HOME": self.home,
+            "data": self.data.parent,
+            "working directory": self.cwd,
+            "classmates and submissions": self.klass,
+            "graded results": self.graded,
+            "out-folder neighbours": self.out,
+            "out-folder siblings": self.base / "out-sibling",
+        }
 
     def snapshot(self) -> dict[str, dict[str, str]]:
         """Hashes of every guarded tree (the out folder without the three files the grader writes)."""
@@ -230,8 +265,14 @@ def build_template(base: Path) -> World:
     for name, source in (("alice", ACT), ("bob", WRONG)):
         (w.klass / name).mkdir(parents=True)
         (w.klass / name / "activations.py").write_text(source)
-    where = subprocess.run([str(w.python), "-c", "import grader; print(grader.__file__)"], env=w.env(), cwd=w.cwd,
-                           capture_output=True, text=True, check=True).stdout.strip()
+    where = subprocess.run(
+        [str(w.python), "-c", "import grader; print(grader.__file__)"],
+        env=w.env(),
+        cwd=w.cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     assert where == str(w.install / "grader" / "__init__.py"), where
     proc = w.batch(w.klass, w.graded)
     assert proc.returncode == 1, proc.stdout + proc.stderr  # bob fails

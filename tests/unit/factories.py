@@ -11,8 +11,10 @@ from grader.i18n import t
 # Ids that have Chinese translations (the catalogue test guarantees it).
 TITLE = "softmax matches tf.nn.softmax row by row on random batches (including a batch of 1)"
 TOPIC_TITLE = "Activation functions"
-HINT = ("Which axis do you normalise over? This check passes axis=0, so every column must sum to 1: check that "
-        "each maximum and sum you take uses `axis`, not a fixed -1.")
+HINT = (
+    "Which axis do you normalise over? This check passes axis=0, so every column must sum to 1: check that "
+    "each maximum and sum you take uses `axis`, not a fixed -1."
+)
 DIFF = "{name}: got {got}, expected {expected} (difference {diff})"
 
 # Text only a hidden check's instructor view may contain, in inputs, details and hints.

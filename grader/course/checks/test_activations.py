@@ -45,9 +45,11 @@ def _check_elementwise(student, name, tf_op, rng, dtype=np.float32, rtol=RTOL, a
 
 @pytest.mark.about("sigmoid")
 @pytest.mark.points(2)
-@pytest.mark.hint("Try sigmoid(0), which must be 0.5, and a large positive x, which must approach 1: a flipped sign "
-                  "in the exponent mirrors the curve. Inputs are float32 and float64 arrays of several shapes, a "
-                  "3-D one included.")
+@pytest.mark.hint(
+    "Try sigmoid(0), which must be 0.5, and a large positive x, which must approach 1: a flipped sign "
+    "in the exponent mirrors the curve. Inputs are float32 and float64 arrays of several shapes, a "
+    "3-D one included."
+)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_sigmoid_matches_tf(student, tf, rng, dtype):
     """sigmoid matches tf.nn.sigmoid on random batches"""
@@ -56,9 +58,11 @@ def test_sigmoid_matches_tf(student, tf, rng, dtype):
 
 @pytest.mark.about("sigmoid")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check every exp your code evaluates for x = -1000 and x = 1000, including both branches of an "
-                  "np.where (NumPy computes both for every element): exponentiating a large positive number "
-                  "overflows and warns even if that value is thrown away.")
+@pytest.mark.hint(
+    "Check every exp your code evaluates for x = -1000 and x = 1000, including both branches of an "
+    "np.where (NumPy computes both for every element): exponentiating a large positive number "
+    "overflows and warns even if that value is thrown away."
+)
 def test_sigmoid_is_stable_for_large_inputs(student, tf):
     """sigmoid gives finite, correct values without overflow warnings for |x| up to 1000"""
     x = LARGE.copy()
@@ -74,15 +78,18 @@ def test_sigmoid_is_stable_for_large_inputs(student, tf):
 
 @pytest.mark.about("tanh")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check the ends of the range: for |x| = 1000 tanh must be exactly +1 or -1, not NaN (a quotient "
-                  "built from exp(x) and exp(-x) becomes inf/inf there). NumPy's own elementwise functions are "
-                  "allowed.")
+@pytest.mark.hint(
+    "Check the ends of the range: for |x| = 1000 tanh must be exactly +1 or -1, not NaN (a quotient "
+    "built from exp(x) and exp(-x) becomes inf/inf there). NumPy's own elementwise functions are "
+    "allowed."
+)
 def test_tanh_matches_tf(student, tf, rng):
     """tanh matches tf.nn.tanh on random batches and on inputs up to |x| = 1000"""
     _check_elementwise(student, "tanh", tf.nn.tanh, rng, np.float32)
     x = LARGE.copy()
-    assert_allclose(student.call_pure("tanh", x), tf.nn.tanh(x).numpy(), rtol=RTOL, atol=ATOL,
-                    name="tanh(x)", inputs=short(x))
+    assert_allclose(
+        student.call_pure("tanh", x), tf.nn.tanh(x).numpy(), rtol=RTOL, atol=ATOL, name="tanh(x)", inputs=short(x)
+    )
 
 
 # ---------------------------------------------------------------------------------- relu
@@ -90,9 +97,11 @@ def test_tanh_matches_tf(student, tf, rng):
 
 @pytest.mark.about("relu")
 @pytest.mark.points(2)
-@pytest.mark.hint("Compare the shape of your result with the input's: relu works elementwise, so a function that "
-                  "reduces the array to one number (a maximum over it) gives the wrong shape. Negative inputs must "
-                  "become 0, not change sign.")
+@pytest.mark.hint(
+    "Compare the shape of your result with the input's: relu works elementwise, so a function that "
+    "reduces the array to one number (a maximum over it) gives the wrong shape. Negative inputs must "
+    "become 0, not change sign."
+)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_relu_matches_tf(student, tf, rng, dtype):
     """relu matches tf.nn.relu on random batches"""
@@ -104,8 +113,10 @@ def test_relu_matches_tf(student, tf, rng, dtype):
 
 @pytest.mark.about("leaky_relu")
 @pytest.mark.points(2)
-@pytest.mark.hint("This check calls leaky_relu(x) without alpha: check your default slope. It must be "
-                  "tf.nn.leaky_relu's default (0.2); the Keras LeakyReLU layer's 0.3 is a different default.")
+@pytest.mark.hint(
+    "This check calls leaky_relu(x) without alpha: check your default slope. It must be "
+    "tf.nn.leaky_relu's default (0.2); the Keras LeakyReLU layer's 0.3 is a different default."
+)
 def test_leaky_relu_matches_tf_with_default_alpha(student, tf, rng):
     """leaky_relu(x) with its default alpha matches tf.nn.leaky_relu(x) (float32 and float64)"""
     for dtype in (np.float32, np.float64):
@@ -114,8 +125,10 @@ def test_leaky_relu_matches_tf_with_default_alpha(student, tf, rng):
 
 @pytest.mark.about("leaky_relu")
 @pytest.mark.points(1)
-@pytest.mark.hint("This check passes alpha = 0.01 and 0.5: check that the slope of negative inputs comes from the "
-                  "argument, not a constant, and that positive inputs pass through unchanged.")
+@pytest.mark.hint(
+    "This check passes alpha = 0.01 and 0.5: check that the slope of negative inputs comes from the "
+    "argument, not a constant, and that positive inputs pass through unchanged."
+)
 @pytest.mark.parametrize("alpha", [0.01, 0.5])
 def test_leaky_relu_uses_alpha(student, tf, rng, alpha):
     """leaky_relu(x, alpha) matches tf.nn.leaky_relu(x, alpha)"""
@@ -130,22 +143,25 @@ def test_leaky_relu_uses_alpha(student, tf, rng, alpha):
 
 @pytest.mark.about("softmax")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check your output on the nine scores: every entry positive, the entries summing to 1, and a "
-                  "larger score giving a larger probability. If the sum is 1 but the values differ, look at what "
-                  "you exponentiate and what you divide by.")
+@pytest.mark.hint(
+    "Check your output on the nine scores: every entry positive, the entries summing to 1, and a "
+    "larger score giving a larger probability. If the sum is 1 but the values differ, look at what "
+    "you exponentiate and what you divide by."
+)
 def test_softmax_matches_tf_on_course_scores(student, tf):
     """softmax of the course notes' nine digit scores matches tf.nn.softmax"""
     x = SEED_SCORES.copy()
     want = tf.nn.softmax(x).numpy()
-    assert_allclose(student.call_pure("softmax", x), want, rtol=RTOL, atol=ATOL, name="softmax(x)",
-                    inputs=short(x))
+    assert_allclose(student.call_pure("softmax", x), want, rtol=RTOL, atol=ATOL, name="softmax(x)", inputs=short(x))
 
 
 @pytest.mark.about("softmax")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check that every row of a (16, 10) batch sums to 1 on its own: the sum must run along `axis` "
-                  "only and keep that dimension so that it broadcasts back against the rows. A batch of 1 and a 3-D "
-                  "array are included.")
+@pytest.mark.hint(
+    "Check that every row of a (16, 10) batch sums to 1 on its own: the sum must run along `axis` "
+    "only and keep that dimension so that it broadcasts back against the rows. A batch of 1 and a 3-D "
+    "array are included."
+)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_softmax_matches_tf_on_batches(student, tf, rng, dtype):
     """softmax matches tf.nn.softmax row by row on random batches (including a batch of 1)"""
@@ -154,29 +170,32 @@ def test_softmax_matches_tf_on_batches(student, tf, rng, dtype):
 
 @pytest.mark.about("softmax")
 @pytest.mark.points(2)
-@pytest.mark.hint("Feed [1000, 1000, 999] to your function: exp(1000) is inf, so the result turns into NaN. Softmax "
-                  "does not change when the same constant is subtracted from every score along `axis`: which "
-                  "constant keeps every exponent <= 0?")
+@pytest.mark.hint(
+    "Feed [1000, 1000, 999] to your function: exp(1000) is inf, so the result turns into NaN. Softmax "
+    "does not change when the same constant is subtracted from every score along `axis`: which "
+    "constant keeps every exponent <= 0?"
+)
 def test_softmax_matches_tf_on_large_inputs(student, tf):
     """softmax is stable for scores like [1000, 1000, 999]"""
-    x = np.array([[1000.0, 1000.0, 999.0], [-1000.0, 0.0, 1000.0], [-1000.0, -1000.0, -999.0]],
-                 dtype=np.float32)
+    x = np.array([[1000.0, 1000.0, 999.0], [-1000.0, 0.0, 1000.0], [-1000.0, -1000.0, -999.0]], dtype=np.float32)
     want = tf.nn.softmax(x).numpy()
-    assert_allclose(student.call_pure("softmax", x), want, rtol=RTOL, atol=ATOL, name="softmax(x)",
-                    inputs=short(x))
+    assert_allclose(student.call_pure("softmax", x), want, rtol=RTOL, atol=ATOL, name="softmax(x)", inputs=short(x))
 
 
 @pytest.mark.about("softmax")
 @pytest.mark.points(1)
 @pytest.mark.hidden
-@pytest.mark.hint("Which axis do you normalise over? This check passes axis=0, so every column must sum to 1: check "
-                  "that each maximum and sum you take uses `axis`, not a fixed -1.")
+@pytest.mark.hint(
+    "Which axis do you normalise over? This check passes axis=0, so every column must sum to 1: check "
+    "that each maximum and sum you take uses `axis`, not a fixed -1."
+)
 def test_softmax_respects_axis(student, tf, rng):
     """softmax(x, axis=0) normalises columns like tf.nn.softmax(x, axis=0)"""
     x = rng.normal(0, 2, size=(5, 4)).astype(np.float32)
     want = tf.nn.softmax(x, axis=0).numpy()
-    assert_allclose(student.call_pure("softmax", x, axis=0), want, rtol=RTOL, atol=ATOL,
-                    name="softmax(x, axis=0)", inputs=short(x))
+    assert_allclose(
+        student.call_pure("softmax", x, axis=0), want, rtol=RTOL, atol=ATOL, name="softmax(x, axis=0)", inputs=short(x)
+    )
 
 
 # --------------------------------------------------------------------------- derivatives
@@ -184,43 +203,50 @@ def test_softmax_respects_axis(student, tf, rng):
 
 @pytest.mark.about("sigmoid_grad")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check a few values of your derivative: 0.25 at x = 0 (its maximum), never negative, vanishing "
-                  "for large |x|, and finite without overflow warnings for |x| = 1000. It can be written with the "
-                  "sigmoid itself.")
+@pytest.mark.hint(
+    "Check a few values of your derivative: 0.25 at x = 0 (its maximum), never negative, vanishing "
+    "for large |x|, and finite without overflow warnings for |x| = 1000. It can be written with the "
+    "sigmoid itself."
+)
 def test_sigmoid_grad_matches_gradient_tape(student, tf, rng):
     """sigmoid_grad matches the gradient tf.GradientTape computes for tf.nn.sigmoid (float32 and float64)"""
     for x in [*_inputs(rng, np.float32), LARGE.astype(np.float32), *_inputs(rng, np.float64), LARGE.copy()]:
         want = _tf_grad(tf, tf.nn.sigmoid, x)
-        assert_allclose(student.call_pure("sigmoid_grad", x), want, rtol=1e-4, atol=1e-7,
-                        name="sigmoid_grad(x)", inputs=short(x))
+        assert_allclose(
+            student.call_pure("sigmoid_grad", x), want, rtol=1e-4, atol=1e-7, name="sigmoid_grad(x)", inputs=short(x)
+        )
 
 
 @pytest.mark.about("tanh_grad")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check tanh_grad(0) = 1 and that the values stay in [0, 1] and shrink as |x| grows; a value above "
-                  "1 or below 0 points at a sign or a missing square.")
+@pytest.mark.hint(
+    "Check tanh_grad(0) = 1 and that the values stay in [0, 1] and shrink as |x| grows; a value above "
+    "1 or below 0 points at a sign or a missing square."
+)
 def test_tanh_grad_matches_gradient_tape(student, tf, rng):
     """tanh_grad matches the gradient tf.GradientTape computes for tf.nn.tanh (float32 and float64)"""
     # rtol 1e-4: 1 - tanh^2 loses relative precision in float32 as tanh -> 1.
     for x in [*_inputs(rng, np.float32), *_inputs(rng, np.float64)]:
         want = _tf_grad(tf, tf.nn.tanh, x)
-        assert_allclose(student.call_pure("tanh_grad", x), want, rtol=1e-4, atol=1e-6,
-                        name="tanh_grad(x)", inputs=short(x))
+        assert_allclose(
+            student.call_pure("tanh_grad", x), want, rtol=1e-4, atol=1e-6, name="tanh_grad(x)", inputs=short(x)
+        )
 
 
 @pytest.mark.about("relu_grad")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check the exact values at x = 0 and x = -0.0: TensorFlow takes the derivative there as 0. Every "
-                  "output must be exactly 0 or 1 (compared with no tolerance), and a tiny positive x such as 1e-30 "
-                  "gives 1.")
+@pytest.mark.hint(
+    "Check the exact values at x = 0 and x = -0.0: TensorFlow takes the derivative there as 0. Every "
+    "output must be exactly 0 or 1 (compared with no tolerance), and a tiny positive x such as 1e-30 "
+    "gives 1."
+)
 def test_relu_grad_matches_gradient_tape_including_zero(student, tf, rng):
     """relu_grad matches tf.GradientTape on tf.nn.relu, with relu'(0) = 0 (float32 and float64)"""
     edge = np.array([-2.0, -0.0, 0.0, 1e-30, 3.0])
     xs = [*_inputs(rng, np.float32), edge.astype(np.float32), *_inputs(rng, np.float64), edge]
     for x in xs:
         want = _tf_grad(tf, tf.nn.relu, x)
-        assert_allclose(student.call_pure("relu_grad", x), want, rtol=0, atol=0,
-                        name="relu_grad(x)", inputs=short(x))
+        assert_allclose(student.call_pure("relu_grad", x), want, rtol=0, atol=0, name="relu_grad(x)", inputs=short(x))
 
 
 # ------------------------------------------------------------------------- plotted curves

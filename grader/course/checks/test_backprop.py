@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from grader.compare import as_float, as_tuple, assert_allclose, assert_close, describe_value, short
-from grader.errors import CheckFailed
 from grader.course.backprop_functions import Quadratic, SinSum, SoftmaxCrossEntropy
+from grader.errors import CheckFailed
 from grader.i18n import t
 
 # numerical_gradient runs in float64 against exact gradients. A central difference with
@@ -38,24 +38,34 @@ def _fn(f) -> str:
 
 @pytest.mark.about("numerical_gradient")
 @pytest.mark.points(3)
-@pytest.mark.hint("Check that every entry of x gets its own partial derivative, whatever x's shape (1-D, 2-D and "
-                  "3-D here), and that the difference is central: a one-sided difference is off by about h times "
-                  "the curvature.")
+@pytest.mark.hint(
+    "Check that every entry of x gets its own partial derivative, whatever x's shape (1-D, 2-D and "
+    "3-D here), and that the difference is central: a one-sided difference is off by about h times "
+    "the curvature."
+)
 def test_numerical_gradient_sin_sum(student, rng):
     """numerical_gradient of sum(sin(10 x)) matches the analytic gradient for 1-D, 2-D and 3-D x"""
     f = SinSum(10.0)
     for shape in [(5,), (4, 3), (2, 3, 2)]:
         x = rng.uniform(-1.5, 1.5, size=shape)
         got = student.call("numerical_gradient", f, x)
-        assert_allclose(got, f.gradient(x), rtol=NG_RTOL, atol=NG_ATOL,
-                        name="numerical_gradient(f, x)", inputs=f"{_fn(f)}, x={short(x)}")
+        assert_allclose(
+            got,
+            f.gradient(x),
+            rtol=NG_RTOL,
+            atol=NG_ATOL,
+            name="numerical_gradient(f, x)",
+            inputs=f"{_fn(f)}, x={short(x)}",
+        )
 
 
 @pytest.mark.about("numerical_gradient")
 @pytest.mark.points(3)
-@pytest.mark.hint("Here f mixes all entries of x: check that each partial derivative is taken at the original x "
-                  "with only one entry shifted, i.e. that every shifted entry is put back before you move on to the "
-                  "next.")
+@pytest.mark.hint(
+    "Here f mixes all entries of x: check that each partial derivative is taken at the original x "
+    "with only one entry shifted, i.e. that every shifted entry is put back before you move on to the "
+    "next."
+)
 def test_numerical_gradient_coupled_quadratic(student, rng):
     """numerical_gradient of a quadratic form coupling all entries of a 2-D x matches its gradient"""
     d, m = 4, 3
@@ -63,15 +73,23 @@ def test_numerical_gradient_coupled_quadratic(student, rng):
     f = Quadratic(A, rng.normal(0, 1, size=(d, m)))
     x = rng.normal(0, 1, size=(d, m))
     got = student.call("numerical_gradient", f, x)
-    assert_allclose(got, f.gradient(x), rtol=NG_RTOL, atol=NG_ATOL, name="numerical_gradient(f, x)",
-                    inputs=f"{_fn(f)}, x={short(x)}")
+    assert_allclose(
+        got,
+        f.gradient(x),
+        rtol=NG_RTOL,
+        atol=NG_ATOL,
+        name="numerical_gradient(f, x)",
+        inputs=f"{_fn(f)}, x={short(x)}",
+    )
 
 
 @pytest.mark.about("numerical_gradient")
 @pytest.mark.points(2)
-@pytest.mark.hint("f can be any scalar function of an array (here a classifier's loss): check that your code only "
-                  "calls f on perturbed versions of the array, assumes nothing about its formula, and gives a "
-                  "result of W's shape.")
+@pytest.mark.hint(
+    "f can be any scalar function of an array (here a classifier's loss): check that your code only "
+    "calls f on perturbed versions of the array, assumes nothing about its formula, and gives a "
+    "result of W's shape."
+)
 def test_numerical_gradient_softmax_cross_entropy(student, tf, rng):
     """numerical_gradient of a linear softmax classifier's loss matches tf.GradientTape"""
     n, d, c = 6, 4, 3
@@ -84,8 +102,9 @@ def test_numerical_gradient_softmax_cross_entropy(student, tf, rng):
         loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=ys, logits=xs @ Wt))
     want = tape.gradient(loss, Wt).numpy()
     got = student.call("numerical_gradient", f, W)
-    assert_allclose(got, want, rtol=NG_RTOL, atol=1e-8, name="numerical_gradient(f, W)",
-                    inputs=f"{_fn(f)}, W={short(W)}")
+    assert_allclose(
+        got, want, rtol=NG_RTOL, atol=1e-8, name="numerical_gradient(f, W)", inputs=f"{_fn(f)}, W={short(W)}"
+    )
 
 
 def _float32_point(rng, shape, h):
@@ -101,9 +120,11 @@ def _float32_point(rng, shape, h):
 
 @pytest.mark.about("numerical_gradient")
 @pytest.mark.points(1)
-@pytest.mark.hint("x is float32 here: check the dtype you take the differences in. Rounded to float32, x + 1e-5 "
-                  "keeps only a few digits of the step, so the quotient is off by ~1e-3; do the perturbing in "
-                  "float64.")
+@pytest.mark.hint(
+    "x is float32 here: check the dtype you take the differences in. Rounded to float32, x + 1e-5 "
+    "keeps only a few digits of the step, so the quotient is off by ~1e-3; do the perturbing in "
+    "float64."
+)
 def test_numerical_gradient_float32_x(student, rng):
     """numerical_gradient of sum(sin(10 x)) is exact for float32 x too (the differences are taken in float64)"""
     f = SinSum(10.0)
@@ -111,14 +132,22 @@ def test_numerical_gradient_float32_x(student, rng):
     # The truth at the float32 point itself (exact in float64); tolerances as for float64 x: a
     # float32 result is fine (6e-8 relative), only the difference quotient must not be float32.
     got = student.call_pure("numerical_gradient", f, x)
-    assert_allclose(got, f.gradient(x), rtol=NG_RTOL, atol=NG_ATOL, name="numerical_gradient(f, x)",
-                    inputs=t("{function}, float32 x={x}", function=_fn(f), x=short(x)))
+    assert_allclose(
+        got,
+        f.gradient(x),
+        rtol=NG_RTOL,
+        atol=NG_ATOL,
+        name="numerical_gradient(f, x)",
+        inputs=t("{function}, float32 x={x}", function=_fn(f), x=short(x)),
+    )
 
 
 @pytest.mark.about("numerical_gradient")
 @pytest.mark.points(1)
-@pytest.mark.hint("This check passes h = 0.05 and 1e-3 and expects the central difference with exactly that step: "
-                  "check that `h` comes from the argument everywhere, in the shift and in the divisor.")
+@pytest.mark.hint(
+    "This check passes h = 0.05 and 1e-3 and expects the central difference with exactly that step: "
+    "check that `h` comes from the argument everywhere, in the shift and in the divisor."
+)
 def test_numerical_gradient_uses_h(student, rng):
     """numerical_gradient(f, x, h) uses the given step h"""
     f = SinSum(10.0)
@@ -127,22 +156,31 @@ def test_numerical_gradient_uses_h(student, rng):
         # the exact central difference with this (large) step, not the true derivative
         want = f.central_difference(x, h)
         got = student.call("numerical_gradient", f, x, h=h)
-        assert_allclose(got, want, rtol=NG_RTOL, atol=NG_ATOL, name=f"numerical_gradient(f, x, h={h})",
-                        inputs=f"{_fn(f)}, x={short(x)}")
+        assert_allclose(
+            got,
+            want,
+            rtol=NG_RTOL,
+            atol=NG_ATOL,
+            name=f"numerical_gradient(f, x, h={h})",
+            inputs=f"{_fn(f)}, x={short(x)}",
+        )
 
 
 @pytest.mark.about("numerical_gradient")
 @pytest.mark.points(1)
-@pytest.mark.hint("Check x after your function finishes: it must hold exactly its old values. Adding h and "
-                  "subtracting it again leaves rounding errors; put back the saved value, or work on a copy.")
+@pytest.mark.hint(
+    "Check x after your function finishes: it must hold exactly its old values. Adding h and "
+    "subtracting it again leaves rounding errors; put back the saved value, or work on a copy."
+)
 def test_numerical_gradient_leaves_x_unchanged(student, rng):
     """numerical_gradient leaves x exactly as it was"""
     d, m = 3, 4
     f = Quadratic(rng.normal(0, 3, size=(d, d)), rng.normal(0, 1, size=(d, m)))
     x = rng.normal(0, 1, size=(d, m))
     got = student.call_pure("numerical_gradient", f, x)
-    assert_allclose(got, f.gradient(x), rtol=1e-4, atol=1e-5, name="numerical_gradient(f, x)",
-                    inputs=f"{_fn(f)}, x={short(x)}")
+    assert_allclose(
+        got, f.gradient(x), rtol=1e-4, atol=1e-5, name="numerical_gradient(f, x)", inputs=f"{_fn(f)}, x={short(x)}"
+    )
 
 
 # ----------------------------------------------------------------------------- dense layer
@@ -162,15 +200,23 @@ def _dense_cases(rng):
 
 @pytest.mark.about("dense_forward")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check the shapes: x is (batch, d_in), W is (d_in, d_out), b is (d_out,), and the output is "
-                  "(batch, d_out) with b added to every row. A batch of 1 and float32 inputs are included.")
+@pytest.mark.hint(
+    "Check the shapes: x is (batch, d_in), W is (d_in, d_out), b is (d_out,), and the output is "
+    "(batch, d_out) with b added to every row. A batch of 1 and float32 inputs are included."
+)
 def test_dense_forward_matches_tf(student, tf, rng):
     """dense_forward matches tf.matmul(x, W) + b (float32, float64, a batch of 1)"""
     for x, W, b, _ in _dense_cases(rng):
         want = (tf.matmul(x, W) + b).numpy()
         got = student.call_pure("dense_forward", x, W, b)
-        assert_allclose(got, want, rtol=RTOL, atol=ATOL, name="dense_forward(x, W, b)",
-                        inputs=f"x {x.shape}, W {W.shape}, b {b.shape}, {x.dtype}")
+        assert_allclose(
+            got,
+            want,
+            rtol=RTOL,
+            atol=ATOL,
+            name="dense_forward(x, W, b)",
+            inputs=f"x {x.shape}, W {W.shape}, b {b.shape}, {x.dtype}",
+        )
 
 
 def _tape_dense(tf, x, W, b, dout):
@@ -185,15 +231,22 @@ def _check_dense_backward(student, tf, rng, which: int):
     for x, W, b, dout in _dense_cases(rng):
         want = _tape_dense(tf, x, W, b, dout)
         got = as_tuple(student.call_pure("dense_backward", dout, x, W), 3, name="dense_backward(dout, x, W)")
-        assert_allclose(got[which], want[which], rtol=RTOL, atol=ATOL,
-                        name=t("{grad} from {call}", grad=label, call="dense_backward(dout, x, W)"),
-                        inputs=f"dout {dout.shape}, x {x.shape}, W {W.shape}, {x.dtype}")
+        assert_allclose(
+            got[which],
+            want[which],
+            rtol=RTOL,
+            atol=ATOL,
+            name=t("{grad} from {call}", grad=label, call="dense_backward(dout, x, W)"),
+            inputs=f"dout {dout.shape}, x {x.shape}, W {W.shape}, {x.dtype}",
+        )
 
 
 @pytest.mark.about("dense_backward")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check the shape of dx: it must be x's shape, (batch, d_in). The gradient flows back through W, "
-                  "so look at which side of dout W goes on and whether it is transposed.")
+@pytest.mark.hint(
+    "Check the shape of dx: it must be x's shape, (batch, d_in). The gradient flows back through W, "
+    "so look at which side of dout W goes on and whether it is transposed."
+)
 def test_dense_backward_dx(student, tf, rng):
     """dx from dense_backward matches tf.GradientTape"""
     _check_dense_backward(student, tf, rng, 0)
@@ -201,8 +254,10 @@ def test_dense_backward_dx(student, tf, rng):
 
 @pytest.mark.about("dense_backward")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check the shape of dW: it must be W's shape, (d_in, d_out), and it adds up the contributions of "
-                  "every sample in the batch (no averaging). Look at which operand is transposed.")
+@pytest.mark.hint(
+    "Check the shape of dW: it must be W's shape, (d_in, d_out), and it adds up the contributions of "
+    "every sample in the batch (no averaging). Look at which operand is transposed."
+)
 def test_dense_backward_dW(student, tf, rng):
     """dW from dense_backward matches tf.GradientTape"""
     _check_dense_backward(student, tf, rng, 1)
@@ -210,8 +265,10 @@ def test_dense_backward_dW(student, tf, rng):
 
 @pytest.mark.about("dense_backward")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check the shape of db: (d_out,), like b. Since b is added to every row, its gradient collects "
-                  "dout over the batch axis: summed, not averaged.")
+@pytest.mark.hint(
+    "Check the shape of db: (d_out,), like b. Since b is added to every row, its gradient collects "
+    "dout over the batch axis: summed, not averaged."
+)
 def test_dense_backward_db(student, tf, rng):
     """db from dense_backward matches tf.GradientTape"""
     _check_dense_backward(student, tf, rng, 2)
@@ -270,28 +327,48 @@ def _call_mlp(student, params, x, y):
     reply = student.call_full("mlp_loss_and_grads", (params, x, y), {}, return_args=True)
     loss, grads = as_tuple(reply["value"], 2, name=name)
     if not isinstance(grads, dict):
-        raise CheckFailed(t("{call} should return (loss, grads) with grads a dict keyed {keys}; "
-                            "its second value is {got}", call=name, keys=", ".join(KEYS),
-                            got=describe_value(grads)))
+        raise CheckFailed(
+            t(
+                "{call} should return (loss, grads) with grads a dict keyed {keys}; its second value is {got}",
+                call=name,
+                keys=", ".join(KEYS),
+                got=describe_value(grads),
+            )
+        )
     missing = [k for k in KEYS if k not in grads]
     extra = [repr(k) for k in grads if k not in KEYS]
     if missing or extra:
         problems = ([t("missing {keys}", keys=", ".join(missing))] if missing else []) + (
-            [t("unexpected {keys}", keys=", ".join(extra))] if extra else [])
-        raise CheckFailed(t("{call}: grads must have exactly the keys {keys}; {problems}", call=name,
-                            keys=", ".join(KEYS), problems="; ".join(problems)))
+            [t("unexpected {keys}", keys=", ".join(extra))] if extra else []
+        )
+        raise CheckFailed(
+            t(
+                "{call}: grads must have exactly the keys {keys}; {problems}",
+                call=name,
+                keys=", ".join(KEYS),
+                problems="; ".join(problems),
+            )
+        )
     for k in KEYS:
         g = grads[k]
         if not isinstance(g, np.ndarray) or g.shape != np.shape(params[k]):
-            raise CheckFailed(t("{call}: grads[{key}] should be an array of shape {shape} (the shape of "
-                                "params[{key}]), but it is {got}", call=name, key=repr(k),
-                                shape=np.shape(params[k]), got=describe_value(g)))
+            raise CheckFailed(
+                t(
+                    "{call}: grads[{key}] should be an array of shape {shape} (the shape of "
+                    "params[{key}]), but it is {got}",
+                    call=name,
+                    key=repr(k),
+                    shape=np.shape(params[k]),
+                    got=describe_value(g),
+                )
+            )
     after = (reply.get("args_after") or [None])[0]
     if isinstance(after, dict):
         for k in KEYS:
             if not (isinstance(after.get(k), np.ndarray) and np.array_equal(after[k], params[k])):
-                raise CheckFailed(t("{call} modified params[{key}] in place; it must leave params unchanged",
-                                    call=name, key=repr(k)))
+                raise CheckFailed(
+                    t("{call} modified params[{key}] in place; it must leave params unchanged", call=name, key=repr(k))
+                )
     return loss, grads
 
 
@@ -301,8 +378,10 @@ def _inputs(params, x):
 
 @pytest.mark.about("mlp_loss_and_grads")
 @pytest.mark.points(1)
-@pytest.mark.hint("Check the structure of your result: a pair (loss, grads) where loss is one float and grads is a "
-                  "dict with exactly the keys W1, b1, W2, b2, each array shaped like its parameter.")
+@pytest.mark.hint(
+    "Check the structure of your result: a pair (loss, grads) where loss is one float and grads is a "
+    "dict with exactly the keys W1, b1, W2, b2, each array shaped like its parameter."
+)
 def test_mlp_returns_loss_and_grads_dict(student, rng):
     """mlp_loss_and_grads returns a float and a dict of gradients with the parameters' keys and shapes"""
     params, x, y = _mlp_case(rng)
@@ -312,9 +391,11 @@ def test_mlp_returns_loss_and_grads_dict(student, rng):
 
 @pytest.mark.about("mlp_loss_and_grads")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check the forward pass and the reduction: Dense, ReLU, Dense, then the softmax cross-entropy of "
-                  "the logits, averaged over the batch (a batch of 1 is included). Does your loss change if you "
-                  "shuffle the samples? It should not.")
+@pytest.mark.hint(
+    "Check the forward pass and the reduction: Dense, ReLU, Dense, then the softmax cross-entropy of "
+    "the logits, averaged over the batch (a batch of 1 is included). Does your loss change if you "
+    "shuffle the samples? It should not."
+)
 def test_mlp_loss_matches_keras(student, tf, keras, rng):
     """the loss matches CategoricalCrossentropy(from_logits=True) (several batches, including 1 sample)"""
     for n in (8, 1):
@@ -333,9 +414,11 @@ def _check_mlp_grads(student, tf, keras, params, x, y, keys, rtol=MLP_RTOL, atol
 
 @pytest.mark.about("mlp_loss_and_grads")
 @pytest.mark.points(2)
-@pytest.mark.hint("Compare grads['W2'] and grads['b2'] with your numerical_gradient on a tiny batch: the gradient "
-                  "with respect to the logits includes the 1/n of the batch mean, and b2's gradient has one value "
-                  "per class.")
+@pytest.mark.hint(
+    "Compare grads['W2'] and grads['b2'] with your numerical_gradient on a tiny batch: the gradient "
+    "with respect to the logits includes the 1/n of the batch mean, and b2's gradient has one value "
+    "per class."
+)
 def test_mlp_output_layer_grads(student, tf, keras, rng):
     """grads['W2'] and grads['b2'] match tf.GradientTape"""
     for n in (8, 1):
@@ -344,9 +427,11 @@ def test_mlp_output_layer_grads(student, tf, keras, rng):
 
 @pytest.mark.about("mlp_loss_and_grads")
 @pytest.mark.points(3)
-@pytest.mark.hint("Compare grads['W1'] and grads['b1'] with your numerical_gradient: the gradient reaches the "
-                  "hidden layer through W2 and the ReLU, which passes it only where the pre-activation was "
-                  "positive. Check which array your ReLU mask comes from.")
+@pytest.mark.hint(
+    "Compare grads['W1'] and grads['b1'] with your numerical_gradient: the gradient reaches the "
+    "hidden layer through W2 and the ReLU, which passes it only where the pre-activation was "
+    "positive. Check which array your ReLU mask comes from."
+)
 def test_mlp_hidden_layer_grads(student, tf, keras, rng):
     """grads['W1'] and grads['b1'] match tf.GradientTape"""
     for n in (8, 1):
@@ -355,9 +440,11 @@ def test_mlp_hidden_layer_grads(student, tf, keras, rng):
 
 @pytest.mark.about("mlp_loss_and_grads")
 @pytest.mark.points(1)
-@pytest.mark.hint("Parameters and inputs are float32 here, with other sizes (10 samples, 7 inputs, 9 hidden units, "
-                  "4 classes): check that nothing in your code is tied to the earlier shapes and that float32 "
-                  "arrays are accepted (computing in float32 or float64 both pass).")
+@pytest.mark.hint(
+    "Parameters and inputs are float32 here, with other sizes (10 samples, 7 inputs, 9 hidden units, "
+    "4 classes): check that nothing in your code is tied to the earlier shapes and that float32 "
+    "arrays are accepted (computing in float32 or float64 both pass)."
+)
 def test_mlp_float32_inputs(student, tf, keras, rng):
     """mlp_loss_and_grads matches tf.GradientTape for float32 parameters and inputs"""
     params, x, y = _mlp_case(rng, n=10, d=7, h=9, c=4, dtype=np.float32)
@@ -369,9 +456,11 @@ def test_mlp_float32_inputs(student, tf, keras, rng):
 
 @pytest.mark.about("mlp_loss_and_grads")
 @pytest.mark.points(2)
-@pytest.mark.hint("The weights here make logits of magnitude 1000: look for inf or NaN in your forward pass. "
-                  "exp(1000) overflows and log(softmax) hits log(0), while shifting each row of logits by a "
-                  "constant changes neither the loss nor the gradients.")
+@pytest.mark.hint(
+    "The weights here make logits of magnitude 1000: look for inf or NaN in your forward pass. "
+    "exp(1000) overflows and log(softmax) hits log(0), while shifting each row of logits by a "
+    "constant changes neither the loss nor the gradients."
+)
 def test_mlp_large_logits(student, tf, keras, rng):
     """loss and gradients stay exact when the weights make logits of magnitude 1000"""
     params, x, y = _large_logit_case(rng)

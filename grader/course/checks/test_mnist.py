@@ -14,10 +14,11 @@ determinism is on), so the same submission graded with the same seed gets the sa
 
 from __future__ import annotations
 
+import contextlib
 import math
 import shutil
-import zlib
 import tempfile
+import zlib
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -25,13 +26,13 @@ import numpy as np
 import pytest
 
 from grader import i18n
-from grader.course import mnist_verify as mv
 from grader.compare import as_array, assert_allclose, describe_value
-from grader.errors import CheckFailed, NotAttempted, StudentRaised
-from grader.i18n import N_, _, t
+from grader.course import mnist_verify as mv
 from grader.course.misconceptions import named
 from grader.course.misconceptions.mnist import TRAIN_ON_VALIDATION
 from grader.course.mnist_data import locate_mnist, read_npz
+from grader.errors import CheckFailed, NotAttempted, StudentRaised
+from grader.i18n import N_, _, t
 
 SHIPPED = "mnist_model.keras"
 N_FIT = 55_000  # train() gets the first 55,000 training images; the last 5,000 are x_val
@@ -58,8 +59,9 @@ def _pair(got, n, num_classes=10):
         if isinstance(got, list) and len(got) == 2:
             got = tuple(got)
         else:
-            raise CheckFailed(t("preprocess(x, y) should return a pair (x_out, y_out), but returned {got}",
-                                got=describe_value(got)))
+            raise CheckFailed(
+                t("preprocess(x, y) should return a pair (x_out, y_out), but returned {got}", got=describe_value(got))
+            )
     x_out = as_array(got[0], name=_("preprocess(x, y)[0] (the images)"), shape=(n, 784))
     y_out = as_array(got[1], name=_("preprocess(x, y)[1] (the one-hot labels)"), shape=(n, num_classes))
     return got, x_out, y_out
@@ -76,8 +78,15 @@ def mnist(grader_settings, keras):
         raise NotAttempted(_("mnist.py is not in the submission"))
     path = locate_mnist(grader_settings.mnist)
     (x_train, y_train), (x_test, y_test) = read_npz(path)
-    return SimpleNamespace(path=str(path), x_train=x_train[:N_FIT], y_train=y_train[:N_FIT],
-                           x_val=x_train[N_FIT:], y_val=y_train[N_FIT:], x_test=x_test, y_test=y_test)
+    return SimpleNamespace(
+        path=str(path),
+        x_train=x_train[:N_FIT],
+        y_train=y_train[:N_FIT],
+        x_val=x_train[N_FIT:],
+        y_val=y_train[N_FIT:],
+        x_test=x_test,
+        y_test=y_test,
+    )
 
 
 # ---------------------------------------------------------------------------- preprocess
@@ -85,43 +94,60 @@ def mnist(grader_settings, keras):
 
 @pytest.mark.about("preprocess")
 @pytest.mark.points(1)
-@pytest.mark.hint("Check the dtype of both arrays you hand back: dividing a uint8 array by 255 gives float64 unless "
-                  "you convert first, and keras.utils.to_categorical also gives float64 in this Keras. The shapes "
-                  "are (n, 784) and (n, 10).")
+@pytest.mark.hint(
+    "Check the dtype of both arrays you hand back: dividing a uint8 array by 255 gives float64 unless "
+    "you convert first, and keras.utils.to_categorical also gives float64 in this Keras. The shapes "
+    "are (n, 784) and (n, 10)."
+)
 def test_preprocess_returns_float32_arrays_of_the_right_shapes(student, mnist, rng):
     """preprocess returns float32 arrays of shapes (n, 784) and (n, 10)"""
     idx = np.sort(rng.choice(len(mnist.x_train), size=500, replace=False))
     got, _x, _y = _pair(student.call_pure("preprocess", mnist.x_train[idx], mnist.y_train[idx]), 500)
     for name, arr in ((_("images"), got[0]), (_("labels"), got[1])):
-        assert arr.dtype == np.float32, t("preprocess returned the {what} as {dtype}; expected float32 (Keras' default)",
-                                          what=name, dtype=arr.dtype)
+        assert arr.dtype == np.float32, t(
+            "preprocess returned the {what} as {dtype}; expected float32 (Keras' default)", what=name, dtype=arr.dtype
+        )
 
 
 @pytest.mark.about("preprocess")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check the range and layout of your images: every pixel in [0, 1], each 28x28 image flattened row "
-                  "by row into 784 values. Check that each label row is one-hot, with its 1 at the label's index.")
+@pytest.mark.hint(
+    "Check the range and layout of your images: every pixel in [0, 1], each 28x28 image flattened row "
+    "by row into 784 values. Check that each label row is one-hot, with its 1 at the label's index."
+)
 def test_preprocess_matches_keras_on_real_images(student, keras, mnist, rng):
     """preprocess of real MNIST images and labels matches the course's reshape, /255 and to_categorical"""
     idx = np.sort(rng.choice(len(mnist.x_train), size=2000, replace=False))
-    for x, y, where in ((mnist.x_train[idx], mnist.y_train[idx], _("2,000 training images")),
-                        (mnist.x_val[:500], mnist.y_val[:500], _("500 validation images"))):
+    for x, y, where in (
+        (mnist.x_train[idx], mnist.y_train[idx], _("2,000 training images")),
+        (mnist.x_val[:500], mnist.y_val[:500], _("500 validation images")),
+    ):
         xe, ye = _expected(keras, x, y)
         _got, x_out, y_out = _pair(student.call_pure("preprocess", x, y), len(x))
         if x_out.max() > 1.0 + 1e-6:
-            raise CheckFailed(t("preprocess on {where} returned pixel values up to {max}; scale them from 0..255 to "
-                                "[0, 1] by dividing by 255", where=where, max=format(x_out.max(), "g")))
+            raise CheckFailed(
+                t(
+                    "preprocess on {where} returned pixel values up to {max}; scale them from 0..255 to "
+                    "[0, 1] by dividing by 255",
+                    where=where,
+                    max=format(x_out.max(), "g"),
+                )
+            )
         # x/255 in float32 vs x*(1/255) or float64: a few float32 ulps of numbers <= 1.
-        assert_allclose(x_out, xe, rtol=1e-6, atol=1e-6, name=t("{call} on {where}", call="preprocess(x, y)[0]",
-                                                                   where=where))
-        assert_allclose(y_out, ye, rtol=0, atol=1e-6, name=t("{call} on {where}", call="preprocess(x, y)[1]",
-                                                             where=where))
+        assert_allclose(
+            x_out, xe, rtol=1e-6, atol=1e-6, name=t("{call} on {where}", call="preprocess(x, y)[0]", where=where)
+        )
+        assert_allclose(
+            y_out, ye, rtol=0, atol=1e-6, name=t("{call} on {where}", call="preprocess(x, y)[1]", where=where)
+        )
 
 
 @pytest.mark.about("preprocess")
 @pytest.mark.points(2)
-@pytest.mark.hint("This check uses batches of 1, 37, 256 and 50 images and num_classes = 12: check that nothing is "
-                  "hard-coded to 60,000 images or to 10 classes.")
+@pytest.mark.hint(
+    "This check uses batches of 1, 37, 256 and 50 images and num_classes = 12: check that nothing is "
+    "hard-coded to 60,000 images or to 10 classes."
+)
 def test_preprocess_matches_keras_on_random_data(student, keras, rng):
     """preprocess matches Keras on random images of any batch size (1 included) and on num_classes"""
     cases = [(1, 10, np.uint8), (37, 10, np.int64), (256, 10, np.uint8), (50, 12, np.int32)]
@@ -131,7 +157,7 @@ def test_preprocess_matches_keras_on_random_data(student, keras, rng):
         y[0] = k - 1
         xe, ye = _expected(keras, x, y, k)
         kwargs = {} if k == 10 else {"num_classes": k}
-        args = f"preprocess(x, y{', num_classes=%d' % k if kwargs else ''})"
+        args = f"preprocess(x, y{f', num_classes={k}' if kwargs else ''})"
         call = t("{call} with n={n}", call=args, n=n)
         got = student.call_pure("preprocess", x, y, **kwargs)
         _got, x_out, y_out = _pair(got, n, k)
@@ -154,8 +180,9 @@ def built(student, keras):
 
 def _yours_and_course(ops) -> str:
     """The student's and the course's layer sequences, one per line (layer names stay as in Keras)."""
-    return t("  yours:  {yours}\n  course: {course}", yours=mv.sequence_text(ops),
-             course=mv.sequence_text(mv.COURSE_OPS))
+    return t(
+        "  yours:  {yours}\n  course: {course}", yours=mv.sequence_text(ops), course=mv.sequence_text(mv.COURSE_OPS)
+    )
 
 
 def _rebuilt(built):
@@ -166,9 +193,11 @@ def _rebuilt(built):
 
 @pytest.mark.about("build_model")
 @pytest.mark.points(3)
-@pytest.mark.hint("Compare the counts in the message with the course's, layer by layer (model.summary() lists "
-                  "them): a Dense layer has one weight per input-output pair plus one bias per unit, "
-                  "BatchNormalization 2 trainable and 2 non-trainable values per feature.")
+@pytest.mark.hint(
+    "Compare the counts in the message with the course's, layer by layer (model.summary() lists "
+    "them): a Dense layer has one weight per input-output pair plus one bias per unit, "
+    "BatchNormalization 2 trainable and 2 non-trainable values per feature."
+)
 def test_build_model_has_the_course_parameter_count(built, keras):
     """the model has 671,754 parameters: 670,730 trainable and 1,024 non-trainable"""
     model = _rebuilt(built)
@@ -176,33 +205,45 @@ def test_build_model_has_the_course_parameter_count(built, keras):
     if (total, trainable, frozen) != mv.COURSE_PARAMS:
         ops = mv.canonical_ops(model, keras)
         raise CheckFailed(
-            t("build_model()'s network has {total} parameters ({trainable} trainable, {frozen} non-trainable); "
-              "the course network has 671,754 (670,730 trainable, 1,024 non-trainable).",
-              total=format(total, ","), trainable=format(trainable, ","), frozen=format(frozen, ","))
-            + "\n" + _yours_and_course(ops),
+            t(
+                "build_model()'s network has {total} parameters ({trainable} trainable, {frozen} non-trainable); "
+                "the course network has 671,754 (670,730 trainable, 1,024 non-trainable).",
+                total=format(total, ","),
+                trainable=format(trainable, ","),
+                frozen=format(frozen, ","),
+            )
+            + "\n"
+            + _yours_and_course(ops),
             {"kind": "params", "got": [total, trainable, frozen], "expected": list(mv.COURSE_PARAMS)},
         )
 
 
 @pytest.mark.about("build_model")
 @pytest.mark.points(3)
-@pytest.mark.hint("The message names the first layer that differs from the course network: compare your model with "
-                  "the build_model docstring at that position (layer type, activation, dropout rate, which Dense "
-                  "layer carries the L2 regularizer).")
+@pytest.mark.hint(
+    "The message names the first layer that differs from the course network: compare your model with "
+    "the build_model docstring at that position (layer type, activation, dropout rate, which Dense "
+    "layer carries the L2 regularizer)."
+)
 def test_build_model_layers_match_the_course_network(built, keras):
     """layer order and types, dropout rates, the L2 factor and the softmax output match the course network"""
     model = _rebuilt(built)
     ops = mv.canonical_ops(model, keras)
     diff = mv.first_difference(ops, model.input_shape)
     if diff:
-        raise CheckFailed(t("build_model() differs from the course network: {difference}.", difference=diff)
-                          + "\n" + _yours_and_course(ops))
+        raise CheckFailed(
+            t("build_model() differs from the course network: {difference}.", difference=diff)
+            + "\n"
+            + _yours_and_course(ops)
+        )
 
 
 @pytest.mark.about("build_model")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check the three compile settings, the loss, the optimizer and the metrics, against the names the "
-                  "build_model docstring gives; the message says which one differs.")
+@pytest.mark.hint(
+    "Check the three compile settings, the loss, the optimizer and the metrics, against the names the "
+    "build_model docstring gives; the message says which one differs."
+)
 def test_build_model_is_compiled_like_the_course(built):
     """the model is compiled with categorical cross-entropy, Adam and the accuracy metric"""
     if isinstance(built.desc, dict) and built.desc.get("kind") == "model":
@@ -227,18 +268,31 @@ def _drive(student, mnist, seed, folder, probe, *, n_train, n_val, budget, epoch
     saves into a folder of its own scratch; the grader then copies the model out by name (never by a
     path the worker sent) into ``folder``."""
     try:
-        data = student.provide("mnist-train.npz", {
-            "x_train": mnist.x_train[:n_train], "y_train": mnist.y_train[:n_train],
-            "x_val": mnist.x_val[:n_val], "y_val": mnist.y_val[:n_val]})
-        reply = student.drive("grader.course.mnist_driver:train_and_save", timeout=budget + LOAD_MARGIN, what="training",
-                              data=data, out_dir=student.outbox(), probe=probe, seed=training_seed(seed),
-                              deterministic=DETERMINISTIC, epochs=epochs, batch_size=batch_size)
-        try:
+        data = student.provide(
+            "mnist-train.npz",
+            {
+                "x_train": mnist.x_train[:n_train],
+                "y_train": mnist.y_train[:n_train],
+                "x_val": mnist.x_val[:n_val],
+                "y_val": mnist.y_val[:n_val],
+            },
+        )
+        reply = student.drive(
+            "grader.course.mnist_driver:train_and_save",
+            timeout=budget + LOAD_MARGIN,
+            what="training",
+            data=data,
+            out_dir=student.outbox(),
+            probe=probe,
+            seed=training_seed(seed),
+            deterministic=DETERMINISTIC,
+            epochs=epochs,
+            batch_size=batch_size,
+        )
+        with contextlib.suppress(OSError):  # no model file: the checks that need it say so
             student.collect("trained.keras", folder / "trained.keras")
-        except OSError:
-            pass  # no model file: the checks that need it say so
         return reply, None
-    except (StudentRaised, NotAttempted, Exception) as exc:  # kept: the shipped model is still evaluated
+    except (StudentRaised, NotAttempted, Exception) as exc:  # noqa: BLE001 - kept: the shipped model is still evaluated
         return None, exc
 
 
@@ -264,10 +318,12 @@ def run(student, keras, mnist, grader_settings, seed):
     else:
         kwargs = {"epochs": SHORT_RUN[1], "batch_size": SHORT_BATCH}
         budget = min(settings.mnist_time_budget, 120.0)
-        reply, error = _drive(student, mnist, seed, folder, probe, n_train=SHORT_RUN[0], n_val=SHORT_RUN[2],
-                              budget=budget, **kwargs)
-    yield SimpleNamespace(reply=reply, error=error, shipped=shipped, folder=folder, probe=probe,
-                          budget=budget, kwargs=kwargs)
+        reply, error = _drive(
+            student, mnist, seed, folder, probe, n_train=SHORT_RUN[0], n_val=SHORT_RUN[2], budget=budget, **kwargs
+        )
+    yield SimpleNamespace(
+        reply=reply, error=error, shipped=shipped, folder=folder, probe=probe, budget=budget, kwargs=kwargs
+    )
     shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -281,10 +337,12 @@ def short_run(run, student, mnist, grader_settings, seed):
     folder = Path(tempfile.mkdtemp(prefix="grader-mnist-args-"))
     kwargs = {"epochs": SHORT_RUN[1], "batch_size": SHORT_BATCH}
     budget = min(grader_settings.mnist_time_budget, 120.0)
-    reply, error = _drive(student, mnist, seed, folder, run.probe, n_train=SHORT_RUN[0], n_val=SHORT_RUN[2],
-                          budget=budget, **kwargs)
-    yield SimpleNamespace(reply=reply, error=error, shipped=None, folder=folder, probe=run.probe,
-                          budget=budget, kwargs=kwargs)
+    reply, error = _drive(
+        student, mnist, seed, folder, run.probe, n_train=SHORT_RUN[0], n_val=SHORT_RUN[2], budget=budget, **kwargs
+    )
+    yield SimpleNamespace(
+        reply=reply, error=error, shipped=None, folder=folder, probe=run.probe, budget=budget, kwargs=kwargs
+    )
     shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -299,12 +357,20 @@ def _ok(run) -> dict:
     if status == "ok":
         return r
     if status in ("not_implemented", "missing"):
-        raise NotAttempted(t("{step} still raises NotImplementedError", step=step)
-                           if status == "not_implemented" else r["message"])
+        raise NotAttempted(
+            t("{step} still raises NotImplementedError", step=step) if status == "not_implemented" else r["message"]
+        )
     if status == "raised":
         where = t(" (at {file}, line {line})", file=r["file"], line=r.get("line")) if r.get("file") else ""
-        raise StudentRaised(t("while training: {call} raised {type}: {message}{where}", call=str(step) + "()",
-                              type=r.get("type"), message=r.get("message"), where=where))
+        raise StudentRaised(
+            t(
+                "while training: {call} raised {type}: {message}{where}",
+                call=str(step) + "()",
+                type=r.get("type"),
+                message=r.get("message"),
+                where=where,
+            )
+        )
     raise CheckFailed(t("while training: {message}", message=r.get("message")))
 
 
@@ -315,9 +381,11 @@ def _trained_model(run, keras):
 
 @pytest.mark.about("train")
 @pytest.mark.points(6)
-@pytest.mark.hint("If the accuracy is far below the threshold, check the earlier functions first (preprocess's "
-                  "scaling, the layers, the softmax output), then that train() fits on all of x_train. The HTML "
-                  "report's confusion matrix shows which digits get mixed up.")
+@pytest.mark.hint(
+    "If the accuracy is far below the threshold, check the earlier functions first (preprocess's "
+    "scaling, the layers, the softmax output), then that train() fits on all of x_train. The HTML "
+    "report's confusion matrix shows which digits get mixed up."
+)
 def test_train_reaches_the_test_accuracy_threshold(run, keras, mnist, grader_settings, check_details):
     """the trained model (or the shipped mnist_model.keras) reaches the test-accuracy threshold"""
     threshold = float(grader_settings.mnist_threshold)
@@ -346,19 +414,31 @@ def test_train_reaches_the_test_accuracy_threshold(run, keras, mnist, grader_set
     summary_id = SUMMARY_SHIPPED if source == "shipped" else SUMMARY_TRAINED
     check_details.update(
         summary=t(summary_id, accuracy=format(accuracy, ".4f"), threshold=format(threshold, "g")),
-        accuracy=accuracy, threshold=threshold, source=source, confusion_matrix=cm.tolist(),
+        accuracy=accuracy,
+        threshold=threshold,
+        source=source,
+        confusion_matrix=cm.tolist(),
     )
     lang = i18n.current()  # the charts are labelled in the report's language (if a font can draw it)
     images = [{"title": _("Confusion matrix"), "png_base64": mv.confusion_png(cm, lang)}]
     if len(wrong):
-        images.append({"title": _("Misclassified test digits"),
-                       "png_base64": mv.misclassified_png(mnist.x_test[wrong], truth[wrong], pred[wrong], lang)})
+        images.append(
+            {
+                "title": _("Misclassified test digits"),
+                "png_base64": mv.misclassified_png(mnist.x_test[wrong], truth[wrong], pred[wrong], lang),
+            }
+        )
     check_details["images"] = images
     if accuracy < threshold:
         raise CheckFailed(
-            t("{what} reaches a test accuracy of {accuracy}; at least {threshold} is required "
-              "({wrong} of 10,000 test images misclassified)", what=what, accuracy=format(accuracy, ".4f"),
-              threshold=format(threshold, "g"), wrong=len(np.flatnonzero(pred != truth))),
+            t(
+                "{what} reaches a test accuracy of {accuracy}; at least {threshold} is required "
+                "({wrong} of 10,000 test images misclassified)",
+                what=what,
+                accuracy=format(accuracy, ".4f"),
+                threshold=format(threshold, "g"),
+                wrong=len(np.flatnonzero(pred != truth)),
+            ),
         )
 
 
@@ -370,58 +450,97 @@ def _verify_history(run, check_details=None):
     if hist and check_details is not None:
         keys = [k for k in ("loss", "val_loss", "accuracy", "val_accuracy") if hist.get(k)]
         if keys:
-            check_details["images"] = [{"title": _("Training curves"),
-                                        "png_base64": mv.curves_png(hist, i18n.current())}]
+            check_details["images"] = [
+                {"title": _("Training curves"), "png_base64": mv.curves_png(hist, i18n.current())}
+            ]
     if r.get("history_type") != "History" or r.get("history") is None:
-        raise CheckFailed(t("train() returned {type}; return the History object that model.fit(...) returns",
-                            type=r.get("history_type")))
+        raise CheckFailed(
+            t(
+                "train() returned {type}; return the History object that model.fit(...) returns",
+                type=r.get("history_type"),
+            )
+        )
     requested, batch_size = run.kwargs.get("epochs"), run.kwargs.get("batch_size")
     epochs = requested if requested is not None else 4
     missing = [k for k in ("loss", "accuracy", "val_loss", "val_accuracy") if k not in hist]
     if missing:
         hint = _(" (pass validation_data=(x_val, y_val) to fit)") if any(k.startswith("val_") for k in missing) else ""
-        raise CheckFailed(t("the History has no {missing}{hint}; it holds {keys}", missing=", ".join(missing),
-                            hint=hint, keys=sorted(hist) or _("nothing")))
+        raise CheckFailed(
+            t(
+                "the History has no {missing}{hint}; it holds {keys}",
+                missing=", ".join(missing),
+                hint=hint,
+                keys=sorted(hist) or _("nothing"),
+            )
+        )
     lengths = {k: len(hist[k]) for k in ("loss", "accuracy", "val_loss", "val_accuracy")}
     called = f"train(..., epochs={requested})" if requested is not None else _("train() with its default epochs")
     if set(lengths.values()) != {epochs}:
-        raise CheckFailed(t("{called} should run {epochs} epochs, but the History holds {lengths}", called=called,
-                            epochs=epochs, lengths=lengths))
+        raise CheckFailed(
+            t(
+                "{called} should run {epochs} epochs, but the History holds {lengths}",
+                called=called,
+                epochs=epochs,
+                lengths=lengths,
+            )
+        )
     bad = [k for k, v in hist.items() if k in lengths and not all(math.isfinite(x) for x in v)]
     if bad:
-        raise CheckFailed(t("the History has NaN or infinite values in {keys}: the training diverged",
-                            keys=", ".join(bad)))
+        raise CheckFailed(
+            t("the History has NaN or infinite values in {keys}: the training diverged", keys=", ".join(bad))
+        )
     fits = r.get("fits") or []
     n = r.get("n_train") or N_FIT
     expected = math.ceil(n / (batch_size or 128))
     if fits and fits[0].get("steps") not in (None, expected):
         if batch_size is None:
-            raise CheckFailed(t("model.fit ran {steps} batches per epoch on {n} images; with the default "
-                                "batch_size=128 that should be {expected}", steps=fits[0]["steps"], n=n,
-                                expected=expected))
-        raise CheckFailed(t("train(..., batch_size={batch_size}): model.fit ran {steps} batches per epoch on {n} "
-                            "images, that should be {expected}: pass batch_size on to fit",
-                            batch_size=batch_size, steps=fits[0]["steps"], n=n, expected=expected))
+            raise CheckFailed(
+                t(
+                    "model.fit ran {steps} batches per epoch on {n} images; with the default "
+                    "batch_size=128 that should be {expected}",
+                    steps=fits[0]["steps"],
+                    n=n,
+                    expected=expected,
+                )
+            )
+        raise CheckFailed(
+            t(
+                "train(..., batch_size={batch_size}): model.fit ran {steps} batches per epoch on {n} "
+                "images, that should be {expected}: pass batch_size on to fit",
+                batch_size=batch_size,
+                steps=fits[0]["steps"],
+                n=n,
+                expected=expected,
+            )
+        )
     return r, epochs, n
 
 
 @pytest.mark.about("train")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check what train() hands back: the History object model.fit gives, holding loss, accuracy, "
-                  "val_loss and val_accuracy for every epoch. The val_ series appear only when fit gets validation "
-                  "data.")
+@pytest.mark.hint(
+    "Check what train() hands back: the History object model.fit gives, holding loss, accuracy, "
+    "val_loss and val_accuracy for every epoch. The val_ series appear only when fit gets validation "
+    "data."
+)
 def test_train_returns_the_per_epoch_history(run, grader_settings, check_details):
     """train returns the History of fit with loss and accuracy for train and validation, one value per epoch"""
     r, epochs, n = _verify_history(run, check_details)
-    check_details["summary"] = t("{epochs} epochs on {n} images in {seconds} s; final val_accuracy {accuracy}",
-                                 epochs=epochs, n=format(n, ","), seconds=r.get("train_seconds"),
-                                 accuracy=format(r["history"]["val_accuracy"][-1], ".4f"))
+    check_details["summary"] = t(
+        "{epochs} epochs on {n} images in {seconds} s; final val_accuracy {accuracy}",
+        epochs=epochs,
+        n=format(n, ","),
+        seconds=r.get("train_seconds"),
+        accuracy=format(r["history"]["val_accuracy"][-1], ".4f"),
+    )
 
 
 @pytest.mark.about("train")
 @pytest.mark.points(1)
-@pytest.mark.hint("This check calls train(..., epochs=2, batch_size=256) and counts the batches per epoch: check "
-                  "that both arguments reach model.fit instead of fixed values.")
+@pytest.mark.hint(
+    "This check calls train(..., epochs=2, batch_size=256) and counts the batches per epoch: check "
+    "that both arguments reach model.fit instead of fixed values."
+)
 def test_train_uses_epochs_and_batch_size(short_run):
     """train(..., epochs=2, batch_size=256) on 2,048 images runs 2 epochs of 8 batches"""
     _verify_history(short_run)
@@ -429,8 +548,10 @@ def test_train_uses_epochs_and_batch_size(short_run):
 
 @pytest.mark.about("train")
 @pytest.mark.points(1)
-@pytest.mark.hint("Check the data you train on: only x_train and y_train. (x_val, y_val) may serve only as "
-                  "validation data, never be added to the training set.")
+@pytest.mark.hint(
+    "Check the data you train on: only x_train and y_train. (x_val, y_val) may serve only as "
+    "validation data, never be added to the training set."
+)
 def test_train_keeps_the_validation_images_held_out(run):
     """train fits on x_train only: none of the validation images is in the data it trains on"""
     r = _ok(run)
@@ -440,17 +561,25 @@ def test_train_keeps_the_validation_images_held_out(run):
     # A copied image is found exactly (mnist_driver._RowPrints); honest training data holds none of
     # the validation images, so 1 % of them is far beyond chance and any real leak is far above it.
     if n_val and seen >= max(1, n_val // 100):
-        message, details = named(TRAIN_ON_VALIDATION, t(
-            "{seen} of the {n} validation images were in the data train() trained on; they must only be "
-            "passed as validation_data", seen=format(seen, ","), n=format(n_val, ",")))
+        message, details = named(
+            TRAIN_ON_VALIDATION,
+            t(
+                "{seen} of the {n} validation images were in the data train() trained on; they must only be "
+                "passed as validation_data",
+                seen=format(seen, ","),
+                n=format(n_val, ","),
+            ),
+        )
         raise CheckFailed(message, {**details, "validation_images_trained_on": seen})
 
 
 @pytest.mark.about("train")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check what your model is made of: built-in keras.layers survive model.save and "
-                  "keras.models.load_model unchanged, while custom classes or Lambda layers may not reload to the "
-                  "same predictions.")
+@pytest.mark.hint(
+    "Check what your model is made of: built-in keras.layers survive model.save and "
+    "keras.models.load_model unchanged, while custom classes or Lambda layers may not reload to the "
+    "same predictions."
+)
 def test_trained_model_survives_save_and_load(run, keras):
     """the trained model saved as .keras and loaded again predicts exactly what it predicted before"""
     r = _ok(run)
@@ -459,5 +588,6 @@ def test_trained_model_survives_save_and_load(run, keras):
     before = as_array(before, name=_("the trained model's predictions before saving"), shape=(PROBE_N, 10))
     after = np.asarray(model.predict(run.probe, verbose=0), dtype=np.float64)
     # Same weights and the same float32 kernels in both processes: equal up to float32 rounding.
-    assert_allclose(after, before, rtol=1e-5, atol=1e-6,
-                    name=_("predictions of the reloaded model (vs. the model before saving)"))
+    assert_allclose(
+        after, before, rtol=1e-5, atol=1e-6, name=_("predictions of the reloaded model (vs. the model before saving)")
+    )

@@ -30,9 +30,12 @@ RTOL, ATOL = 1e-5, 1e-6
 # Message ids, translated where they are used (_()).
 SEQ_HINT = N_("Start the Sequential with keras.Input(shape=(3,)) so that it is built with weights.")
 SUB_HINT = N_("Call the model once on a batch, e.g. model(np.ones((1, 3))), so that its layers get weights.")
-CALL_HINT = N_("check that call() applies self.layer1, then self.layer2, then self.layer3 (each once) and returns the result")
-CALL_HINT_SENTENCE = N_("Check that call() applies self.layer1, then self.layer2, then self.layer3 (each once) "
-                        "and returns the result.")
+CALL_HINT = N_(
+    "check that call() applies self.layer1, then self.layer2, then self.layer3 (each once) and returns the result"
+)
+CALL_HINT_SENTENCE = N_(
+    "Check that call() applies self.layer1, then self.layer2, then self.layer3 (each once) and returns the result."
+)
 INPUT_HINT = N_('Start from keras.Input(shape=(3,), name="input").')
 
 
@@ -49,9 +52,15 @@ class Reference:
             kw = {"kernel_initializer": "he_normal"} if he else {}
             return layers.Dense(units, activation=act, name=name, **kw)
 
-        seq = keras.Sequential([keras.Input(shape=(N_IN,)), dense(3, "relu", "layer1", True),
-                                dense(2, "relu", "layer2", True), dense(2, "sigmoid", "layer3", True)],
-                               name="my_Sequential")
+        seq = keras.Sequential(
+            [
+                keras.Input(shape=(N_IN,)),
+                dense(3, "relu", "layer1", True),
+                dense(2, "relu", "layer2", True),
+                dense(2, "sigmoid", "layer3", True),
+            ],
+            name="my_Sequential",
+        )
         inputs = keras.Input(shape=(N_IN,), name="input")
         x = dense(3, "relu", "layer1", False)(inputs)
         x = dense(2, "relu", "layer2", False)(x)
@@ -117,8 +126,9 @@ def _returned(desc: dict) -> str:
 
 def _require_model(desc: dict, what: str, ref: Reference, expected: str) -> None:
     if ref.model_path not in (desc.get("mro") or []):
-        raise CheckFailed(t("{what} returned {got}, expected {expected}", what=what, got=_returned(desc),
-                            expected=_(expected)))
+        raise CheckFailed(
+            t("{what} returned {got}, expected {expected}", what=what, got=_returned(desc), expected=_(expected))
+        )
 
 
 def _seq_view(desc: dict, what: str, ref: Reference, expected: list) -> ModelView:
@@ -140,32 +150,51 @@ def _sub_view(desc: dict, what: str) -> ModelView:
     attrs = desc.get("attrs") or {}
     missing = [a for a in ATTRS if attrs.get(a) is None]
     if missing:
-        raise CheckFailed(t("{what} has no attribute {attrs}; create the layers in __init__ as self.layer1, "
-                            "self.layer2, self.layer3", what=what, attrs=", ".join("self." + a for a in missing)))
+        raise CheckFailed(
+            t(
+                "{what} has no attribute {attrs}; create the layers in __init__ as self.layer1, "
+                "self.layer2, self.layer3",
+                what=what,
+                attrs=", ".join("self." + a for a in missing),
+            )
+        )
     return _view(desc, what, [attrs[a] for a in ATTRS], [], labels=[f"self.{a}" for a in ATTRS])
 
 
 def _check_input(desc: dict, what: str, hint: str) -> None:
     inputs = desc.get("inputs")
     if not inputs:
-        raise CheckFailed(t("{what} has no input shape, so it is not built and has 0 parameters. {hint}",
-                            what=what, hint=_(hint)),
-                          {"kind": "not_built"})
+        raise CheckFailed(
+            t("{what} has no input shape, so it is not built and has 0 parameters. {hint}", what=what, hint=_(hint)),
+            {"kind": "not_built"},
+        )
     shapes = [tuple(i.get("shape") or ()) for i in inputs]
     if len(shapes) != 1 or shapes[0] != (None, N_IN):
-        raise CheckFailed(t("the input shape of {what} is {shapes}, expected {expected}", what=what,
-                            shapes=", ".join(map(str, shapes)), expected=str((None, N_IN))))
+        raise CheckFailed(
+            t(
+                "the input shape of {what} is {shapes}, expected {expected}",
+                what=what,
+                shapes=", ".join(map(str, shapes)),
+                expected=str((None, N_IN)),
+            )
+        )
 
 
 def _check_subclass(desc: dict, what: str, ref: Reference) -> None:
     _require_model(desc, what, ref, N_("a subclass of keras.Model"))
     mro = desc.get("mro") or []
     if ref.sequential_path in mro or ref.functional_path in mro:
-        raise CheckFailed(t("{what} is a {type}; MyModel must subclass keras.Model directly and define the "
-                            "forward pass in call()", what=what, type=desc.get("type")))
+        raise CheckFailed(
+            t(
+                "{what} is a {type}; MyModel must subclass keras.Model directly and define the forward pass in call()",
+                what=what,
+                type=desc.get("type"),
+            )
+        )
     if not str(desc.get("type", "")).endswith(".MyModel"):
-        raise CheckFailed(t("{what} is a {type}, expected an instance of your MyModel class", what=what,
-                            type=desc.get("type")))
+        raise CheckFailed(
+            t("{what} is a {type}, expected an instance of your MyModel class", what=what, type=desc.get("type"))
+        )
 
 
 # --------------------------------------------------------------------- build_sequential
@@ -173,8 +202,10 @@ def _check_subclass(desc: dict, what: str, ref: Reference) -> None:
 
 @pytest.mark.about("build_sequential")
 @pytest.mark.points(1)
-@pytest.mark.hint("Check the type and the name of your model; the message says which is wrong. It must be a "
-                  "keras.Sequential whose name, given when you create it, is exactly my_Sequential.")
+@pytest.mark.hint(
+    "Check the type and the name of your model; the message says which is wrong. It must be a "
+    "keras.Sequential whose name, given when you create it, is exactly my_Sequential."
+)
 def test_sequential_type_and_name(described, reference):
     """build_sequential returns a keras.Sequential named my_Sequential"""
     desc, what = described.get("build_sequential"), "build_sequential()"
@@ -182,14 +213,17 @@ def test_sequential_type_and_name(described, reference):
     if reference.sequential_path not in desc["mro"]:
         raise CheckFailed(t("{what} returned a {type}, expected a keras.Sequential", what=what, type=desc["type"]))
     if desc.get("name") != "my_Sequential":
-        raise CheckFailed(t("the model is named {got}, expected {expected}", got=repr(desc.get("name")),
-                            expected="'my_Sequential'"))
+        raise CheckFailed(
+            t("the model is named {got}, expected {expected}", got=repr(desc.get("name")), expected="'my_Sequential'")
+        )
 
 
 @pytest.mark.about("build_sequential")
 @pytest.mark.points(2)
-@pytest.mark.hint("Compare each layer's settings with the docstring: units, activation, kernel initializer and "
-                  "name. The message names the first layer and the setting that differ.")
+@pytest.mark.hint(
+    "Compare each layer's settings with the docstring: units, activation, kernel initializer and "
+    "name. The message names the first layer and the setting that differ."
+)
 def test_sequential_layers(described, reference, keras):
     """build_sequential has layer1..layer3: Dense 3/2/2 units, relu/relu/sigmoid, he_normal"""
     desc, what = described.get("build_sequential"), "build_sequential()"
@@ -199,8 +233,10 @@ def test_sequential_layers(described, reference, keras):
 
 @pytest.mark.about("build_sequential")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check that the model knows its input shape (3,) before any data arrives: an unbuilt Sequential "
-                  "has no weights to count. Then compare the counts per layer, 12, 8 and 6.")
+@pytest.mark.hint(
+    "Check that the model knows its input shape (3,) before any data arrives: an unbuilt Sequential "
+    "has no weights to count. Then compare the counts per layer, 12, 8 and 6."
+)
 def test_sequential_parameters(described, reference, keras):
     """build_sequential is built on input (3,) with 26 parameters (12, 8, 6), counted by the grader"""
     desc, what = described.get("build_sequential"), "build_sequential()"
@@ -213,16 +249,26 @@ def test_sequential_parameters(described, reference, keras):
 
 @pytest.mark.about("build_sequential")
 @pytest.mark.points(1)
-@pytest.mark.hint("Predictions are compared with the grader's layer1 -> layer2 -> layer3 using the same weights: "
-                  "check the order of the layers in your list and that there are no extra layers.")
+@pytest.mark.hint(
+    "Predictions are compared with the grader's layer1 -> layer2 -> layer3 using the same weights: "
+    "check the order of the layers in your list and that there are no extra layers."
+)
 def test_sequential_forward_pass(described, reference, keras):
     """build_sequential's predictions equal the grader's layer1 -> layer2 -> layer3 on a random batch"""
     desc, what = described.get("build_sequential"), "build_sequential()"
     _require_model(desc, what, reference, N_("a keras.Sequential model"))
     view = _seq_view(desc, what, reference, reference.sequential)
     view.check_layer_list(reference.sequential)
-    view.check_forward(view.rebuilt(keras), N_IN, described.x, described.weights, _(SEQ_HINT),
-                       _("list the layers in the order layer1, layer2, layer3"), RTOL, ATOL)
+    view.check_forward(
+        view.rebuilt(keras),
+        N_IN,
+        described.x,
+        described.weights,
+        _(SEQ_HINT),
+        _("list the layers in the order layer1, layer2, layer3"),
+        RTOL,
+        ATOL,
+    )
 
 
 # --------------------------------------------------------------------- build_functional
@@ -230,24 +276,34 @@ def test_sequential_forward_pass(described, reference, keras):
 
 @pytest.mark.about("build_functional")
 @pytest.mark.points(1)
-@pytest.mark.hint("Check the type and the name: a functional model is a keras.Model made from an input tensor and "
-                  "an output tensor (not a Sequential), and its name must be exactly my_model.")
+@pytest.mark.hint(
+    "Check the type and the name: a functional model is a keras.Model made from an input tensor and "
+    "an output tensor (not a Sequential), and its name must be exactly my_model."
+)
 def test_functional_type_and_name(described, reference):
     """build_functional returns a functional keras.Model named my_model"""
     desc, what = described.get("build_functional"), "build_functional()"
     _require_model(desc, what, reference, N_("a functional keras.Model"))
     if reference.functional_path not in desc["mro"] or reference.sequential_path in desc["mro"]:
-        raise CheckFailed(t("{what} returned a {type}, expected a functional model made with "
-                            "keras.Model(inputs=..., outputs=...)", what=what, type=desc["type"]))
+        raise CheckFailed(
+            t(
+                "{what} returned a {type}, expected a functional model made with keras.Model(inputs=..., outputs=...)",
+                what=what,
+                type=desc["type"],
+            )
+        )
     if desc.get("name") != "my_model":
-        raise CheckFailed(t("the model is named {got}, expected {expected}", got=repr(desc.get("name")),
-                            expected="'my_model'"))
+        raise CheckFailed(
+            t("the model is named {got}, expected {expected}", got=repr(desc.get("name")), expected="'my_model'")
+        )
 
 
 @pytest.mark.about("build_functional")
 @pytest.mark.points(1)
-@pytest.mark.hint("Check the model's Input: exactly one, of shape (3,) (the batch dimension is not part of the "
-                  "shape), and named exactly input.")
+@pytest.mark.hint(
+    "Check the model's Input: exactly one, of shape (3,) (the batch dimension is not part of the "
+    "shape), and named exactly input."
+)
 def test_functional_input(described, reference):
     """build_functional has one Input of shape (3,) named input"""
     desc, what = described.get("build_functional"), "build_functional()"
@@ -255,14 +311,17 @@ def test_functional_input(described, reference):
     _check_input(desc, what, INPUT_HINT)
     name = desc["inputs"][0].get("name")
     if name != "input":
-        raise CheckFailed(t("the model's input is named {got}, expected {expected}", got=repr(name),
-                            expected="'input'"))
+        raise CheckFailed(
+            t("the model's input is named {got}, expected {expected}", got=repr(name), expected="'input'")
+        )
 
 
 @pytest.mark.about("build_functional")
 @pytest.mark.points(2)
-@pytest.mark.hint("Compare each layer's units, activation and name with the docstring. The message names the first "
-                  "layer and the setting that differ.")
+@pytest.mark.hint(
+    "Compare each layer's units, activation and name with the docstring. The message names the first "
+    "layer and the setting that differ."
+)
 def test_functional_layers(described, reference, keras):
     """build_functional has layer1..layer3: Dense 3/2/2 units, relu/relu/sigmoid"""
     desc, what = described.get("build_functional"), "build_functional()"
@@ -272,9 +331,11 @@ def test_functional_layers(described, reference, keras):
 
 @pytest.mark.about("build_functional")
 @pytest.mark.points(2)
-@pytest.mark.hint("Compare the parameter counts per layer with 12, 8 and 6: a Dense layer has one weight per "
-                  "input-output pair plus one bias per unit, so another count means another number of units or "
-                  "another input.")
+@pytest.mark.hint(
+    "Compare the parameter counts per layer with 12, 8 and 6: a Dense layer has one weight per "
+    "input-output pair plus one bias per unit, so another count means another number of units or "
+    "another input."
+)
 def test_functional_parameters(described, reference, keras):
     """build_functional has 26 parameters (12, 8, 6), counted by the grader"""
     desc, what = described.get("build_functional"), "build_functional()"
@@ -287,8 +348,10 @@ def test_functional_parameters(described, reference, keras):
 
 @pytest.mark.about("build_functional")
 @pytest.mark.points(1)
-@pytest.mark.hint("Check what each layer is called on; the message names the layer with the wrong input. Each layer "
-                  "must take the previous layer's output, and the model's output must come from layer3.")
+@pytest.mark.hint(
+    "Check what each layer is called on; the message names the layer with the wrong input. Each layer "
+    "must take the previous layer's output, and the model's output must come from layer3."
+)
 def test_functional_wiring_and_forward_pass(described, reference, keras):
     """build_functional wires input -> layer1 -> layer2 -> layer3 and its predictions match the grader's"""
     desc, what = described.get("build_functional"), "build_functional()"
@@ -301,14 +364,29 @@ def test_functional_wiring_and_forward_pass(described, reference, keras):
     for layer, source in expected.items():
         got = inbound.get(layer)
         if got is not None and got != [source]:
-            raise CheckFailed(t("{layer} receives the output of {got}, expected {source}", layer=layer,
-                                got=", ".join(got) if got else _("nothing"), source=source))
+            raise CheckFailed(
+                t(
+                    "{layer} receives the output of {got}, expected {source}",
+                    layer=layer,
+                    got=", ".join(got) if got else _("nothing"),
+                    source=source,
+                )
+            )
     outputs = graph.get("outputs")
     if outputs is not None and outputs != ["layer3"]:
-        raise CheckFailed(t("the model's output comes from {got}, expected {expected}", got=", ".join(outputs),
-                            expected="layer3"))
-    view.check_forward(view.rebuilt(keras), N_IN, described.x, described.weights, "",
-                       _("call each layer on the previous layer's output"), RTOL, ATOL)
+        raise CheckFailed(
+            t("the model's output comes from {got}, expected {expected}", got=", ".join(outputs), expected="layer3")
+        )
+    view.check_forward(
+        view.rebuilt(keras),
+        N_IN,
+        described.x,
+        described.weights,
+        "",
+        _("call each layer on the previous layer's output"),
+        RTOL,
+        ATOL,
+    )
 
 
 # ------------------------------------------------------------------------------ MyModel
@@ -316,8 +394,10 @@ def test_functional_wiring_and_forward_pass(described, reference, keras):
 
 @pytest.mark.about("MyModel")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check what __init__ creates: the three Dense layers as attributes named layer1, layer2 and "
-                  "layer3, with the units, activations, kernel initializer and layer names of the docstring.")
+@pytest.mark.hint(
+    "Check what __init__ creates: the three Dense layers as attributes named layer1, layer2 and "
+    "layer3, with the units, activations, kernel initializer and layer names of the docstring."
+)
 def test_mymodel_layers(described, reference, keras):
     """MyModel() is a keras.Model subclass whose layer1..layer3 are the course's Dense layers"""
     desc, what = described.get("MyModel"), "MyModel()"
@@ -327,8 +407,10 @@ def test_mymodel_layers(described, reference, keras):
 
 @pytest.mark.about("MyModel")
 @pytest.mark.points(1)
-@pytest.mark.hint("A layer gets its weights only when it is called: check that call() uses all three layers, so "
-                  "that calling the model once builds 12 + 8 + 6 = 26 parameters.")
+@pytest.mark.hint(
+    "A layer gets its weights only when it is called: check that call() uses all three layers, so "
+    "that calling the model once builds 12 + 8 + 6 = 26 parameters."
+)
 def test_mymodel_call_builds_26_parameters(described, reference, keras):
     """calling MyModel() on ones((1, 3)) builds 26 parameters (12, 8, 6), counted by the grader"""
     desc, what = described.get("MyModel"), "MyModel()"
@@ -341,8 +423,10 @@ def test_mymodel_call_builds_26_parameters(described, reference, keras):
 
 @pytest.mark.about("MyModel")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check the order in call(): self.layer1, self.layer2 and self.layer3 each applied once, each to "
-                  "the previous one's output, and the last output is what call() hands back.")
+@pytest.mark.hint(
+    "Check the order in call(): self.layer1, self.layer2 and self.layer3 each applied once, each to "
+    "the previous one's output, and the last output is what call() hands back."
+)
 def test_mymodel_call_is_the_forward_pass(described, reference, keras):
     """MyModel.call computes layer3(layer2(layer1(x))), checked against the grader's rebuild"""
     desc, what = described.get("MyModel"), "MyModel()"
@@ -350,8 +434,9 @@ def test_mymodel_call_is_the_forward_pass(described, reference, keras):
     if desc.get("build_error"):
         raise CheckFailed(t("calling MyModel() on ones((1, 3)) failed: {error}", error=desc["build_error"]))
     view = _sub_view(desc, what)
-    view.check_forward(view.rebuilt(keras), N_IN, described.x, described.weights, _(CALL_HINT), _(CALL_HINT),
-                       RTOL, ATOL)
+    view.check_forward(
+        view.rebuilt(keras), N_IN, described.x, described.weights, _(CALL_HINT), _(CALL_HINT), RTOL, ATOL
+    )
 
 
 # --------------------------------------------------------------------- build_subclassed
@@ -359,8 +444,10 @@ def test_mymodel_call_is_the_forward_pass(described, reference, keras):
 
 @pytest.mark.about("build_subclassed")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check that the MyModel you build is called once on a batch before you hand it back: a subclassed "
-                  "model has no weights until it sees data (the message shows the count it found).")
+@pytest.mark.hint(
+    "Check that the MyModel you build is called once on a batch before you hand it back: a subclassed "
+    "model has no weights until it sees data (the message shows the count it found)."
+)
 def test_subclassed_is_a_called_mymodel(described, reference, keras):
     """build_subclassed returns a MyModel already called once, with 26 parameters counted by the grader"""
     desc, what = described.get("build_subclassed"), "build_subclassed()"
@@ -371,15 +458,16 @@ def test_subclassed_is_a_called_mymodel(described, reference, keras):
 
 @pytest.mark.about("build_subclassed")
 @pytest.mark.points(1)
-@pytest.mark.hint("Check that build_subclassed hands back the very MyModel instance it called, an instance of your "
-                  "own class, not a fresh one or another model.")
+@pytest.mark.hint(
+    "Check that build_subclassed hands back the very MyModel instance it called, an instance of your "
+    "own class, not a fresh one or another model."
+)
 def test_subclassed_forward_pass(described, reference, keras):
     """build_subclassed's predictions equal the grader's layer1 -> layer2 -> layer3"""
     desc, what = described.get("build_subclassed"), "build_subclassed()"
     _check_subclass(desc, what, reference)
     view = _sub_view(desc, what)
-    view.check_forward(view.rebuilt(keras), N_IN, described.x, described.weights, _(SUB_HINT), _(CALL_HINT),
-                       RTOL, ATOL)
+    view.check_forward(view.rebuilt(keras), N_IN, described.x, described.weights, _(SUB_HINT), _(CALL_HINT), RTOL, ATOL)
 
 
 # ------------------------------------------------------------------------ parameter counts
@@ -392,25 +480,33 @@ def _keras_dense_count(keras, n_in: int, n_out: int, use_bias: bool) -> int:
 
 
 def _keras_mlp_count(keras, sizes: list[int], use_bias: bool) -> int:
-    model = keras.Sequential([keras.Input(shape=(sizes[0],))]
-                             + [keras.layers.Dense(n, use_bias=use_bias) for n in sizes[1:]])
+    model = keras.Sequential(
+        [keras.Input(shape=(sizes[0],))] + [keras.layers.Dense(n, use_bias=use_bias) for n in sizes[1:]]
+    )
     return int(model.count_params())
 
 
 def _compare_count(got, want: int, call: str) -> None:
     g = as_int(got, name=call)
     if g != want:
-        raise CheckFailed(t("{call} returned {got}, expected {expected} (count_params() of the Keras-built "
-                            "equivalent)", call=call, got=g, expected=want),
-                          # the report's scalar table also shows the error and the (exact) tolerance
-                          {"kind": "scalar", "got": g, "expected": want, "abs_err": abs(g - want), "rtol": 0,
-                           "atol": 0})
+        raise CheckFailed(
+            t(
+                "{call} returned {got}, expected {expected} (count_params() of the Keras-built equivalent)",
+                call=call,
+                got=g,
+                expected=want,
+            ),
+            # the report's scalar table also shows the error and the (exact) tolerance
+            {"kind": "scalar", "got": g, "expected": want, "abs_err": abs(g - want), "rtol": 0, "atol": 0},
+        )
 
 
 @pytest.mark.about("dense_params")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check one case by hand: a Dense layer from 3 inputs to 2 units has a 3x2 kernel and 2 biases, 8 "
-                  "parameters. Compare with what your function gives for (3, 2).")
+@pytest.mark.hint(
+    "Check one case by hand: a Dense layer from 3 inputs to 2 units has a 3x2 kernel and 2 biases, 8 "
+    "parameters. Compare with what your function gives for (3, 2)."
+)
 def test_dense_params_matches_keras(student, keras, rng):
     """dense_params matches count_params() of a Keras Dense layer (course layers and random sizes)"""
     cases = [(3, 3), (3, 2), (2, 2), (784, 512), (512, 10), (1, 1)]
@@ -418,23 +514,31 @@ def test_dense_params_matches_keras(student, keras, rng):
     for i, (n_in, n_out) in enumerate(cases):
         want = _keras_dense_count(keras, n_in, n_out, True)
         if i % 2:
-            _compare_count(student.call("dense_params", n_in, n_out, use_bias=True), want,
-                           f"dense_params({n_in}, {n_out}, use_bias=True)")
+            _compare_count(
+                student.call("dense_params", n_in, n_out, use_bias=True),
+                want,
+                f"dense_params({n_in}, {n_out}, use_bias=True)",
+            )
         else:
             _compare_count(student.call("dense_params", n_in, n_out), want, f"dense_params({n_in}, {n_out})")
 
 
 @pytest.mark.about("dense_params")
 @pytest.mark.points(1)
-@pytest.mark.hint("With use_bias=False, check that the biases are left out and only the kernel's weights are "
-                  "counted; this check passes use_bias by keyword.")
+@pytest.mark.hint(
+    "With use_bias=False, check that the biases are left out and only the kernel's weights are "
+    "counted; this check passes use_bias by keyword."
+)
 def test_dense_params_without_bias(student, keras, rng):
     """dense_params(n_in, n_out, use_bias=False) matches a Keras Dense layer without bias"""
     cases = [(3, 3)] + [tuple(int(v) for v in rng.integers(1, 1000, size=2)) for _ in range(5)]
     for n_in, n_out in cases:
         want = _keras_dense_count(keras, n_in, n_out, False)
-        _compare_count(student.call("dense_params", n_in, n_out, use_bias=False), want,
-                       f"dense_params({n_in}, {n_out}, use_bias=False)")
+        _compare_count(
+            student.call("dense_params", n_in, n_out, use_bias=False),
+            want,
+            f"dense_params({n_in}, {n_out}, use_bias=False)",
+        )
 
 
 def _random_sizes(rng, n: int) -> list[list[int]]:
@@ -443,8 +547,10 @@ def _random_sizes(rng, n: int) -> list[list[int]]:
 
 @pytest.mark.about("mlp_params")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check how many layers you count: layer_sizes [3, 3, 2, 2] describes 3 Dense layers (one per "
-                  "consecutive pair), not 4. Tuples are passed as well as lists.")
+@pytest.mark.hint(
+    "Check how many layers you count: layer_sizes [3, 3, 2, 2] describes 3 Dense layers (one per "
+    "consecutive pair), not 4. Tuples are passed as well as lists."
+)
 def test_mlp_params_matches_keras(student, keras, rng):
     """mlp_params matches count_params() of a Keras stack of Dense layers ([3, 3, 2, 2] and random stacks)"""
     cases = [[3, 3, 2, 2], [784, 512, 512, 10], [5, 1]] + _random_sizes(rng, 5)
@@ -461,26 +567,37 @@ def test_mlp_params_without_bias(student, keras, rng):
     """mlp_params(layer_sizes, use_bias=False) matches a Keras stack without biases"""
     for sizes in [[3, 3, 2, 2]] + _random_sizes(rng, 4):
         want = _keras_mlp_count(keras, sizes, False)
-        _compare_count(student.call("mlp_params", list(sizes), use_bias=False), want,
-                       f"mlp_params({sizes!r}, use_bias=False)")
+        _compare_count(
+            student.call("mlp_params", list(sizes), use_bias=False), want, f"mlp_params({sizes!r}, use_bias=False)"
+        )
 
 
 @pytest.mark.about("batchnorm_params")
 @pytest.mark.points(2)
-@pytest.mark.hint("Count BatchNormalization's weights per feature and ask which are learned by gradient descent "
-                  "(trainable) and which are moving statistics the layer updates itself (non-trainable); the result "
-                  "is the pair (trainable, non_trainable).")
+@pytest.mark.hint(
+    "Count BatchNormalization's weights per feature and ask which are learned by gradient descent "
+    "(trainable) and which are moving statistics the layer updates itself (non-trainable); the result "
+    "is the pair (trainable, non_trainable)."
+)
 def test_batchnorm_params_matches_keras(student, keras, rng):
     """batchnorm_params matches the trainable / non-trainable weights of a Keras BatchNormalization layer"""
     for units in [512, 1, 3] + [int(v) for v in rng.integers(2, 4096, size=5)]:
         layer = keras.layers.BatchNormalization()
         layer.build((None, int(units)))
-        want = (int(sum(np.prod(w.shape) for w in layer.trainable_weights)),
-                int(sum(np.prod(w.shape) for w in layer.non_trainable_weights)))
+        want = (
+            int(sum(np.prod(w.shape) for w in layer.trainable_weights)),
+            int(sum(np.prod(w.shape) for w in layer.non_trainable_weights)),
+        )
         call = f"batchnorm_params({units})"
         got = as_tuple(student.call("batchnorm_params", int(units)), 2, name=call)
         got = tuple(as_int(g, name=call) for g in got)
         if got != want:
-            raise CheckFailed(t("{call} returned (trainable, non_trainable) = {got}, expected {expected} (from a "
-                                "Keras BatchNormalization layer built on that many features)", call=call, got=got,
-                                expected=want))
+            raise CheckFailed(
+                t(
+                    "{call} returned (trainable, non_trainable) = {got}, expected {expected} (from a "
+                    "Keras BatchNormalization layer built on that many features)",
+                    call=call,
+                    got=got,
+                    expected=want,
+                )
+            )

@@ -58,10 +58,16 @@ class Bowl:
 
     def describe(self):
         if self.kind == "rotated":
-            return t("rotated quadratic bowl with noisy gradients, w of shape {shape} and dtype {dtype}",
-                     shape=self.shape, dtype=self.dtype.name)
-        return t("axis-aligned quadratic bowl with noisy gradients, w of shape {shape} and dtype {dtype}",
-                 shape=self.shape, dtype=self.dtype.name)
+            return t(
+                "rotated quadratic bowl with noisy gradients, w of shape {shape} and dtype {dtype}",
+                shape=self.shape,
+                dtype=self.dtype.name,
+            )
+        return t(
+            "axis-aligned quadratic bowl with noisy gradients, w of shape {shape} and dtype {dtype}",
+            shape=self.shape,
+            dtype=self.dtype.name,
+        )
 
 
 def coupled_bowl(rng, shape, dtype, steps, lam=(0.1, 1.0), spread=2.0, noise=0.3):
@@ -117,8 +123,12 @@ class SignBowl:
         return ("sign", self.w_star, self.w0, self.sizes, self.dtype.str)
 
     def describe(self):
-        return t("quadratic bowl with gradients of prescribed size (epsilon's two placements agree exactly on them), "
-                 "w of shape {shape} and dtype {dtype}", shape=self.shape, dtype=self.dtype.name)
+        return t(
+            "quadratic bowl with gradients of prescribed size (epsilon's two placements agree exactly on them), "
+            "w of shape {shape} and dtype {dtype}",
+            shape=self.shape,
+            dtype=self.dtype.name,
+        )
 
 
 def epsilon_neutral(epsilon):
@@ -235,9 +245,11 @@ def run_trajectory(student, reference, tf, keras, fn, w0, grad, grad_key, steps,
     ``grad_key`` names everything ``grad`` depends on (the reference's key); ``hp`` are keyword
     arguments for the student function (and, translated, for Keras).
     """
-    gs, ws = reference(f"keras {fn} trajectory",
-                       lambda: keras_trajectory(tf, keras, fn, w0, grad, steps, hp),
-                       inputs=(fn, hp, w0, steps, grad_key))
+    gs, ws = reference(
+        f"keras {fn} trajectory",
+        lambda: keras_trajectory(tf, keras, fn, w0, grad, steps, hp),
+        inputs=(fn, hp, w0, steps, grad_key),
+    )
     state = _initial_state(fn, w0)
     w = w0.copy()
     n_out = 1 + len(state)
@@ -252,8 +264,14 @@ def run_trajectory(student, reference, tf, keras, fn, w0, grad, grad_key, steps,
             w_new, state = got[0], tuple(got[1:])
         else:
             w_new = got
-        assert_allclose(w_new, want, rtol=RTOL, atol=ATOL,
-                        name=t("w after step {k} of {steps} ({call})", k=k, steps=steps, call=call), inputs=where)
+        assert_allclose(
+            w_new,
+            want,
+            rtol=RTOL,
+            atol=ATOL,
+            name=t("w after step {k} of {steps} ({call})", k=k, steps=steps, call=call),
+            inputs=where,
+        )
         w = w_new
     return w
 
@@ -264,13 +282,25 @@ def _grad_of_half_square(w, k):
 
 
 def _course(student, reference, tf, keras, fn, hp, steps=1):
-    run_trajectory(student, reference, tf, keras, fn, W_ONE.copy(), _grad_of_half_square, "w**2/2", steps, hp,
-                   where=t("the course notes' example: loss w**2/2 from w = 1"))
+    run_trajectory(
+        student,
+        reference,
+        tf,
+        keras,
+        fn,
+        W_ONE.copy(),
+        _grad_of_half_square,
+        "w**2/2",
+        steps,
+        hp,
+        where=t("the course notes' example: loss w**2/2 from w = 1"),
+    )
 
 
 def _bowl_trajectory(student, reference, tf, keras, fn, bowl, steps, hp):
-    where = t("{bowl}, starting at {w0}...", bowl=bowl.describe(),
-              w0=np.array2string(bowl.w0.reshape(-1)[:3], precision=4))
+    where = t(
+        "{bowl}, starting at {w0}...", bowl=bowl.describe(), w0=np.array2string(bowl.w0.reshape(-1)[:3], precision=4)
+    )
     run_trajectory(student, reference, tf, keras, fn, bowl.w0, bowl.grad, bowl.key(), steps, hp, where=where)
 
 
@@ -286,8 +316,10 @@ CASES = [  # (dtype, shape): a vector, a matrix and a conv kernel
 
 @pytest.mark.about("sgd_step")
 @pytest.mark.points(1)
-@pytest.mark.hint("Work the course's step by hand: the loss w**2/2 has gradient w, so from w = 1 with lr 0.1 the "
-                  "new w is 0.9. Check the sign of your update (downhill) and that lr scales the gradient.")
+@pytest.mark.hint(
+    "Work the course's step by hand: the loss w**2/2 has gradient w, so from w = 1 with lr 0.1 the "
+    "new w is 0.9. Check the sign of your update (downhill) and that lr scales the gradient."
+)
 def test_sgd_step_course_example(student, reference, tf, keras):
     """sgd_step reproduces the course notes' example (lr 0.1 on w**2/2 from w = 1)"""
     _course(student, reference, tf, keras, "sgd_step", {"lr": 0.1})
@@ -295,8 +327,10 @@ def test_sgd_step_course_example(student, reference, tf, keras):
 
 @pytest.mark.about("sgd_step")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check that your step works for every shape and dtype (a vector, a matrix, a 4-D kernel; float32 "
-                  "and float64) and uses the lr it is given; the message shows the first step where your w differs.")
+@pytest.mark.hint(
+    "Check that your step works for every shape and dtype (a vector, a matrix, a 4-D kernel; float32 "
+    "and float64) and uses the lr it is given; the message shows the first step where your w differs."
+)
 @pytest.mark.parametrize("dtype,shape", CASES)
 def test_sgd_step_trajectory(student, reference, tf, keras, rng, dtype, shape):
     """50 sgd_step updates on a random quadratic bowl follow keras.optimizers.SGD"""
@@ -307,8 +341,10 @@ def test_sgd_step_trajectory(student, reference, tf, keras, rng, dtype, shape):
 
 @pytest.mark.about("sgd_step")
 @pytest.mark.points(1)
-@pytest.mark.hint("This check calls sgd_step(w, g) with no hyperparameters: check that your defaults are the stub's "
-                  "(Keras' SGD default) and that nothing inside the function overrides them.")
+@pytest.mark.hint(
+    "This check calls sgd_step(w, g) with no hyperparameters: check that your defaults are the stub's "
+    "(Keras' SGD default) and that nothing inside the function overrides them."
+)
 def test_sgd_step_default_lr(student, reference, tf, keras, rng):
     """sgd_step(w, g) uses Keras' default learning rate 0.01"""
     bowl = coupled_bowl(rng, (6,), np.float32, steps=10)
@@ -320,9 +356,11 @@ def test_sgd_step_default_lr(student, reference, tf, keras, rng):
 
 @pytest.mark.about("momentum_step")
 @pytest.mark.points(1)
-@pytest.mark.hint("Work the course's two steps by hand: w goes from 1 to 0.9, then to 0.72 (steps of 0.1, then "
-                  "0.18). If step 1 is right and step 2 is not, look at how the new velocity combines the old one "
-                  "with the gradient.")
+@pytest.mark.hint(
+    "Work the course's two steps by hand: w goes from 1 to 0.9, then to 0.72 (steps of 0.1, then "
+    "0.18). If step 1 is right and step 2 is not, look at how the new velocity combines the old one "
+    "with the gradient."
+)
 def test_momentum_step_course_example(student, reference, tf, keras):
     """momentum_step reproduces the course notes' two steps (0.1 then 0.18) with lr 0.1, momentum 0.9"""
     _course(student, reference, tf, keras, "momentum_step", {"lr": 0.1, "momentum": 0.9}, steps=2)
@@ -330,36 +368,40 @@ def test_momentum_step_course_example(student, reference, tf, keras):
 
 @pytest.mark.about("momentum_step")
 @pytest.mark.points(2)
-@pytest.mark.hint("If the first steps match but later ones drift, check the velocity you hand back: the next call "
-                  "continues from exactly what you hand back, so it must be this step's new velocity, not the old "
-                  "one.")
+@pytest.mark.hint(
+    "If the first steps match but later ones drift, check the velocity you hand back: the next call "
+    "continues from exactly what you hand back, so it must be this step's new velocity, not the old "
+    "one."
+)
 @pytest.mark.parametrize("dtype,shape", CASES)
 def test_momentum_step_trajectory(student, reference, tf, keras, rng, dtype, shape):
     """100 momentum_step updates (nesterov=False) on a random quadratic bowl follow SGD(momentum)"""
     bowl = coupled_bowl(rng, shape, dtype, steps=100)
-    hp = {"lr": float(rng.uniform(0.05, 0.3)), "momentum": float(rng.uniform(0.5, 0.95)),
-          "nesterov": False}
+    hp = {"lr": float(rng.uniform(0.05, 0.3)), "momentum": float(rng.uniform(0.5, 0.95)), "nesterov": False}
     _bowl_trajectory(student, reference, tf, keras, "momentum_step", bowl, 100, hp)
 
 
 @pytest.mark.about("momentum_step")
 @pytest.mark.points(2)
-@pytest.mark.hint("With nesterov=True, check which velocity the weight update looks ahead with: Keras uses the "
-                  "freshly updated one. The velocity you hand back is updated exactly as without Nesterov.")
+@pytest.mark.hint(
+    "With nesterov=True, check which velocity the weight update looks ahead with: Keras uses the "
+    "freshly updated one. The velocity you hand back is updated exactly as without Nesterov."
+)
 @pytest.mark.parametrize("dtype,shape", CASES[:2])
 def test_momentum_step_nesterov_trajectory(student, reference, tf, keras, rng, dtype, shape):
     """100 momentum_step updates with nesterov=True follow SGD(momentum, nesterov=True)"""
     bowl = coupled_bowl(rng, shape, dtype, steps=100)
-    hp = {"lr": float(rng.uniform(0.05, 0.3)), "momentum": float(rng.uniform(0.5, 0.95)),
-          "nesterov": True}
+    hp = {"lr": float(rng.uniform(0.05, 0.3)), "momentum": float(rng.uniform(0.5, 0.95)), "nesterov": True}
     _bowl_trajectory(student, reference, tf, keras, "momentum_step", bowl, 100, hp)
 
 
 @pytest.mark.about("momentum_step")
 @pytest.mark.points(1)
-@pytest.mark.hint("This check calls momentum_step(w, g, velocity) with no hyperparameters: check that your defaults "
-                  "are the stub's (lr 0.01, momentum 0.9, no Nesterov) and that nothing inside the function "
-                  "overrides them.")
+@pytest.mark.hint(
+    "This check calls momentum_step(w, g, velocity) with no hyperparameters: check that your defaults "
+    "are the stub's (lr 0.01, momentum 0.9, no Nesterov) and that nothing inside the function "
+    "overrides them."
+)
 def test_momentum_step_defaults(student, reference, tf, keras, rng):
     """momentum_step(w, g, velocity) with its defaults follows SGD(0.01, momentum=0.9)"""
     bowl = coupled_bowl(rng, (6,), np.float32, steps=20)
@@ -371,9 +413,11 @@ def test_momentum_step_defaults(student, reference, tf, keras, rng):
 
 @pytest.mark.about("adagrad_step")
 @pytest.mark.points(1)
-@pytest.mark.hint("Check the order within a step: the accumulator (starting at 0.1) takes in this step's squared "
-                  "gradient before it scales the step, so the course's first step from w = 1 uses an accumulator of "
-                  "1.1.")
+@pytest.mark.hint(
+    "Check the order within a step: the accumulator (starting at 0.1) takes in this step's squared "
+    "gradient before it scales the step, so the course's first step from w = 1 uses an accumulator of "
+    "1.1."
+)
 def test_adagrad_step_course_example(student, reference, tf, keras):
     """adagrad_step reproduces the course notes' example (lr 0.1, initial accumulator 0.1)"""
     _course(student, reference, tf, keras, "adagrad_step", {"lr": 0.1, "epsilon": 1e-7})
@@ -381,9 +425,11 @@ def test_adagrad_step_course_example(student, reference, tf, keras):
 
 @pytest.mark.about("adagrad_step")
 @pytest.mark.points(2)
-@pytest.mark.hint("If early steps match and later ones drift, check the accumulator you hand back: it must keep "
-                  "summing squared gradients over all steps (never averaged or reset), and the next call starts "
-                  "from it.")
+@pytest.mark.hint(
+    "If early steps match and later ones drift, check the accumulator you hand back: it must keep "
+    "summing squared gradients over all steps (never averaged or reset), and the next call starts "
+    "from it."
+)
 @pytest.mark.parametrize("dtype,shape", CASES)
 def test_adagrad_step_trajectory(student, reference, tf, keras, rng, dtype, shape):
     """100 adagrad_step updates on a random quadratic bowl follow keras.optimizers.Adagrad"""
@@ -394,9 +440,11 @@ def test_adagrad_step_trajectory(student, reference, tf, keras, rng, dtype, shap
 
 @pytest.mark.about("adagrad_step")
 @pytest.mark.points(1)
-@pytest.mark.hint("This check calls adagrad_step(w, g, accumulator) with no hyperparameters: check that your "
-                  "defaults are the stub's (Keras' Adagrad defaults) and that nothing inside the function overrides "
-                  "them.")
+@pytest.mark.hint(
+    "This check calls adagrad_step(w, g, accumulator) with no hyperparameters: check that your "
+    "defaults are the stub's (Keras' Adagrad defaults) and that nothing inside the function overrides "
+    "them."
+)
 def test_adagrad_step_defaults(student, reference, tf, keras, rng):
     """adagrad_step(w, g, accumulator) with its defaults follows Adagrad()"""
     bowl = coupled_bowl(rng, (6,), np.float32, steps=20)
@@ -405,8 +453,10 @@ def test_adagrad_step_defaults(student, reference, tf, keras, rng):
 
 @pytest.mark.about("adagrad_step")
 @pytest.mark.points(1)
-@pytest.mark.hint("This check passes a large epsilon (0.01 to 0.1), where a fixed 1e-7 is visibly wrong: check that "
-                  "the epsilon argument is what you add; inside or outside the square root both pass.")
+@pytest.mark.hint(
+    "This check passes a large epsilon (0.01 to 0.1), where a fixed 1e-7 is visibly wrong: check that "
+    "the epsilon argument is what you add; inside or outside the square root both pass."
+)
 @pytest.mark.parametrize("dtype,shape", CASES[:2])
 def test_adagrad_step_uses_epsilon(student, reference, tf, keras, rng, dtype, shape):
     """adagrad_step with a large epsilon (0.01 to 0.1) follows Adagrad(epsilon=...); both placements of epsilon pass"""
@@ -421,9 +471,11 @@ def test_adagrad_step_uses_epsilon(student, reference, tf, keras, rng, dtype, sh
 
 @pytest.mark.about("rmsprop_step")
 @pytest.mark.points(1)
-@pytest.mark.hint("Check the order within a step: the average of squared gradients (starting at 0) is updated "
-                  "first, and that new average scales the step. From w = 1 the first step is lr / sqrt(1 - rho), "
-                  "about 0.32, larger than lr.")
+@pytest.mark.hint(
+    "Check the order within a step: the average of squared gradients (starting at 0) is updated "
+    "first, and that new average scales the step. From w = 1 the first step is lr / sqrt(1 - rho), "
+    "about 0.32, larger than lr."
+)
 def test_rmsprop_step_course_example(student, reference, tf, keras):
     """rmsprop_step reproduces the course notes' example (lr 0.1 on w**2/2 from w = 1)"""
     _course(student, reference, tf, keras, "rmsprop_step", {"lr": 0.1})
@@ -431,8 +483,10 @@ def test_rmsprop_step_course_example(student, reference, tf, keras):
 
 @pytest.mark.about("rmsprop_step")
 @pytest.mark.points(2)
-@pytest.mark.hint("Random rho values are used here: check which term rho weights (the old average, not the new "
-                  "square) and that you hand back the new average for the next call.")
+@pytest.mark.hint(
+    "Random rho values are used here: check which term rho weights (the old average, not the new "
+    "square) and that you hand back the new average for the next call."
+)
 @pytest.mark.parametrize("dtype,shape", CASES)
 def test_rmsprop_step_trajectory(student, reference, tf, keras, rng, dtype, shape):
     """100 rmsprop_step updates with random lr and rho follow keras.optimizers.RMSprop"""
@@ -443,8 +497,10 @@ def test_rmsprop_step_trajectory(student, reference, tf, keras, rng, dtype, shap
 
 @pytest.mark.about("rmsprop_step")
 @pytest.mark.points(1)
-@pytest.mark.hint("This check calls rmsprop_step(w, g, velocity) with no hyperparameters: check that your defaults "
-                  "are the stub's (Keras' RMSprop defaults) and that nothing inside the function overrides them.")
+@pytest.mark.hint(
+    "This check calls rmsprop_step(w, g, velocity) with no hyperparameters: check that your defaults "
+    "are the stub's (Keras' RMSprop defaults) and that nothing inside the function overrides them."
+)
 def test_rmsprop_step_defaults(student, reference, tf, keras, rng):
     """rmsprop_step(w, g, velocity) with its defaults follows RMSprop()"""
     bowl = axis_bowl(rng, (6,), np.float32, steps=20)
@@ -453,8 +509,10 @@ def test_rmsprop_step_defaults(student, reference, tf, keras, rng):
 
 @pytest.mark.about("rmsprop_step")
 @pytest.mark.points(1)
-@pytest.mark.hint("This check passes a large epsilon (0.01 to 0.1), where a fixed 1e-7 is visibly wrong: check that "
-                  "the epsilon argument is what you add; inside or outside the square root both pass.")
+@pytest.mark.hint(
+    "This check passes a large epsilon (0.01 to 0.1), where a fixed 1e-7 is visibly wrong: check that "
+    "the epsilon argument is what you add; inside or outside the square root both pass."
+)
 @pytest.mark.parametrize("dtype,shape", CASES[:2])
 def test_rmsprop_step_uses_epsilon(student, reference, tf, keras, rng, dtype, shape):
     """60 rmsprop_step updates with a large epsilon (0.01 to 0.1) follow RMSprop(epsilon=...); both placements pass"""
@@ -469,9 +527,11 @@ def test_rmsprop_step_uses_epsilon(student, reference, tf, keras, rng, dtype, sh
 
 @pytest.mark.about("adam_step")
 @pytest.mark.points(1)
-@pytest.mark.hint("Check your first step: m and v start at 0 and t is 1, and with bias correction Adam's first step "
-                  "has length about lr (0.1 here, so w becomes about 0.9); a step of a very different length means "
-                  "a bias correction is missing.")
+@pytest.mark.hint(
+    "Check your first step: m and v start at 0 and t is 1, and with bias correction Adam's first step "
+    "has length about lr (0.1 here, so w becomes about 0.9); a step of a very different length means "
+    "a bias correction is missing."
+)
 def test_adam_step_course_example(student, reference, tf, keras):
     """adam_step reproduces the course notes' example (lr 0.1 on w**2/2 from w = 1)"""
     _course(student, reference, tf, keras, "adam_step", {"lr": 0.1})
@@ -479,22 +539,29 @@ def test_adam_step_course_example(student, reference, tf, keras):
 
 @pytest.mark.about("adam_step")
 @pytest.mark.points(2)
-@pytest.mark.hint("If the first steps match and later ones drift, check the m and v you hand back (the next call "
-                  "continues from them, so they are the running averages, not bias-corrected) and that the bias "
-                  "correction uses the `t` it is given; the betas are random here.")
+@pytest.mark.hint(
+    "If the first steps match and later ones drift, check the m and v you hand back (the next call "
+    "continues from them, so they are the running averages, not bias-corrected) and that the bias "
+    "correction uses the `t` it is given; the betas are random here."
+)
 @pytest.mark.parametrize("dtype,shape", CASES)
 def test_adam_step_trajectory(student, reference, tf, keras, rng, dtype, shape):
     """200 adam_step updates with random lr and betas follow keras.optimizers.Adam"""
     bowl = axis_bowl(rng, shape, dtype, steps=200)
-    hp = {"lr": float(rng.uniform(0.003, 0.01)), "beta_1": float(rng.uniform(0.7, 0.95)),
-          "beta_2": float(rng.uniform(0.95, 0.9995))}
+    hp = {
+        "lr": float(rng.uniform(0.003, 0.01)),
+        "beta_1": float(rng.uniform(0.7, 0.95)),
+        "beta_2": float(rng.uniform(0.95, 0.9995)),
+    }
     _bowl_trajectory(student, reference, tf, keras, "adam_step", bowl, 200, hp)
 
 
 @pytest.mark.about("adam_step")
 @pytest.mark.points(1)
-@pytest.mark.hint("This check calls adam_step(w, g, m, v, t) with no hyperparameters: check that your defaults are "
-                  "the stub's (Keras' Adam defaults) and that nothing inside the function overrides them.")
+@pytest.mark.hint(
+    "This check calls adam_step(w, g, m, v, t) with no hyperparameters: check that your defaults are "
+    "the stub's (Keras' Adam defaults) and that nothing inside the function overrides them."
+)
 def test_adam_step_defaults(student, reference, tf, keras, rng):
     """adam_step(w, g, m, v, t) with its defaults follows Adam()"""
     # Gradients growing 5x over 200 steps: beta_2 = 0.999 averages over all of them, a wrong
@@ -505,14 +572,20 @@ def test_adam_step_defaults(student, reference, tf, keras, rng):
 
 @pytest.mark.about("adam_step")
 @pytest.mark.points(1)
-@pytest.mark.hint("This check passes a large epsilon (0.01 to 0.1) after 40 steps without gradient: check that the "
-                  "epsilon argument is what you add to the square root of v. Keras' folded form and the textbook's "
-                  "both pass.")
+@pytest.mark.hint(
+    "This check passes a large epsilon (0.01 to 0.1) after 40 steps without gradient: check that the "
+    "epsilon argument is what you add to the square root of v. Keras' folded form and the textbook's "
+    "both pass."
+)
 @pytest.mark.parametrize("dtype,shape", CASES[:2])
 def test_adam_step_uses_epsilon(student, reference, tf, keras, rng, dtype, shape):
-    """Adam with a large epsilon (0.01 to 0.1) after 40 steps without gradient follows Adam(epsilon=...); folded and textbook forms pass"""
+    """Adam with a large epsilon (0.01 to 0.1) after 40 steps without gradient follows Adam(epsilon=...); folded and textbook forms pass"""  # noqa: E501
     # beta_2 <= 0.7: after the 40 quiet steps 1 - beta_2**t > 1 - 1e-6 (see adam_epsilon_bowl).
-    hp = {"lr": float(rng.uniform(0.01, 0.05)), "beta_1": float(rng.uniform(0.5, 0.9)),
-          "beta_2": float(rng.uniform(0.5, 0.7)), "epsilon": float(rng.uniform(0.01, 0.1))}
+    hp = {
+        "lr": float(rng.uniform(0.01, 0.05)),
+        "beta_1": float(rng.uniform(0.5, 0.9)),
+        "beta_2": float(rng.uniform(0.5, 0.7)),
+        "epsilon": float(rng.uniform(0.01, 0.1)),
+    }
     bowl = adam_epsilon_bowl(rng, shape, dtype, steps=140, quiet=40)
     _bowl_trajectory(student, reference, tf, keras, "adam_step", bowl, 140, hp)

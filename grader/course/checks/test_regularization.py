@@ -44,14 +44,15 @@ def _check_penalty(student, name, reg, w, *args, **kw):
     want = float(np.asarray(reg(w)))
     got = student.call_pure(name, w, *args, **kw)
     argtext = ", ".join(["w"] + [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kw.items()])
-    assert_close(got, want, rtol=PEN_RTOL, atol=PEN_ATOL, name=f"{name}({argtext})",
-                 inputs=f"w = {short(w)}")
+    assert_close(got, want, rtol=PEN_RTOL, atol=PEN_ATOL, name=f"{name}({argtext})", inputs=f"w = {short(w)}")
 
 
 @pytest.mark.about("l1_penalty")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check the reduction: a sum over every element (conv and 5-D kernels are included), not a mean. "
-                  "Check the signs too: negative weights add to the penalty just like positive ones.")
+@pytest.mark.hint(
+    "Check the reduction: a sum over every element (conv and 5-D kernels are included), not a mean. "
+    "Check the signs too: negative weights add to the penalty just like positive ones."
+)
 def test_l1_penalty_matches_keras(student, keras, rng):
     """l1_penalty(w, l1) matches keras.regularizers.L1(l1)(w) on dense and conv kernels"""
     for w in _weights(rng):
@@ -61,8 +62,10 @@ def test_l1_penalty_matches_keras(student, keras, rng):
 
 @pytest.mark.about("l1_penalty")
 @pytest.mark.points(1)
-@pytest.mark.hint("This check calls l1_penalty(w) with no hyperparameters: check that your defaults are the stub's "
-                  "(keras.regularizers.L1()'s default factor) and that nothing inside the function overrides them.")
+@pytest.mark.hint(
+    "This check calls l1_penalty(w) with no hyperparameters: check that your defaults are the stub's "
+    "(keras.regularizers.L1()'s default factor) and that nothing inside the function overrides them."
+)
 def test_l1_penalty_default_factor(student, keras, rng):
     """l1_penalty(w) with the default factor matches keras.regularizers.L1()(w)"""
     w = rng.normal(0, 1, size=(20, 10)).astype(np.float32)
@@ -71,8 +74,10 @@ def test_l1_penalty_default_factor(student, keras, rng):
 
 @pytest.mark.about("l2_penalty")
 @pytest.mark.points(2)
-@pytest.mark.hint("Compare your result with a hand computation on a small w: is it off by a factor of 2 (a 1/2 "
-                  "Keras does not use), by a square root, or by the number of elements (a mean instead of a sum)?")
+@pytest.mark.hint(
+    "Compare your result with a hand computation on a small w: is it off by a factor of 2 (a 1/2 "
+    "Keras does not use), by a square root, or by the number of elements (a mean instead of a sum)?"
+)
 def test_l2_penalty_matches_keras(student, keras, rng):
     """l2_penalty(w, l2) matches keras.regularizers.L2(l2)(w) on dense and conv kernels"""
     for w in _weights(rng):
@@ -82,8 +87,10 @@ def test_l2_penalty_matches_keras(student, keras, rng):
 
 @pytest.mark.about("l2_penalty")
 @pytest.mark.points(1)
-@pytest.mark.hint("This check calls l2_penalty(w) with no hyperparameters: check that your defaults are the stub's "
-                  "(keras.regularizers.L2()'s default factor) and that nothing inside the function overrides them.")
+@pytest.mark.hint(
+    "This check calls l2_penalty(w) with no hyperparameters: check that your defaults are the stub's "
+    "(keras.regularizers.L2()'s default factor) and that nothing inside the function overrides them."
+)
 def test_l2_penalty_default_factor(student, keras, rng):
     """l2_penalty(w) with the default factor matches keras.regularizers.L2()(w)"""
     w = rng.normal(0, 1, size=(20, 10)).astype(np.float32)
@@ -92,8 +99,10 @@ def test_l2_penalty_default_factor(student, keras, rng):
 
 @pytest.mark.about("l1_l2_penalty")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check each term on its own: with only l1 given the result must equal l1_penalty's, with only l2 "
-                  "given l2_penalty's. This check also passes l1 or l2 alone as keywords.")
+@pytest.mark.hint(
+    "Check each term on its own: with only l1 given the result must equal l1_penalty's, with only l2 "
+    "given l2_penalty's. This check also passes l1 or l2 alone as keywords."
+)
 def test_l1_l2_penalty_matches_keras(student, keras, rng):
     """l1_l2_penalty(w, l1, l2) matches keras.regularizers.L1L2(l1, l2)(w)"""
     for w in _weights(rng):
@@ -106,8 +115,10 @@ def test_l1_l2_penalty_matches_keras(student, keras, rng):
 
 @pytest.mark.about("l1_l2_penalty")
 @pytest.mark.points(1)
-@pytest.mark.hint("This check calls l1_l2_penalty(w) with no factors: check that both defaults are "
-                  "keras.regularizers.L1L2()'s (the stub's), so that the penalty of any w is 0.")
+@pytest.mark.hint(
+    "This check calls l1_l2_penalty(w) with no factors: check that both defaults are "
+    "keras.regularizers.L1L2()'s (the stub's), so that the penalty of any w is 0."
+)
 def test_l1_l2_penalty_defaults(student, keras, rng):
     """l1_l2_penalty(w) with the default factors matches keras.regularizers.L1L2()(w)"""
     w = rng.normal(0, 1, size=(20, 10)).astype(np.float32)
@@ -128,17 +139,16 @@ def _signed(rng, shape, dtype=np.float32):
 
 @pytest.mark.about("dropout")
 @pytest.mark.points(1)
-@pytest.mark.hint("With training=False, check that the output equals x exactly: no mask and no scaling of the "
-                  "survivors.")
+@pytest.mark.hint(
+    "With training=False, check that the output equals x exactly: no mask and no scaling of the survivors."
+)
 def test_dropout_is_identity_when_not_training(student, keras, rng):
     """dropout(x, rate, rng, training=False) returns x, like Dropout(rate)(x, training=False)"""
     for x, rate in [(NOTES_DATA, 0.2), (_signed(rng, (64, 16), np.float64), 0.5)]:
         want = _keras_dropout(keras, x, rate, 1, training=False)
-        got = student.call_pure("dropout", x, rate, np.random.default_rng(int(rng.integers(2**63))),
-                                training=False)
+        got = student.call_pure("dropout", x, rate, np.random.default_rng(int(rng.integers(2**63))), training=False)
         # rtol eps32: Keras' layer casts float64 inputs to float32; float32 ones come back exact.
-        assert_allclose(got, want, rtol=EPS32, atol=0, name=f"dropout(x, {rate}, rng, training=False)",
-                        inputs=short(x))
+        assert_allclose(got, want, rtol=EPS32, atol=0, name=f"dropout(x, {rate}, rng, training=False)", inputs=short(x))
 
 
 def _survivor_values(keras, x, rate, rng):
@@ -150,27 +160,34 @@ def _survivor_values(keras, x, rate, rng):
 
 @pytest.mark.about("dropout")
 @pytest.mark.points(1)
-@pytest.mark.hint("Look at the values you hand back: each must be exactly 0 or the input scaled up so that the "
-                  "expected value is unchanged (1.25 x for rate 0.2); unscaled or scaled-down survivors fail.")
+@pytest.mark.hint(
+    "Look at the values you hand back: each must be exactly 0 or the input scaled up so that the "
+    "expected value is unchanged (1.25 x for rate 0.2); unscaled or scaled-down survivors fail."
+)
 def test_dropout_course_example(student, keras, rng):
     """the course notes' example: arange(1, 11).reshape(5, 2), rate 0.2: every value is 0 or 1.25 x"""
     x, rate = NOTES_DATA.copy(), 0.2
     scaled = _survivor_values(keras, x, rate, rng)
-    for _ in range(3):
+    for _attempt in range(3):
         got = student.call_pure("dropout", x, rate, np.random.default_rng(int(rng.integers(2**63))))
         got = as_array(got, name="dropout(data, 0.2, rng)", shape=x.shape)
         ok = (got == 0) | (np.abs(got - scaled) <= DROP_RTOL * np.abs(scaled))
         assert ok.all(), t(
             "{call} with data = arange(1, 11).reshape(5, 2) returned {got}; every value must be 0 (dropped) "
-            "or what Keras gives a survivor: {scaled}", call="dropout(data, 0.2, rng)", got=got.tolist(),
-            scaled=scaled.tolist())
+            "or what Keras gives a survivor: {scaled}",
+            call="dropout(data, 0.2, rng)",
+            got=got.tolist(),
+            scaled=scaled.tolist(),
+        )
 
 
 @pytest.mark.about("dropout")
 @pytest.mark.points(2)
-@pytest.mark.hint("Compare the fraction of zeros in the message with rate: each element must be dropped on its own "
-                  "with probability rate (rate is the drop probability, not the keep probability), and survivors "
-                  "scaled as Keras does.")
+@pytest.mark.hint(
+    "Compare the fraction of zeros in the message with rate: each element must be dropped on its own "
+    "with probability rate (rate is the drop probability, not the keep probability), and survivors "
+    "scaled as Keras does."
+)
 @pytest.mark.parametrize("rate,dtype", [(0.2, np.float32), (0.7, np.float32), (0.35, np.float64)])
 def test_dropout_statistics_match_keras(student, keras, rng, rate, dtype):
     """on a (1000, 200) batch: zero fraction like Keras' (per row and column too), survivors scaled like Keras'"""
@@ -186,13 +203,29 @@ def test_dropout_statistics_match_keras(student, keras, rng, rate, dtype):
     shown_g, shown_w = f"{pg:.2%}", f"{pw:.2%}"
     assert abs(pg - pw) <= Z_MAX * se, t(
         "{call} on a (1000, 200) batch zeroed {got} of the elements; Keras' Dropout({rate}) zeroed {want} "
-        "(each element should be dropped with probability rate = {rate})", call=label, got=shown_g,
-        want=shown_w, rate=rate)
+        "(each element should be dropped with probability rate = {rate})",
+        call=label,
+        got=shown_g,
+        want=shown_w,
+        rate=rate,
+    )
     for axis, count, msg in [
-        (0, 1000, N_("{call}: column {index} has {got} zeros, expected about {want}: drop every element "
-                     "independently (one mask entry per element, not per column)")),
-        (1, 200, N_("{call}: row {index} has {got} zeros, expected about {want}: drop every element "
-                    "independently (one mask entry per element, not per row)")),
+        (
+            0,
+            1000,
+            N_(
+                "{call}: column {index} has {got} zeros, expected about {want}: drop every element "
+                "independently (one mask entry per element, not per column)"
+            ),
+        ),
+        (
+            1,
+            200,
+            N_(
+                "{call}: row {index} has {got} zeros, expected about {want}: drop every element "
+                "independently (one mask entry per element, not per row)"
+            ),
+        ),
     ]:
         frac = zg.mean(axis=axis)
         bound = Z_MAX * np.sqrt(rate * (1 - rate) / count) + abs(pw - rate)
@@ -200,35 +233,49 @@ def test_dropout_statistics_match_keras(student, keras, rng, rate, dtype):
         shown_g, shown_w = f"{frac[worst]:.1%}", f"{rate:.0%}"
         assert abs(frac[worst] - rate) <= bound, t(msg, call=label, index=worst, got=shown_g, want=shown_w)
     both = ~zg & ~zw
-    assert_allclose(got[both], want[both], rtol=DROP_RTOL, atol=0,
-                    name=t("{call} (surviving elements, compared where Keras' run also kept them)", call=label),
-                    inputs=short(x))
+    assert_allclose(
+        got[both],
+        want[both],
+        rtol=DROP_RTOL,
+        atol=0,
+        name=t("{call} (surviving elements, compared where Keras' run also kept them)", call=label),
+        inputs=short(x),
+    )
 
 
 @pytest.mark.about("dropout")
 @pytest.mark.points(1)
-@pytest.mark.hint("Check where the mask's random numbers come from: the same seed must give the same mask, so draw "
-                  "them from the rng argument, not from np.random or a generator of your own.")
+@pytest.mark.hint(
+    "Check where the mask's random numbers come from: the same seed must give the same mask, so draw "
+    "them from the rng argument, not from np.random or a generator of your own."
+)
 def test_dropout_draws_from_rng(student, rng):
     """the same rng seed gives the same mask, different seeds give different masks"""
     x = _signed(rng, (50, 40))
     a, b = (int(v) for v in rng.choice(2**62, size=2, replace=False))
-    first = as_array(student.call_pure("dropout", x, 0.5, np.random.default_rng(a)), name="dropout(x, 0.5, rng)",
-                     shape=x.shape)
-    again = as_array(student.call_pure("dropout", x, 0.5, np.random.default_rng(a)), name="dropout(x, 0.5, rng)",
-                     shape=x.shape)
-    other = as_array(student.call_pure("dropout", x, 0.5, np.random.default_rng(b)), name="dropout(x, 0.5, rng)",
-                     shape=x.shape)
+    first = as_array(
+        student.call_pure("dropout", x, 0.5, np.random.default_rng(a)), name="dropout(x, 0.5, rng)", shape=x.shape
+    )
+    again = as_array(
+        student.call_pure("dropout", x, 0.5, np.random.default_rng(a)), name="dropout(x, 0.5, rng)", shape=x.shape
+    )
+    other = as_array(
+        student.call_pure("dropout", x, 0.5, np.random.default_rng(b)), name="dropout(x, 0.5, rng)", shape=x.shape
+    )
     assert np.array_equal(first, again), _(
-        "dropout gave different results for two generators made with the same seed: draw the mask from rng")
+        "dropout gave different results for two generators made with the same seed: draw the mask from rng"
+    )
     assert not np.array_equal(first, other), _(
-        "dropout gave identical results for generators with different seeds: draw the mask from rng")
+        "dropout gave identical results for generators with different seeds: draw the mask from rng"
+    )
 
 
 @pytest.mark.about("dropout")
 @pytest.mark.points(1)
-@pytest.mark.hint("Check the two edge rates: rate 0 must give x unchanged and rate 1 all zeros. Look at what your "
-                  "scaling factor does at rate 1 (a division by zero makes NaN).")
+@pytest.mark.hint(
+    "Check the two edge rates: rate 0 must give x unchanged and rate 1 all zeros. Look at what your "
+    "scaling factor does at rate 1 (a division by zero makes NaN)."
+)
 def test_dropout_rate_zero_and_one(student, keras, rng):
     """rate 0 returns x and rate 1 returns zeros, as Keras' Dropout does"""
     x = _signed(rng, (30, 20))
@@ -308,40 +355,45 @@ def _check_bn(student, keras, case, training, *, check_y=True, check_stats=True,
             got = as_array(got, name=f"{label} ({what})", shape=want.shape)
             ok = np.abs(got - want) <= atol + 1e-5 * np.abs(want)
             if not ok.all():
-                assert_allclose(np.where(ok, want, got), want, rtol=1e-5, atol=0, name=f"{label} ({what})",
-                                inputs=inputs)
+                assert_allclose(
+                    np.where(ok, want, got), want, rtol=1e-5, atol=0, name=f"{label} ({what})", inputs=inputs
+                )
 
 
 @pytest.mark.about("batch_norm")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check the axis and the variance: the statistics are per feature (over the batch axis), the "
-                  "variance is the biased one (NumPy's default ddof=0), and epsilon goes inside the square root, as "
-                  "in Keras. A batch of 1 is included.")
+@pytest.mark.hint(
+    "Check the axis and the variance: the statistics are per feature (over the batch axis), the "
+    "variance is the biased one (NumPy's default ddof=0), and epsilon goes inside the square root, as "
+    "in Keras. A batch of 1 is included."
+)
 def test_batch_norm_training_output(student, keras, rng):
     """training=True: y matches BatchNormalization(x, training=True) (float32, float64, batch 1, |x| ~ 1000)"""
-    cases = [_bn_case(rng, 32, 6), _bn_case(rng, 64, 5, np.float64, big=True), _bn_case(rng, 7, 3),
-             _bn_case(rng, 1, 4)]
+    cases = [_bn_case(rng, 32, 6), _bn_case(rng, 64, 5, np.float64, big=True), _bn_case(rng, 7, 3), _bn_case(rng, 1, 4)]
     for case in cases:
         _check_bn(student, keras, case, True, check_stats=False)
 
 
 @pytest.mark.about("batch_norm")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check the moving statistics you hand back: momentum weights the old moving value and 1 - "
-                  "momentum the batch's, with the biased batch variance; swapping the two weights moves them almost "
-                  "all the way to the batch values.")
+@pytest.mark.hint(
+    "Check the moving statistics you hand back: momentum weights the old moving value and 1 - "
+    "momentum the batch's, with the biased batch variance; swapping the two weights moves them almost "
+    "all the way to the batch values."
+)
 def test_batch_norm_training_updates_moving_statistics(student, keras, rng):
     """training=True: the returned moving mean/variance match BatchNormalization's updated weights"""
-    cases = [_bn_case(rng, 32, 6), _bn_case(rng, 64, 5, np.float64, big=True), _bn_case(rng, 8, 3),
-             _bn_case(rng, 1, 4)]
+    cases = [_bn_case(rng, 32, 6), _bn_case(rng, 64, 5, np.float64, big=True), _bn_case(rng, 8, 3), _bn_case(rng, 1, 4)]
     for case in cases:
         _check_bn(student, keras, case, True, check_y=False)
 
 
 @pytest.mark.about("batch_norm")
 @pytest.mark.points(2)
-@pytest.mark.hint("With training=False, check which statistics you normalise with: the moving mean and variance you "
-                  "are given, not the batch's. The moving statistics come back unchanged.")
+@pytest.mark.hint(
+    "With training=False, check which statistics you normalise with: the moving mean and variance you "
+    "are given, not the batch's. The moving statistics come back unchanged."
+)
 def test_batch_norm_inference(student, keras, rng):
     """training=False: y uses the moving statistics, which come back unchanged"""
     cases = [_bn_case(rng, 32, 6), _bn_case(rng, 16, 5, np.float64, big=True), _bn_case(rng, 1, 4)]
@@ -351,8 +403,10 @@ def test_batch_norm_inference(student, keras, rng):
 
 @pytest.mark.about("batch_norm")
 @pytest.mark.points(1)
-@pytest.mark.hint("This check passes momentum=0.9 and epsilon=0.01: check that both arguments are used, in the "
-                  "normalisation and in the moving-statistics update, instead of the defaults 0.99 and 1e-3.")
+@pytest.mark.hint(
+    "This check passes momentum=0.9 and epsilon=0.01: check that both arguments are used, in the "
+    "normalisation and in the moving-statistics update, instead of the defaults 0.99 and 1e-3."
+)
 def test_batch_norm_momentum_and_epsilon(student, keras, rng):
     """momentum=0.9 and epsilon=0.01 are honoured in both modes"""
     for training in (True, False):
@@ -391,15 +445,22 @@ def _check_epochs(student, keras, values, patience, **kw):
     label = f"early_stopping_epochs(values, patience={patience}{kwtext})"
     got = as_int(student.call_pure("early_stopping_epochs", values, patience, **kw), name=label)
     shown = [round(float(v), 4) for v in values]
-    assert got == want, t("{call} returned {got}, Keras' EarlyStopping runs {want} epochs; values = {values}",
-                          call=label, got=got, want=want, values=shown)
+    assert got == want, t(
+        "{call} returned {got}, Keras' EarlyStopping runs {want} epochs; values = {values}",
+        call=label,
+        got=got,
+        want=want,
+        values=shown,
+    )
 
 
 @pytest.mark.about("early_stopping_epochs")
 @pytest.mark.points(1)
-@pytest.mark.hint("Check how you count: the first epoch only sets the best value, each later epoch without "
-                  "improvement adds one, and training stops after the epoch where the count reaches patience. "
-                  "Epochs are counted from 1.")
+@pytest.mark.hint(
+    "Check how you count: the first epoch only sets the best value, each later epoch without "
+    "improvement adds one, and training stops after the epoch where the count reaches patience. "
+    "Epochs are counted from 1."
+)
 def test_early_stopping_course_example(student, keras):
     """the course notes' run: losses 3.66e16, 4.8e34, inf, inf, ... with patience 3"""
     _check_epochs(student, keras, list(NOTES_LOSSES), 3)
@@ -408,8 +469,10 @@ def test_early_stopping_course_example(student, keras):
 
 @pytest.mark.about("early_stopping_epochs")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check what you compare each value with: the best value so far, not the previous epoch's; a value "
-                  "equal to the best is not an improvement. patience 0 is included.")
+@pytest.mark.hint(
+    "Check what you compare each value with: the best value so far, not the previous epoch's; a value "
+    "equal to the best is not an improvement. patience 0 is included."
+)
 def test_early_stopping_random_curves(student, keras, rng):
     """noisy loss curves with patience 0 to 5 stop where Keras' EarlyStopping stops"""
     for i in range(30):
@@ -419,19 +482,23 @@ def test_early_stopping_random_curves(student, keras, rng):
 
 @pytest.mark.about("early_stopping_epochs")
 @pytest.mark.points(1)
-@pytest.mark.hint('With mode="max" higher is better (an accuracy): check that every comparison flips, including the '
-                  'way min_delta is applied.')
+@pytest.mark.hint(
+    'With mode="max" higher is better (an accuracy): check that every comparison flips, including the '
+    "way min_delta is applied."
+)
 def test_early_stopping_mode_max(student, keras, rng):
     """mode="max": noisy accuracy-like curves stop where Keras' EarlyStopping(mode="max") stops"""
-    for _ in range(20):
+    for _curve in range(20):
         values = _walk(rng, int(rng.integers(5, 40)), "max")
         _check_epochs(student, keras, values, int(rng.integers(0, 6)), mode="max")
 
 
 @pytest.mark.about("early_stopping_epochs")
 @pytest.mark.points(1)
-@pytest.mark.hint("Check how min_delta enters: an improvement must beat the best value by more than min_delta, in "
-                  "the direction of the mode; a change of exactly min_delta is not an improvement.")
+@pytest.mark.hint(
+    "Check how min_delta enters: an improvement must beat the best value by more than min_delta, in "
+    "the direction of the mode; a change of exactly min_delta is not an improvement."
+)
 def test_early_stopping_min_delta(student, keras, rng):
     """min_delta > 0 in both modes matches Keras' EarlyStopping(min_delta=...)"""
     for i in range(24):
@@ -443,8 +510,10 @@ def test_early_stopping_min_delta(student, keras, rng):
 
 @pytest.mark.about("early_stopping_epochs")
 @pytest.mark.points(1)
-@pytest.mark.hint("Check the end of the loop: if the count never reaches patience, the result is the number of "
-                  "values (every epoch ran), also when patience is longer than the run.")
+@pytest.mark.hint(
+    "Check the end of the loop: if the count never reaches patience, the result is the number of "
+    "values (every epoch ran), also when patience is longer than the run."
+)
 def test_early_stopping_never_stops(student, keras, rng):
     """curves that keep improving, or patience longer than the run: every epoch runs"""
     n = int(rng.integers(5, 20))

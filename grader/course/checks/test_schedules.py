@@ -22,8 +22,11 @@ COURSE_STEPS = [0, 1, 50000, 99999, 100000, 100001, 105000, 109999, 110000, 1100
 
 def _keras_schedule(keras, fn, *args, **kw):
     S = keras.optimizers.schedules
-    cls = {"piecewise_constant": S.PiecewiseConstantDecay, "exponential_decay": S.ExponentialDecay,
-           "inverse_time_decay": S.InverseTimeDecay}[fn]
+    cls = {
+        "piecewise_constant": S.PiecewiseConstantDecay,
+        "exponential_decay": S.ExponentialDecay,
+        "inverse_time_decay": S.InverseTimeDecay,
+    }[fn]
     return cls(*args, **kw)
 
 
@@ -47,8 +50,14 @@ def check_scalar_steps(student, keras, fn, steps, args, kw=None):
     for s in steps:
         got = student.call_pure(fn, int(s), *args, **kw)
         if isinstance(got, np.ndarray) and got.ndim != 0:
-            raise CheckFailed(t("{call} with step={step} (an int) should return a single number, but returned {got}",
-                                call=call, step=s, got=describe_value(got)))
+            raise CheckFailed(
+                t(
+                    "{call} with step={step} (an int) should return a single number, but returned {got}",
+                    call=call,
+                    step=s,
+                    got=describe_value(got),
+                )
+            )
         want = float(schedule(int(s)))
         assert_close(got, want, rtol=RTOL, atol=ATOL, name=call.replace("step", f"step={s}", 1))
 
@@ -67,10 +76,19 @@ def check_array_steps(student, keras, fn, steps, args, kw=None):
     want = _expected(schedule, steps)
     got = student.call_pure(fn, steps, *args, **kw)
     call = _call_repr(fn, args, kw)
-    assert_allclose(got, want, rtol=RTOL, atol=ATOL, name=call,
-                    inputs=t("step = int array of shape {shape}: {steps}", shape=steps.shape,
-                             steps=np.array2string(steps.reshape(-1)[:12], separator=", ")),
-                    curve_x=steps if steps.ndim == 1 else None)
+    assert_allclose(
+        got,
+        want,
+        rtol=RTOL,
+        atol=ATOL,
+        name=call,
+        inputs=t(
+            "step = int array of shape {shape}: {steps}",
+            shape=steps.shape,
+            steps=np.array2string(steps.reshape(-1)[:12], separator=", "),
+        ),
+        curve_x=steps if steps.ndim == 1 else None,
+    )
 
 
 def _random_piecewise(rng):
@@ -103,29 +121,36 @@ def _random_decay(rng):
 
 @pytest.mark.about("piecewise_constant")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check the steps exactly on a boundary: at step 100000 the rate is still 1.0, and it changes at "
-                  "100001 (a boundary belongs to the segment before it). Steps are Python ints here.")
+@pytest.mark.hint(
+    "Check the steps exactly on a boundary: at step 100000 the rate is still 1.0, and it changes at "
+    "100001 (a boundary belongs to the segment before it). Steps are Python ints here."
+)
 def test_piecewise_constant_course_example(student, keras):
-    """piecewise_constant with the course's boundaries [100000, 110000], values [1.0, 0.5, 0.1], int steps around the boundaries"""
+    """piecewise_constant with the course's boundaries [100000, 110000], values [1.0, 0.5, 0.1], int steps around the boundaries"""  # noqa: E501
     check_scalar_steps(student, keras, "piecewise_constant", COURSE_STEPS, (COURSE_BOUNDARIES, COURSE_VALUES))
 
 
 @pytest.mark.about("piecewise_constant")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check what an int array of steps gives: an array of the same shape (1-D and 2-D here), so the "
-                  "segment lookup must work elementwise, not through a Python if on the whole array.")
+@pytest.mark.hint(
+    "Check what an int array of steps gives: an array of the same shape (1-D and 2-D here), so the "
+    "segment lookup must work elementwise, not through a Python if on the whole array."
+)
 def test_piecewise_constant_step_arrays(student, keras):
     """piecewise_constant accepts int arrays of steps (1-D and 2-D) and returns an array of the same shape"""
     steps = np.array(COURSE_STEPS, dtype=np.int64)
     check_array_steps(student, keras, "piecewise_constant", steps, (COURSE_BOUNDARIES, COURSE_VALUES))
-    check_array_steps(student, keras, "piecewise_constant", steps[:10].reshape(2, 5),
-                      (COURSE_BOUNDARIES, COURSE_VALUES))
+    check_array_steps(
+        student, keras, "piecewise_constant", steps[:10].reshape(2, 5), (COURSE_BOUNDARIES, COURSE_VALUES)
+    )
 
 
 @pytest.mark.about("piecewise_constant")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check schedules with one to five boundaries, at, just before and just after each: nothing may "
-                  "assume two boundaries, and a step exactly on a boundary still gets the value before it.")
+@pytest.mark.hint(
+    "Check schedules with one to five boundaries, at, just before and just after each: nothing may "
+    "assume two boundaries, and a step exactly on a boundary still gets the value before it."
+)
 def test_piecewise_constant_random_schedules(student, keras, rng):
     """piecewise_constant matches PiecewiseConstantDecay on random schedules at, before and after every boundary"""
     for _ in range(3):
@@ -138,41 +163,44 @@ def test_piecewise_constant_random_schedules(student, keras, rng):
 
 @pytest.mark.about("exponential_decay")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check step 0 (the rate is initial_learning_rate itself) and step = decay_steps (exactly one "
-                  "factor of decay_rate); in between the exponent is a fraction, so watch out for integer division.")
+@pytest.mark.hint(
+    "Check step 0 (the rate is initial_learning_rate itself) and step = decay_steps (exactly one "
+    "factor of decay_rate); in between the exponent is a fraction, so watch out for integer division."
+)
 def test_exponential_decay_int_steps(student, keras, rng):
     """exponential_decay matches ExponentialDecay at single int steps (0, 1, around decay_steps, 100000)"""
-    check_scalar_steps(student, keras, "exponential_decay", [0, 1, 999, 1000, 1001, 2500, 100000],
-                       (0.1, 10000, 0.96))
+    check_scalar_steps(student, keras, "exponential_decay", [0, 1, 999, 1000, 1001, 2500, 100000], (0.1, 10000, 0.96))
     (lr0, ds, dr), _ = _random_decay(rng)
     check_scalar_steps(student, keras, "exponential_decay", [0, ds // 2, ds, 3 * ds + 1], (lr0, ds, dr))
 
 
 @pytest.mark.about("exponential_decay")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check that an int array of steps gives an array of the same shape (1-D and 2-D), with each "
-                  "step's own rate: use operations that act elementwise, and divide as floats.")
+@pytest.mark.hint(
+    "Check that an int array of steps gives an array of the same shape (1-D and 2-D), with each "
+    "step's own rate: use operations that act elementwise, and divide as floats."
+)
 def test_exponential_decay_random_arrays(student, keras, rng):
     """exponential_decay (staircase=False) matches ExponentialDecay on random schedules and step arrays"""
     for _ in range(3):
         args, steps = _random_decay(rng)
         check_array_steps(student, keras, "exponential_decay", steps, args)
-    check_array_steps(student, keras, "exponential_decay", steps[:12].reshape(3, 4), args,
-                      {"staircase": False})
+    check_array_steps(student, keras, "exponential_decay", steps[:12].reshape(3, 4), args, {"staircase": False})
 
 
 @pytest.mark.about("exponential_decay")
 @pytest.mark.points(2)
-@pytest.mark.hint("Look at the steps just before each multiple of decay_steps: with staircase=True the exponent "
-                  "stays at the lower whole number until the step reaches the multiple (rounded down, not to the "
-                  "nearest).")
+@pytest.mark.hint(
+    "Look at the steps just before each multiple of decay_steps: with staircase=True the exponent "
+    "stays at the lower whole number until the step reaches the multiple (rounded down, not to the "
+    "nearest)."
+)
 def test_exponential_decay_staircase(student, keras, rng):
     """exponential_decay(..., staircase=True) matches ExponentialDecay(staircase=True) around every stair"""
     for _ in range(3):
         args, steps = _random_decay(rng)
         check_array_steps(student, keras, "exponential_decay", steps, args, {"staircase": True})
-    check_scalar_steps(student, keras, "exponential_decay", [0, 9, 10, 17, 25], (0.5, 10, 0.5),
-                       {"staircase": True})
+    check_scalar_steps(student, keras, "exponential_decay", [0, 9, 10, 17, 25], (0.5, 10, 0.5), {"staircase": True})
 
 
 # -------------------------------------------------------------------- inverse_time_decay
@@ -180,37 +208,40 @@ def test_exponential_decay_staircase(student, keras, rng):
 
 @pytest.mark.about("inverse_time_decay")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check step 0 (the rate is initial_learning_rate itself) and step = decay_steps "
-                  "(initial_learning_rate divided by 1 + decay_rate); watch out for integer division in between.")
+@pytest.mark.hint(
+    "Check step 0 (the rate is initial_learning_rate itself) and step = decay_steps "
+    "(initial_learning_rate divided by 1 + decay_rate); watch out for integer division in between."
+)
 def test_inverse_time_decay_int_steps(student, keras, rng):
     """inverse_time_decay matches InverseTimeDecay at single int steps (0, 1, around decay_steps, 100000)"""
-    check_scalar_steps(student, keras, "inverse_time_decay", [0, 1, 999, 1000, 1001, 2500, 100000],
-                       (0.1, 1000, 0.5))
+    check_scalar_steps(student, keras, "inverse_time_decay", [0, 1, 999, 1000, 1001, 2500, 100000], (0.1, 1000, 0.5))
     (lr0, ds, dr), _ = _random_decay(rng)
     check_scalar_steps(student, keras, "inverse_time_decay", [0, ds // 2, ds, 3 * ds + 1], (lr0, ds, dr))
 
 
 @pytest.mark.about("inverse_time_decay")
 @pytest.mark.points(2)
-@pytest.mark.hint("Check that an int array of steps gives an array of the same shape with each step's own rate; "
-                  "look for integer division of step by decay_steps and for Python-level branching.")
+@pytest.mark.hint(
+    "Check that an int array of steps gives an array of the same shape with each step's own rate; "
+    "look for integer division of step by decay_steps and for Python-level branching."
+)
 def test_inverse_time_decay_random_arrays(student, keras, rng):
     """inverse_time_decay (staircase=False) matches InverseTimeDecay on random schedules and step arrays"""
     for _ in range(3):
         args, steps = _random_decay(rng)
         check_array_steps(student, keras, "inverse_time_decay", steps, args)
-    check_array_steps(student, keras, "inverse_time_decay", steps[:12].reshape(4, 3), args,
-                      {"staircase": False})
+    check_array_steps(student, keras, "inverse_time_decay", steps[:12].reshape(4, 3), args, {"staircase": False})
 
 
 @pytest.mark.about("inverse_time_decay")
 @pytest.mark.points(2)
-@pytest.mark.hint("Look at the steps just before each multiple of decay_steps: with staircase=True, step / "
-                  "decay_steps is rounded down to a whole number (not to the nearest) before it enters the formula.")
+@pytest.mark.hint(
+    "Look at the steps just before each multiple of decay_steps: with staircase=True, step / "
+    "decay_steps is rounded down to a whole number (not to the nearest) before it enters the formula."
+)
 def test_inverse_time_decay_staircase(student, keras, rng):
     """inverse_time_decay(..., staircase=True) matches InverseTimeDecay(staircase=True) around every stair"""
     for _ in range(3):
         args, steps = _random_decay(rng)
         check_array_steps(student, keras, "inverse_time_decay", steps, args, {"staircase": True})
-    check_scalar_steps(student, keras, "inverse_time_decay", [0, 9, 10, 17, 25], (0.5, 10, 0.5),
-                       {"staircase": True})
+    check_scalar_steps(student, keras, "inverse_time_decay", [0, 9, 10, 17, 25], (0.5, 10, 0.5), {"staircase": True})

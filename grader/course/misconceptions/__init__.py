@@ -21,8 +21,9 @@ import contextvars
 import copy
 import importlib
 import pkgutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -48,7 +49,7 @@ class Misconception:
         want = [self.project(v) for v in want]
         if self.match is not None:
             return bool(self.match(got, want))
-        return len(got) == len(want) and all(same(a, b) for a, b in zip(got, want))
+        return len(got) == len(want) and all(same(a, b) for a, b in zip(got, want, strict=False))
 
 
 REGISTRY: dict[str, list[Misconception]] = {}
@@ -121,7 +122,7 @@ def same(a: Any, b: Any, rtol: float | None = None, atol: float | None = None) -
     if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):
         if not (isinstance(a, (tuple, list)) and isinstance(b, (tuple, list))) or len(a) != len(b):
             return False
-        return all(same(x, y, rtol, atol) for x, y in zip(a, b))
+        return all(same(x, y, rtol, atol) for x, y in zip(a, b, strict=False))
     if isinstance(a, dict) or isinstance(b, dict):
         if not (isinstance(a, dict) and isinstance(b, dict)) or a.keys() != b.keys():
             return False
@@ -137,8 +138,9 @@ def same(a: Any, b: Any, rtol: float | None = None, atol: float | None = None) -
         return bool(np.allclose(x, y, rtol=rtol, atol=atol, equal_nan=True))
 
 
-def detect(function: str, calls: list[tuple[tuple, dict, Any]],
-           tolerance: tuple[float, float] | None = None) -> Misconception | None:
+def detect(
+    function: str, calls: list[tuple[tuple, dict, Any]], tolerance: tuple[float, float] | None = None
+) -> Misconception | None:
     """The first misconception whose results match the student's on every recorded call.
 
     ``tolerance``: the failing comparison's (rtol, atol); matching uses at most half of it.

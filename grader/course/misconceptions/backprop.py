@@ -8,8 +8,8 @@ forgotten restore on a separable function, or a hard-coded h on a call with the 
 
 import numpy as np
 
-from grader.i18n import N_
 from grader.course.misconceptions import misconception, same
+from grader.i18n import N_
 
 # ------------------------------------------------------------------------ numerical_gradient
 
@@ -26,8 +26,11 @@ def _close(a, b) -> bool:
 
 def _ng_match(got: list, want: list) -> bool:
     """The student's values equal the mistake's on every call, and the mistake shows on one of them."""
-    return (len(got) == len(want) and all(_close(g, w) for g, (w, _ref) in zip(got, want))
-            and any(not _close(w, ref) for w, ref in want))
+    return (
+        len(got) == len(want)
+        and all(_close(g, w) for g, (w, _ref) in zip(got, want, strict=False))
+        and any(not _close(w, ref) for w, ref in want)
+    )
 
 
 def _central(f, x, h):
@@ -56,10 +59,14 @@ _X = np.array([[0.3, -0.7, 1.1], [0.5, -1.2, 0.2]])
 _NG_EXAMPLES = [((_Wavy(), _X), {"h": 0.05})]
 
 
-@misconception("numerical_gradient", "numerical_gradient.forward_difference",
-               N_("the forward difference (f(x + h*e_i) - f(x)) / h instead of the central difference"),
-               N_("use grad[i] = (f(x + h*e_i) - f(x - h*e_i)) / (2*h): its error is of order h**2 instead of h"),
-               examples=_NG_EXAMPLES, match=_ng_match)
+@misconception(
+    "numerical_gradient",
+    "numerical_gradient.forward_difference",
+    N_("the forward difference (f(x + h*e_i) - f(x)) / h instead of the central difference"),
+    N_("use grad[i] = (f(x + h*e_i) - f(x - h*e_i)) / (2*h): its error is of order h**2 instead of h"),
+    examples=_NG_EXAMPLES,
+    match=_ng_match,
+)
 def ng_forward(f, x, h=1e-5):
     x = np.array(x, dtype=np.float64, copy=True)
     grad = np.zeros_like(x)
@@ -73,18 +80,29 @@ def ng_forward(f, x, h=1e-5):
     return grad, _central(f, x, h)
 
 
-@misconception("numerical_gradient", "numerical_gradient.divided_by_h",
-               N_("the central difference divided by h instead of 2*h (every entry twice too large)"),
-               N_("x + h*e_i and x - h*e_i are 2*h apart: grad[i] = (f(x + h*e_i) - f(x - h*e_i)) / (2*h)"),
-               examples=_NG_EXAMPLES, match=_ng_match)
+@misconception(
+    "numerical_gradient",
+    "numerical_gradient.divided_by_h",
+    N_("the central difference divided by h instead of 2*h (every entry twice too large)"),
+    N_("x + h*e_i and x - h*e_i are 2*h apart: grad[i] = (f(x + h*e_i) - f(x - h*e_i)) / (2*h)"),
+    examples=_NG_EXAMPLES,
+    match=_ng_match,
+)
 def ng_over_h(f, x, h=1e-5):
     return 2 * _central(f, x, h), _central(f, x, h)
 
 
-@misconception("numerical_gradient", "numerical_gradient.not_restored",
-               N_("x[i] not restored after perturbing it, so every later partial derivative is taken at a shifted point"),
-               N_("save old = x[i], evaluate f at old + h and old - h, then put x[i] = old back before the next entry (or perturb a copy of x)"),
-               examples=_NG_EXAMPLES, match=_ng_match)
+@misconception(
+    "numerical_gradient",
+    "numerical_gradient.not_restored",
+    N_("x[i] not restored after perturbing it, so every later partial derivative is taken at a shifted point"),
+    N_(
+        "save old = x[i], evaluate f at old + h and old - h, then put x[i] = old back before the next entry (or "
+        "perturb a copy of x)"
+    ),
+    examples=_NG_EXAMPLES,
+    match=_ng_match,
+)
 def ng_not_restored(f, x, h=1e-5):
     ref = _central(f, x, h)
     x = np.array(x, dtype=np.float64, copy=True)
@@ -104,10 +122,17 @@ def _fixed_step_match(got: list, want: list) -> bool:
     return any(_ng_match(got, [(w[step], ref) for w, ref in want]) for step in _FIXED_STEPS)
 
 
-@misconception("numerical_gradient", "numerical_gradient.fixed_step",
-               N_("a hard-coded step (such as h = 1e-4) used instead of the h argument"),
-               N_("keep the signature numerical_gradient(f, x, h=1e-5) and use that h, both in x + h*e_i, x - h*e_i and in the division by 2*h"),
-               examples=_NG_EXAMPLES, match=_fixed_step_match)
+@misconception(
+    "numerical_gradient",
+    "numerical_gradient.fixed_step",
+    N_("a hard-coded step (such as h = 1e-4) used instead of the h argument"),
+    N_(
+        "keep the signature numerical_gradient(f, x, h=1e-5) and use that h, both in x + h*e_i, x - h*e_i and in the "
+        "division by 2*h"
+    ),
+    examples=_NG_EXAMPLES,
+    match=_fixed_step_match,
+)
 def ng_fixed_step(f, x, h=1e-5):
     return {step: _central(f, x, step) for step in _FIXED_STEPS}, _central(f, x, h)
 
@@ -132,12 +157,20 @@ def _float32_match(got: list, want: list) -> bool:
     return any(_ng_match(got, [(w[j], ref) for w, ref in want]) for j in (0, 1))
 
 
-@misconception("numerical_gradient", "numerical_gradient.float32_differences",
-               N_("the differences taken in float32: x + h and x - h are rounded to the nearest float32 (about 6e-8 "
-                  "away for |x| near 1), so with h = 1e-5 the quotient is off by about 1e-3"),
-               N_("perturb a float64 copy of x, whatever its dtype: x = np.array(x, dtype=np.float64), then the "
-                  "central difference as before"),
-               examples=[((_Wavy(), _X.astype(np.float32)), {})], match=_float32_match)
+@misconception(
+    "numerical_gradient",
+    "numerical_gradient.float32_differences",
+    N_(
+        "the differences taken in float32: x + h and x - h are rounded to the nearest float32 (about 6e-8 "
+        "away for |x| near 1), so with h = 1e-5 the quotient is off by about 1e-3"
+    ),
+    N_(
+        "perturb a float64 copy of x, whatever its dtype: x = np.array(x, dtype=np.float64), then the "
+        "central difference as before"
+    ),
+    examples=[((_Wavy(), _X.astype(np.float32)), {})],
+    match=_float32_match,
+)
 def ng_float32(f, x, h=1e-5):
     wrong = _float32_central(f, x, h)
     return (wrong, wrong.astype(np.float32)), _central(f, x, h)
@@ -152,18 +185,24 @@ _DB = _rng.normal(size=(2,))
 _DOUT = _rng.normal(size=(4, 2))
 
 
-@misconception("dense_forward", "dense_forward.no_bias",
-               N_("the bias b not added"),
-               N_("out = x @ W + b: b, shape (d_out,), broadcasts over the rows"),
-               examples=[((_DX, _DW, _DB), {})])
+@misconception(
+    "dense_forward",
+    "dense_forward.no_bias",
+    N_("the bias b not added"),
+    N_("out = x @ W + b: b, shape (d_out,), broadcasts over the rows"),
+    examples=[((_DX, _DW, _DB), {})],
+)
 def dense_no_bias(x, W, b):
     return np.asarray(x) @ np.asarray(W)
 
 
-@misconception("dense_forward", "dense_forward.relu_applied",
-               N_("a ReLU applied: this layer has no activation"),
-               N_("return x @ W + b as it is, negative values included; the activation is a separate step"),
-               examples=[((_DX, _DW, _DB), {})])
+@misconception(
+    "dense_forward",
+    "dense_forward.relu_applied",
+    N_("a ReLU applied: this layer has no activation"),
+    N_("return x @ W + b as it is, negative values included; the activation is a separate step"),
+    examples=[((_DX, _DW, _DB), {})],
+)
 def dense_relu(x, W, b):
     return np.maximum(np.asarray(x) @ np.asarray(W) + np.asarray(b), 0)
 
@@ -176,37 +215,56 @@ def _dense_backward(dout, x, W):
 _DB_EXAMPLES = [((_DOUT, _DX, _DW), {})]
 
 
-@misconception("dense_backward", "dense_backward.db_mean",
-               N_("db averaged over the batch instead of summed"),
-               N_("b is added to every row, so every row's gradient adds up: db = dout.sum(axis=0); any 1/batch belongs to the loss, and it is already inside dout"),
-               examples=_DB_EXAMPLES, project=lambda v: v[2])
+@misconception(
+    "dense_backward",
+    "dense_backward.db_mean",
+    N_("db averaged over the batch instead of summed"),
+    N_(
+        "b is added to every row, so every row's gradient adds up: db = dout.sum(axis=0); any 1/batch belongs to the "
+        "loss, and it is already inside dout"
+    ),
+    examples=_DB_EXAMPLES,
+    project=lambda v: v[2],
+)
 def dense_db_mean(dout, x, W):
     dx, dW, _ = _dense_backward(dout, x, W)
     return dx, dW, np.mean(np.asarray(dout), axis=0)
 
 
-@misconception("dense_backward", "dense_backward.db_not_summed",
-               N_("db = dout, one row per sample, instead of summed over the batch"),
-               N_("db must have the shape of b, (d_out,): db = dout.sum(axis=0)"),
-               examples=_DB_EXAMPLES, project=lambda v: v[2])
+@misconception(
+    "dense_backward",
+    "dense_backward.db_not_summed",
+    N_("db = dout, one row per sample, instead of summed over the batch"),
+    N_("db must have the shape of b, (d_out,): db = dout.sum(axis=0)"),
+    examples=_DB_EXAMPLES,
+    project=lambda v: v[2],
+)
 def dense_db_rows(dout, x, W):
     dx, dW, _ = _dense_backward(dout, x, W)
     return dx, dW, np.asarray(dout)
 
 
-@misconception("dense_backward", "dense_backward.dW_transposed",
-               N_("dW = dout.T @ x, the transpose of the gradient (shape (d_out, d_in))"),
-               N_("dW must have the shape of W, (d_in, d_out): dW = x.T @ dout"),
-               examples=_DB_EXAMPLES, project=lambda v: v[1])
+@misconception(
+    "dense_backward",
+    "dense_backward.dW_transposed",
+    N_("dW = dout.T @ x, the transpose of the gradient (shape (d_out, d_in))"),
+    N_("dW must have the shape of W, (d_in, d_out): dW = x.T @ dout"),
+    examples=_DB_EXAMPLES,
+    project=lambda v: v[1],
+)
 def dense_dW_transposed(dout, x, W):
     dx, _, db = _dense_backward(dout, x, W)
     return dx, np.asarray(dout).T @ np.asarray(x), db
 
 
-@misconception("dense_backward", "dense_backward.dW_mean",
-               N_("dW divided by the batch size"),
-               N_("dW = x.T @ dout, summed over the batch; the 1/batch of a mean loss is already inside dout"),
-               examples=_DB_EXAMPLES, project=lambda v: v[1])
+@misconception(
+    "dense_backward",
+    "dense_backward.dW_mean",
+    N_("dW divided by the batch size"),
+    N_("dW = x.T @ dout, summed over the batch; the 1/batch of a mean loss is already inside dout"),
+    examples=_DB_EXAMPLES,
+    project=lambda v: v[1],
+)
 def dense_dW_mean(dout, x, W):
     dx, dW, db = _dense_backward(dout, x, W)
     return dx, dW / np.asarray(x).shape[0], db
@@ -217,8 +275,7 @@ def dense_dW_mean(dout, x, W):
 _KEYS = ("W1", "b1", "W2", "b2")
 
 
-def _mlp(params, x, y, *, mean_loss=True, mean_grads=True, relu_back="mask", dW2_from="a1",
-         log_softmax="stable"):
+def _mlp(params, x, y, *, mean_loss=True, mean_grads=True, relu_back="mask", dW2_from="a1", log_softmax="stable"):
     """The reference network with switches for the classic slips."""
     W1, b1, W2, b2 = (np.asarray(params[k]) for k in _KEYS)
     x, y = np.asarray(x), np.asarray(y)
@@ -253,8 +310,12 @@ def _grads(*keys):
 def _mlp_example(scale=1.0):
     rng = np.random.default_rng(1)
     n, d, h, c = 6, 4, 5, 3
-    params = {"W1": rng.normal(0, 1, (d, h)), "b1": rng.normal(0, 0.1, h),
-              "W2": rng.normal(0, scale, (h, c)), "b2": rng.normal(0, 0.1, c)}
+    params = {
+        "W1": rng.normal(0, 1, (d, h)),
+        "b1": rng.normal(0, 0.1, h),
+        "W2": rng.normal(0, scale, (h, c)),
+        "b2": rng.normal(0, 0.1, c),
+    }
     x = rng.normal(0, 1, (n, d))
     y = np.eye(c)[rng.integers(0, c, n)]
     return params, x, y
@@ -267,58 +328,88 @@ _MLP_LARGE = [(_mlp_example(scale=1000.0), {})]
 
 # Summing consistently (loss and gradients) is one mistake; tried first so that each check names it,
 # rather than the loss check naming the loss and the gradient checks naming the gradients.
-@misconception("mlp_loss_and_grads", "mlp_loss_and_grads.sum_over_batch",
-               N_("the loss and its gradients summed over the batch instead of averaged (all n times too large)"),
-               N_("CategoricalCrossentropy averages over the n samples: loss = -np.sum(y * log_p) / n and dlogits = (softmax(logits) - y) / n"),
-               examples=_MLP_EXAMPLES)
+@misconception(
+    "mlp_loss_and_grads",
+    "mlp_loss_and_grads.sum_over_batch",
+    N_("the loss and its gradients summed over the batch instead of averaged (all n times too large)"),
+    N_(
+        "CategoricalCrossentropy averages over the n samples: loss = -np.sum(y * log_p) / n and dlogits = "
+        "(softmax(logits) - y) / n"
+    ),
+    examples=_MLP_EXAMPLES,
+)
 def mlp_sum_over_batch(params, x, y):
     return _mlp(params, x, y, mean_loss=False, mean_grads=False)
 
 
-@misconception("mlp_loss_and_grads", "mlp_loss_and_grads.loss_summed",
-               N_("the loss summed over the batch instead of averaged"),
-               N_("CategoricalCrossentropy averages over the samples: loss = -np.sum(y * log_p) / n"),
-               examples=_MLP_EXAMPLES, project=lambda v: v[0])
+@misconception(
+    "mlp_loss_and_grads",
+    "mlp_loss_and_grads.loss_summed",
+    N_("the loss summed over the batch instead of averaged"),
+    N_("CategoricalCrossentropy averages over the samples: loss = -np.sum(y * log_p) / n"),
+    examples=_MLP_EXAMPLES,
+    project=lambda v: v[0],
+)
 def mlp_loss_summed(params, x, y):
     return _mlp(params, x, y, mean_loss=False)
 
 
-@misconception("mlp_loss_and_grads", "mlp_loss_and_grads.grads_not_averaged",
-               N_("gradients of the summed loss, n times too large (the 1/n of the batch mean is missing)"),
-               N_("the loss is a mean over the n samples, so dlogits = (softmax(logits) - y) / n; every gradient follows from it"),
-               examples=_MLP_EXAMPLES, project=_grads(*_KEYS))
+@misconception(
+    "mlp_loss_and_grads",
+    "mlp_loss_and_grads.grads_not_averaged",
+    N_("gradients of the summed loss, n times too large (the 1/n of the batch mean is missing)"),
+    N_("the loss is a mean over the n samples, so dlogits = (softmax(logits) - y) / n; every gradient follows from it"),
+    examples=_MLP_EXAMPLES,
+    project=_grads(*_KEYS),
+)
 def mlp_grads_not_averaged(params, x, y):
     return _mlp(params, x, y, mean_grads=False)
 
 
-@misconception("mlp_loss_and_grads", "mlp_loss_and_grads.relu_not_masked",
-               N_("the ReLU ignored in the backward pass (da1 passed through unchanged)"),
-               N_("the ReLU passes the gradient only where z1 > 0: dz1 = da1 * (z1 > 0)"),
-               examples=_MLP_EXAMPLES, project=_grads("W1", "b1"))
+@misconception(
+    "mlp_loss_and_grads",
+    "mlp_loss_and_grads.relu_not_masked",
+    N_("the ReLU ignored in the backward pass (da1 passed through unchanged)"),
+    N_("the ReLU passes the gradient only where z1 > 0: dz1 = da1 * (z1 > 0)"),
+    examples=_MLP_EXAMPLES,
+    project=_grads("W1", "b1"),
+)
 def mlp_relu_not_masked(params, x, y):
     return _mlp(params, x, y, relu_back="none")
 
 
-@misconception("mlp_loss_and_grads", "mlp_loss_and_grads.relu_mask_from_gradient",
-               N_("the ReLU mask taken from the upstream gradient (da1 > 0) instead of the forward input z1"),
-               N_("the ReLU's derivative depends on its input in the forward pass: dz1 = da1 * (z1 > 0)"),
-               examples=_MLP_EXAMPLES, project=_grads("W1", "b1"))
+@misconception(
+    "mlp_loss_and_grads",
+    "mlp_loss_and_grads.relu_mask_from_gradient",
+    N_("the ReLU mask taken from the upstream gradient (da1 > 0) instead of the forward input z1"),
+    N_("the ReLU's derivative depends on its input in the forward pass: dz1 = da1 * (z1 > 0)"),
+    examples=_MLP_EXAMPLES,
+    project=_grads("W1", "b1"),
+)
 def mlp_relu_mask_from_gradient(params, x, y):
     return _mlp(params, x, y, relu_back="grad_mask")
 
 
-@misconception("mlp_loss_and_grads", "mlp_loss_and_grads.relu_times_activation",
-               N_("da1 multiplied by the activation relu(z1) instead of by its derivative"),
-               N_("relu'(z1) is 1 where z1 > 0 and 0 elsewhere: dz1 = da1 * (z1 > 0)"),
-               examples=_MLP_EXAMPLES, project=_grads("W1", "b1"))
+@misconception(
+    "mlp_loss_and_grads",
+    "mlp_loss_and_grads.relu_times_activation",
+    N_("da1 multiplied by the activation relu(z1) instead of by its derivative"),
+    N_("relu'(z1) is 1 where z1 > 0 and 0 elsewhere: dz1 = da1 * (z1 > 0)"),
+    examples=_MLP_EXAMPLES,
+    project=_grads("W1", "b1"),
+)
 def mlp_relu_times_activation(params, x, y):
     return _mlp(params, x, y, relu_back="times_a1")
 
 
-@misconception("mlp_loss_and_grads", "mlp_loss_and_grads.dW2_from_z1",
-               N_("dW2 computed from the pre-activation z1 instead of the hidden layer's output a1 = relu(z1)"),
-               N_("the second layer's input is a1 = relu(z1): dW2 = a1.T @ dlogits"),
-               examples=_MLP_EXAMPLES, project=_grads("W2"))
+@misconception(
+    "mlp_loss_and_grads",
+    "mlp_loss_and_grads.dW2_from_z1",
+    N_("dW2 computed from the pre-activation z1 instead of the hidden layer's output a1 = relu(z1)"),
+    N_("the second layer's input is a1 = relu(z1): dW2 = a1.T @ dlogits"),
+    examples=_MLP_EXAMPLES,
+    project=_grads("W2"),
+)
 def mlp_dW2_from_z1(params, x, y):
     return _mlp(params, x, y, dW2_from="z1")
 
@@ -330,24 +421,45 @@ def _finite_loss(v):
 def _overflow_match(got: list, want: list) -> bool:
     """Call by call as usual, but only where the slip actually overflows (a non-finite loss) on some call."""
     overflows = [not (w if isinstance(w, bool) else w[0]) for w in want]
-    return len(got) == len(want) and all(same(g, w) for g, w in zip(got, want)) and any(overflows)
+    return len(got) == len(want) and all(same(g, w) for g, w in zip(got, want, strict=False)) and any(overflows)
 
 
 # Both mistakes make the loss NaN (0 * -inf) or inf on large logits, so the loss is compared by
 # finiteness, and only on calls where the slip does overflow (elsewhere it equals the reference).
 # Only log(softmax) keeps the gradients right (the shifted softmax itself is fine), so it is tried
 # first, on the loss and the gradients; any other non-finite loss there is the missing shift.
-@misconception("mlp_loss_and_grads", "mlp_loss_and_grads.log_of_softmax",
-               N_("log(softmax(logits)) computed from the probabilities: a probability that underflows to 0 gives log(0) = -inf and the loss becomes inf or NaN"),
-               N_("compute log-softmax directly: log_p = shifted - log(sum(exp(shifted), axis=1, keepdims=True)) with shifted = logits - row maximum"),
-               examples=_MLP_LARGE, project=lambda v: (_finite_loss(v), v[1]), match=_overflow_match)
+@misconception(
+    "mlp_loss_and_grads",
+    "mlp_loss_and_grads.log_of_softmax",
+    N_(
+        "log(softmax(logits)) computed from the probabilities: a probability that underflows to 0 gives log(0) = -inf "
+        "and the loss becomes inf or NaN"
+    ),
+    N_(
+        "compute log-softmax directly: log_p = shifted - log(sum(exp(shifted), axis=1, keepdims=True)) with shifted = "
+        "logits - row maximum"
+    ),
+    examples=_MLP_LARGE,
+    project=lambda v: (_finite_loss(v), v[1]),
+    match=_overflow_match,
+)
 def mlp_log_of_softmax(params, x, y):
     return _mlp(params, x, y, log_softmax="log_p")
 
 
-@misconception("mlp_loss_and_grads", "mlp_loss_and_grads.no_max_shift",
-               N_("softmax / log-sum-exp without subtracting the row maximum: exp(1000) overflows to inf and the loss becomes NaN"),
-               N_("shifted = logits - logits.max(axis=1, keepdims=True), then log_p = shifted - log(sum(exp(shifted), axis=1, keepdims=True))"),
-               examples=_MLP_LARGE, project=_finite_loss, match=_overflow_match)
+@misconception(
+    "mlp_loss_and_grads",
+    "mlp_loss_and_grads.no_max_shift",
+    N_(
+        "softmax / log-sum-exp without subtracting the row maximum: exp(1000) overflows to inf and the loss becomes NaN"
+    ),
+    N_(
+        "shifted = logits - logits.max(axis=1, keepdims=True), then log_p = shifted - log(sum(exp(shifted), axis=1, "
+        "keepdims=True))"
+    ),
+    examples=_MLP_LARGE,
+    project=_finite_loss,
+    match=_overflow_match,
+)
 def mlp_no_max_shift(params, x, y):
     return _mlp(params, x, y, log_softmax="no_shift")

@@ -13,8 +13,8 @@ overwhelming probability.
 
 import numpy as np
 
-from grader.i18n import N_
 from grader.course.misconceptions import misconception
+from grader.i18n import N_
 
 _TRUNC_STD = 0.87962566103423978  # std of N(0, 1) truncated to [-2, 2]
 
@@ -34,7 +34,7 @@ def _pooled_by_shape(got: list, want: list):
     if not got or len(got) != len(want):
         return None
     pools: dict[tuple, tuple[list, list]] = {}
-    for g, w in zip(got, want):
+    for g, w in zip(got, want, strict=False):
         if not (isinstance(g, np.ndarray) and isinstance(w, np.ndarray)) or g.shape != w.shape:
             return None
         gs, ws = pools.setdefault(tuple(g.shape), ([], []))
@@ -62,7 +62,7 @@ def _same_distribution(g: np.ndarray, w: np.ndarray) -> bool:
     mw, sw, tw, aw = _features(w)
     if abs(sg / sw - 1.0) > STD_REL_TOL or abs(mg - mw) > MEAN_TOL * sw:
         return False
-    for pg, pw in zip(tg, tw):
+    for pg, pw in zip(tg, tw, strict=False):
         p = (pg + pw) / 2
         if abs(pg - pw) > TAIL_Z * np.sqrt(p * (1 - p) * (1 / n_g + 1 / n_w)) + TAIL_SLACK:
             return False
@@ -125,11 +125,16 @@ def _ex(**kwargs):
 # --------------------------------------------------------------------------- compute_fans
 
 
-@misconception("compute_fans", "compute_fans.no_receptive_field",
-               N_("the receptive field left out of the fans of a convolution kernel"),
-               N_("for a kernel (*kernel_size, in_channels, out_channels) multiply both fans by "
-                  "prod(kernel_size): fan_in = shape[-2] * rf, fan_out = shape[-1] * rf"),
-               examples=[(((3, 3, 16, 32),), {})])
+@misconception(
+    "compute_fans",
+    "compute_fans.no_receptive_field",
+    N_("the receptive field left out of the fans of a convolution kernel"),
+    N_(
+        "for a kernel (*kernel_size, in_channels, out_channels) multiply both fans by "
+        "prod(kernel_size): fan_in = shape[-2] * rf, fan_out = shape[-1] * rf"
+    ),
+    examples=[(((3, 3, 16, 32),), {})],
+)
 def compute_fans_no_receptive_field(shape):
     shape = tuple(int(s) for s in shape)
     if len(shape) == 0:
@@ -139,20 +144,28 @@ def compute_fans_no_receptive_field(shape):
     return shape[-2], shape[-1]
 
 
-@misconception("compute_fans", "compute_fans.swapped",
-               N_("fan_in and fan_out swapped"),
-               N_("a Keras kernel is (..., inputs, outputs): fan_in comes from shape[-2] and fan_out from "
-                  "shape[-1]; return (fan_in, fan_out) in that order"),
-               examples=[(((3, 5),), {}), (((3, 3, 16, 32),), {})])
+@misconception(
+    "compute_fans",
+    "compute_fans.swapped",
+    N_("fan_in and fan_out swapped"),
+    N_(
+        "a Keras kernel is (..., inputs, outputs): fan_in comes from shape[-2] and fan_out from "
+        "shape[-1]; return (fan_in, fan_out) in that order"
+    ),
+    examples=[(((3, 5),), {}), (((3, 3, 16, 32),), {})],
+)
 def compute_fans_swapped(shape):
     fan_in, fan_out = _fans(shape)
     return fan_out, fan_in
 
 
-@misconception("compute_fans", "compute_fans.vector_one_by_n",
-               N_("a 1-D shape (n,) read as a 1 x n matrix, giving (1, n)"),
-               N_("Keras gives a 1-D shape (n,) the fans (n, n)"),
-               examples=[(((7,),), {})])
+@misconception(
+    "compute_fans",
+    "compute_fans.vector_one_by_n",
+    N_("a 1-D shape (n,) read as a 1 x n matrix, giving (1, n)"),
+    N_("Keras gives a 1-D shape (n,) the fans (n, n)"),
+    examples=[(((7,),), {})],
+)
 def compute_fans_vector_one_by_n(shape):
     shape = tuple(int(s) for s in shape)
     if len(shape) == 1:
@@ -163,28 +176,40 @@ def compute_fans_vector_one_by_n(shape):
 # -------------------------------------------------------------------------- random_normal
 
 
-@misconception("random_normal", "random_normal.stddev_as_variance",
-               N_("stddev treated as the variance (sampling with sqrt(stddev))"),
-               N_("stddev is already the standard deviation: rng.normal(mean, stddev, size=shape), no square root"),
-               examples=_ex(), match=_looks_alike)
+@misconception(
+    "random_normal",
+    "random_normal.stddev_as_variance",
+    N_("stddev treated as the variance (sampling with sqrt(stddev))"),
+    N_("stddev is already the standard deviation: rng.normal(mean, stddev, size=shape), no square root"),
+    examples=_ex(),
+    match=_looks_alike,
+)
 def random_normal_stddev_as_variance(shape, rng, mean=0.0, stddev=0.05):
     return rng.normal(mean, np.sqrt(stddev), size=shape).astype(np.float32)
 
 
-@misconception("random_normal", "random_normal.mean_ignored",
-               N_("the mean argument ignored (samples centred on 0)"),
-               N_("pass the mean to the sampler: rng.normal(mean, stddev, size=shape)"),
-               examples=_ex(mean=1.5, stddev=2.0), match=_looks_alike)
+@misconception(
+    "random_normal",
+    "random_normal.mean_ignored",
+    N_("the mean argument ignored (samples centred on 0)"),
+    N_("pass the mean to the sampler: rng.normal(mean, stddev, size=shape)"),
+    examples=_ex(mean=1.5, stddev=2.0),
+    match=_looks_alike,
+)
 def random_normal_mean_ignored(shape, rng, mean=0.0, stddev=0.05):
     if mean == 0:  # the mistake is invisible (and would look like a correct sampler): claim nothing
         raise ValueError("mean 0: ignoring the mean changes nothing")
     return rng.normal(0.0, stddev, size=shape).astype(np.float32)
 
 
-@misconception("random_normal", "random_normal.unit_stddev",
-               N_("a standard normal (std 1, as np.random.randn gives) instead of the requested stddev"),
-               N_("scale by the stddev argument: rng.normal(mean, stddev, size=shape)"),
-               examples=_ex(), match=_looks_alike)
+@misconception(
+    "random_normal",
+    "random_normal.unit_stddev",
+    N_("a standard normal (std 1, as np.random.randn gives) instead of the requested stddev"),
+    N_("scale by the stddev argument: rng.normal(mean, stddev, size=shape)"),
+    examples=_ex(),
+    match=_looks_alike,
+)
 def random_normal_unit_stddev(shape, rng, mean=0.0, stddev=0.05):
     return rng.normal(mean, 1.0, size=shape).astype(np.float32)
 
@@ -192,28 +217,40 @@ def random_normal_unit_stddev(shape, rng, mean=0.0, stddev=0.05):
 # ----------------------------------------------------------------------- standard_uniform
 
 
-@misconception("standard_uniform", "standard_uniform.no_sqrt",
-               N_("limit 1/fan_in: the square root forgotten"),
-               N_("limit = 1 / sqrt(fan_in)"),
-               examples=_ex(), match=_looks_alike)
+@misconception(
+    "standard_uniform",
+    "standard_uniform.no_sqrt",
+    N_("limit 1/fan_in: the square root forgotten"),
+    N_("limit = 1 / sqrt(fan_in)"),
+    examples=_ex(),
+    match=_looks_alike,
+)
 def standard_uniform_no_sqrt(shape, rng):
     fan_in, _ = _fans(shape)
     return _uniform(shape, rng, 1.0 / max(1, fan_in))
 
 
-@misconception("standard_uniform", "standard_uniform.fan_out",
-               N_("fan_out used where the limit needs fan_in"),
-               N_("limit = 1 / sqrt(fan_in) with fan_in = compute_fans(shape)[0], the number of inputs"),
-               examples=_ex(), match=_looks_alike)
+@misconception(
+    "standard_uniform",
+    "standard_uniform.fan_out",
+    N_("fan_out used where the limit needs fan_in"),
+    N_("limit = 1 / sqrt(fan_in) with fan_in = compute_fans(shape)[0], the number of inputs"),
+    examples=_ex(),
+    match=_looks_alike,
+)
 def standard_uniform_fan_out(shape, rng):
     _, fan_out = _fans(shape)
     return _uniform(shape, rng, np.sqrt(1.0 / max(1, fan_out)))
 
 
-@misconception("standard_uniform", "standard_uniform.lecun_limit",
-               N_("limit sqrt(3 / fan_in) (LeCun uniform, scale=1) instead of 1/sqrt(fan_in) (scale=1/3)"),
-               N_("the standard initialization uses scale = 1/3: limit = sqrt(3 * (1/3) / fan_in) = 1 / sqrt(fan_in)"),
-               examples=_ex(), match=_looks_alike)
+@misconception(
+    "standard_uniform",
+    "standard_uniform.lecun_limit",
+    N_("limit sqrt(3 / fan_in) (LeCun uniform, scale=1) instead of 1/sqrt(fan_in) (scale=1/3)"),
+    N_("the standard initialization uses scale = 1/3: limit = sqrt(3 * (1/3) / fan_in) = 1 / sqrt(fan_in)"),
+    examples=_ex(),
+    match=_looks_alike,
+)
 def standard_uniform_lecun(shape, rng):
     fan_in, _ = _fans(shape)
     return _uniform(shape, rng, np.sqrt(3.0 / max(1, fan_in)))
@@ -221,42 +258,64 @@ def standard_uniform_lecun(shape, rng):
 
 # -------------------------------------------------------------------------- glorot_normal
 
-_UNTRUNCATED_FIX = N_("Keras truncates: sample with s = target_std / 0.87962566103423978 and re-draw every "
-                      "value with |x| > 2*s (e.g. in a while loop) until none is left")
-_NO_CORRECTION_FIX = N_("divide the target standard deviation by 0.87962566103423978 before sampling: "
-                        "truncation shrinks the spread by exactly that factor")
-_CLIP_FIX = N_("re-draw the values with |x| > 2*s from rng until none is left; np.clip piles them up "
-               "on +-2*s instead")
+_UNTRUNCATED_FIX = N_(
+    "Keras truncates: sample with s = target_std / 0.87962566103423978 and re-draw every "
+    "value with |x| > 2*s (e.g. in a while loop) until none is left"
+)
+_NO_CORRECTION_FIX = N_(
+    "divide the target standard deviation by 0.87962566103423978 before sampling: "
+    "truncation shrinks the spread by exactly that factor"
+)
+_CLIP_FIX = N_("re-draw the values with |x| > 2*s from rng until none is left; np.clip piles them up on +-2*s instead")
 
 
-@misconception("glorot_normal", "glorot_normal.untruncated",
-               N_("an untruncated normal where Keras truncates at two standard deviations"),
-               _UNTRUNCATED_FIX, examples=_ex(), match=_looks_alike)
+@misconception(
+    "glorot_normal",
+    "glorot_normal.untruncated",
+    N_("an untruncated normal where Keras truncates at two standard deviations"),
+    _UNTRUNCATED_FIX,
+    examples=_ex(),
+    match=_looks_alike,
+)
 def glorot_normal_untruncated(shape, rng):
     fan_in, fan_out = _fans(shape)
     return _untruncated(shape, rng, np.sqrt(2.0 / max(1, fan_in + fan_out)))
 
 
-@misconception("glorot_normal", "glorot_normal.no_correction",
-               N_("truncated normal without the 0.87962566 correction: the spread is 12 % too small"),
-               _NO_CORRECTION_FIX, examples=_ex(), match=_looks_alike)
+@misconception(
+    "glorot_normal",
+    "glorot_normal.no_correction",
+    N_("truncated normal without the 0.87962566 correction: the spread is 12 % too small"),
+    _NO_CORRECTION_FIX,
+    examples=_ex(),
+    match=_looks_alike,
+)
 def glorot_normal_no_correction(shape, rng):
     fan_in, fan_out = _fans(shape)
     return _truncated(shape, rng, np.sqrt(2.0 / max(1, fan_in + fan_out)))
 
 
-@misconception("glorot_normal", "glorot_normal.clipped",
-               N_("values beyond two standard deviations clipped with np.clip instead of re-drawn"),
-               _CLIP_FIX, examples=_ex(), match=_looks_alike)
+@misconception(
+    "glorot_normal",
+    "glorot_normal.clipped",
+    N_("values beyond two standard deviations clipped with np.clip instead of re-drawn"),
+    _CLIP_FIX,
+    examples=_ex(),
+    match=_looks_alike,
+)
 def glorot_normal_clipped(shape, rng):
     fan_in, fan_out = _fans(shape)
     return _clipped(shape, rng, np.sqrt(2.0 / max(1, fan_in + fan_out)) / _TRUNC_STD)
 
 
-@misconception("glorot_normal", "glorot_normal.fan_in_only",
-               N_("Glorot with fan_in only (that is LeCun's rule)"),
-               N_("Glorot averages both fans: std = sqrt(2 / (fan_in + fan_out))"),
-               examples=_ex(), match=_looks_alike)
+@misconception(
+    "glorot_normal",
+    "glorot_normal.fan_in_only",
+    N_("Glorot with fan_in only (that is LeCun's rule)"),
+    N_("Glorot averages both fans: std = sqrt(2 / (fan_in + fan_out))"),
+    examples=_ex(),
+    match=_looks_alike,
+)
 def glorot_normal_fan_in_only(shape, rng):
     fan_in, _ = _fans(shape)
     return _truncated(shape, rng, np.sqrt(2.0 / max(1, fan_in)) / _TRUNC_STD)
@@ -265,29 +324,40 @@ def glorot_normal_fan_in_only(shape, rng):
 # ------------------------------------------------------------------------- glorot_uniform
 
 
-@misconception("glorot_uniform", "glorot_uniform.std_as_limit",
-               N_("limit sqrt(2 / (fan_in + fan_out)), the Glorot normal's standard deviation, used as the "
-                  "uniform limit"),
-               N_("a uniform on [-limit, limit] has std limit / sqrt(3), so limit = sqrt(6 / (fan_in + fan_out))"),
-               examples=_ex(), match=_looks_alike)
+@misconception(
+    "glorot_uniform",
+    "glorot_uniform.std_as_limit",
+    N_("limit sqrt(2 / (fan_in + fan_out)), the Glorot normal's standard deviation, used as the uniform limit"),
+    N_("a uniform on [-limit, limit] has std limit / sqrt(3), so limit = sqrt(6 / (fan_in + fan_out))"),
+    examples=_ex(),
+    match=_looks_alike,
+)
 def glorot_uniform_std_as_limit(shape, rng):
     fan_in, fan_out = _fans(shape)
     return _uniform(shape, rng, np.sqrt(2.0 / max(1, fan_in + fan_out)))
 
 
-@misconception("glorot_uniform", "glorot_uniform.no_sqrt",
-               N_("limit 6 / (fan_in + fan_out): the square root forgotten"),
-               N_("limit = sqrt(6 / (fan_in + fan_out))"),
-               examples=_ex(), match=_looks_alike)
+@misconception(
+    "glorot_uniform",
+    "glorot_uniform.no_sqrt",
+    N_("limit 6 / (fan_in + fan_out): the square root forgotten"),
+    N_("limit = sqrt(6 / (fan_in + fan_out))"),
+    examples=_ex(),
+    match=_looks_alike,
+)
 def glorot_uniform_no_sqrt(shape, rng):
     fan_in, fan_out = _fans(shape)
     return _uniform(shape, rng, 6.0 / max(1, fan_in + fan_out))
 
 
-@misconception("glorot_uniform", "glorot_uniform.fan_in_only",
-               N_("Glorot uniform with fan_in only: limit sqrt(6 / fan_in)"),
-               N_("Glorot uses both fans: limit = sqrt(6 / (fan_in + fan_out))"),
-               examples=_ex(), match=_looks_alike)
+@misconception(
+    "glorot_uniform",
+    "glorot_uniform.fan_in_only",
+    N_("Glorot uniform with fan_in only: limit sqrt(6 / fan_in)"),
+    N_("Glorot uses both fans: limit = sqrt(6 / (fan_in + fan_out))"),
+    examples=_ex(),
+    match=_looks_alike,
+)
 def glorot_uniform_fan_in_only(shape, rng):
     fan_in, _ = _fans(shape)
     return _uniform(shape, rng, np.sqrt(6.0 / max(1, fan_in)))
@@ -296,34 +366,53 @@ def glorot_uniform_fan_in_only(shape, rng):
 # ------------------------------------------------------------------------------ he_normal
 
 
-@misconception("he_normal", "he_normal.untruncated",
-               N_("an untruncated normal where Keras truncates at two standard deviations"),
-               _UNTRUNCATED_FIX, examples=_ex(), match=_looks_alike)
+@misconception(
+    "he_normal",
+    "he_normal.untruncated",
+    N_("an untruncated normal where Keras truncates at two standard deviations"),
+    _UNTRUNCATED_FIX,
+    examples=_ex(),
+    match=_looks_alike,
+)
 def he_normal_untruncated(shape, rng):
     fan_in, _ = _fans(shape)
     return _untruncated(shape, rng, np.sqrt(2.0 / max(1, fan_in)))
 
 
-@misconception("he_normal", "he_normal.no_correction",
-               N_("truncated normal without the 0.87962566 correction: the spread is 12 % too small"),
-               _NO_CORRECTION_FIX, examples=_ex(), match=_looks_alike)
+@misconception(
+    "he_normal",
+    "he_normal.no_correction",
+    N_("truncated normal without the 0.87962566 correction: the spread is 12 % too small"),
+    _NO_CORRECTION_FIX,
+    examples=_ex(),
+    match=_looks_alike,
+)
 def he_normal_no_correction(shape, rng):
     fan_in, _ = _fans(shape)
     return _truncated(shape, rng, np.sqrt(2.0 / max(1, fan_in)))
 
 
-@misconception("he_normal", "he_normal.clipped",
-               N_("values beyond two standard deviations clipped with np.clip instead of re-drawn"),
-               _CLIP_FIX, examples=_ex(), match=_looks_alike)
+@misconception(
+    "he_normal",
+    "he_normal.clipped",
+    N_("values beyond two standard deviations clipped with np.clip instead of re-drawn"),
+    _CLIP_FIX,
+    examples=_ex(),
+    match=_looks_alike,
+)
 def he_normal_clipped(shape, rng):
     fan_in, _ = _fans(shape)
     return _clipped(shape, rng, np.sqrt(2.0 / max(1, fan_in)) / _TRUNC_STD)
 
 
-@misconception("he_normal", "he_normal.fan_avg",
-               N_("He with the average fan (fan_in + fan_out) / 2 instead of fan_in"),
-               N_("He uses fan_in only: std = sqrt(2 / fan_in)"),
-               examples=_ex(), match=_looks_alike)
+@misconception(
+    "he_normal",
+    "he_normal.fan_avg",
+    N_("He with the average fan (fan_in + fan_out) / 2 instead of fan_in"),
+    N_("He uses fan_in only: std = sqrt(2 / fan_in)"),
+    examples=_ex(),
+    match=_looks_alike,
+)
 def he_normal_fan_avg(shape, rng):
     fan_in, fan_out = _fans(shape)
     return _truncated(shape, rng, np.sqrt(2.0 / max(1, (fan_in + fan_out) / 2)) / _TRUNC_STD)
@@ -332,38 +421,56 @@ def he_normal_fan_avg(shape, rng):
 # ----------------------------------------------------------------------------- he_uniform
 
 
-@misconception("he_uniform", "he_uniform.limit_3",
-               N_("limit sqrt(3 / fan_in) instead of sqrt(6 / fan_in)"),
-               N_("He's variance is 2 / fan_in and a uniform on [-limit, limit] has variance limit^2 / 3, "
-                  "so limit = sqrt(3 * 2 / fan_in) = sqrt(6 / fan_in)"),
-               examples=_ex(), match=_looks_alike)
+@misconception(
+    "he_uniform",
+    "he_uniform.limit_3",
+    N_("limit sqrt(3 / fan_in) instead of sqrt(6 / fan_in)"),
+    N_(
+        "He's variance is 2 / fan_in and a uniform on [-limit, limit] has variance limit^2 / 3, "
+        "so limit = sqrt(3 * 2 / fan_in) = sqrt(6 / fan_in)"
+    ),
+    examples=_ex(),
+    match=_looks_alike,
+)
 def he_uniform_limit_3(shape, rng):
     fan_in, _ = _fans(shape)
     return _uniform(shape, rng, np.sqrt(3.0 / max(1, fan_in)))
 
 
-@misconception("he_uniform", "he_uniform.std_as_limit",
-               N_("limit sqrt(2 / fan_in), the He normal's standard deviation, used as the uniform limit"),
-               N_("a uniform on [-limit, limit] has std limit / sqrt(3), so limit = sqrt(6 / fan_in)"),
-               examples=_ex(), match=_looks_alike)
+@misconception(
+    "he_uniform",
+    "he_uniform.std_as_limit",
+    N_("limit sqrt(2 / fan_in), the He normal's standard deviation, used as the uniform limit"),
+    N_("a uniform on [-limit, limit] has std limit / sqrt(3), so limit = sqrt(6 / fan_in)"),
+    examples=_ex(),
+    match=_looks_alike,
+)
 def he_uniform_std_as_limit(shape, rng):
     fan_in, _ = _fans(shape)
     return _uniform(shape, rng, np.sqrt(2.0 / max(1, fan_in)))
 
 
-@misconception("he_uniform", "he_uniform.no_sqrt",
-               N_("limit 6 / fan_in: the square root forgotten"),
-               N_("limit = sqrt(6 / fan_in)"),
-               examples=_ex(), match=_looks_alike)
+@misconception(
+    "he_uniform",
+    "he_uniform.no_sqrt",
+    N_("limit 6 / fan_in: the square root forgotten"),
+    N_("limit = sqrt(6 / fan_in)"),
+    examples=_ex(),
+    match=_looks_alike,
+)
 def he_uniform_no_sqrt(shape, rng):
     fan_in, _ = _fans(shape)
     return _uniform(shape, rng, 6.0 / max(1, fan_in))
 
 
-@misconception("he_uniform", "he_uniform.fan_avg",
-               N_("He with the average fan (fan_in + fan_out) / 2 instead of fan_in"),
-               N_("He uses fan_in only: limit = sqrt(6 / fan_in)"),
-               examples=_ex(), match=_looks_alike)
+@misconception(
+    "he_uniform",
+    "he_uniform.fan_avg",
+    N_("He with the average fan (fan_in + fan_out) / 2 instead of fan_in"),
+    N_("He uses fan_in only: limit = sqrt(6 / fan_in)"),
+    examples=_ex(),
+    match=_looks_alike,
+)
 def he_uniform_fan_avg(shape, rng):
     fan_in, fan_out = _fans(shape)
     return _uniform(shape, rng, np.sqrt(6.0 / max(1, (fan_in + fan_out) / 2)))

@@ -104,8 +104,12 @@ def _without_docstrings(source: str) -> str:
 
     tree = ast.parse(source)
     for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.body and isinstance(node.body[0], ast.Expr) \
-                and isinstance(getattr(node.body[0], "value", None), ast.Constant):
+        if (
+            isinstance(node, (ast.FunctionDef, ast.ClassDef))
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(getattr(node.body[0], "value", None), ast.Constant)
+        ):
             node.body[0].value.value = ""
     return ast.dump(tree)
 
@@ -118,7 +122,7 @@ def test_zh_handouts_explain_the_code_in_chinese(handouts, topic):
         zh = _code(nbformat.read(str(handouts / ho.notebook_name(topic, "zh", edition)), 4))
         en = _code(nbformat.read(str(handouts / ho.notebook_name(topic, "en", edition)), 4))
         assert len(zh) == len(en)
-        for zh_cell, en_cell in zip(zh, en):
+        for zh_cell, en_cell in zip(zh, en, strict=False):
             tree = ast.parse(en_cell.replace("%matplotlib inline", ""))
             if tree.body and all(isinstance(n, (ast.FunctionDef, ast.ClassDef)) for n in tree.body):
                 # the module's functions: translated docstrings and comments, the very same code
@@ -127,8 +131,11 @@ def test_zh_handouts_explain_the_code_in_chinese(handouts, topic):
         for cell in zh:
             tree = ast.parse(cell.replace("%matplotlib inline", ""))
             for node in ast.walk(tree):
-                if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_") \
-                        and ast.get_docstring(node):
+                if (
+                    isinstance(node, (ast.FunctionDef, ast.ClassDef))
+                    and not node.name.startswith("_")
+                    and ast.get_docstring(node)
+                ):
                     doc = ast.get_docstring(node)
                     assert len(_HAN.findall(doc)) >= 10, f"{topic}.{node.name}: docstring not in Chinese"
                     if isinstance(node, ast.FunctionDef):  # every argument is still explained
@@ -140,13 +147,16 @@ def test_zh_handouts_explain_the_code_in_chinese(handouts, topic):
         if edition == "student":
             assert "# TODO：在这里写你的代码。" in stubs and "TODO: your code here" not in stubs
         labels = re.findall(r"set_(?:title|xlabel|ylabel)\(f?\"([^\"]+)\"", stubs)
-        english = [label for label in labels  # words, not the {placeholders} of an f-string
-                   if re.search(r"[a-z]{4}", re.sub(r"\{[^}]*\}|\\n", " ", label)) and not _HAN.search(label)]
+        english = [
+            label
+            for label in labels  # words, not the {placeholders} of an f-string
+            if re.search(r"[a-z]{4}", re.sub(r"\{[^}]*\}|\\n", " ", label)) and not _HAN.search(label)
+        ]
         assert not english, f"{topic}: plot labels left in English in the zh handout: {english}"
 
 
 def test_a_missing_translation_is_named():
-    src = "def brand_new(x):\n    \"\"\"Docstring.\"\"\"\n    return x\n"
+    src = 'def brand_new(x):\n    """Docstring."""\n    return x\n'
     with pytest.raises(UsageError, match="lacks the docstring"):
         ho.localize_code(src, "activations", "zh")
     assert ho.localize_code(src, "activations", "en") == src

@@ -53,15 +53,21 @@ def test_submission_time_from_files_or_modification_time(tmp_path):
 
 def test_late_settings_are_typed_and_validated(tmp_path):
     toml = tmp_path / "pyproject.toml"
-    toml.write_text(f'[tool.grader]\ndue = "{DUE}"\nlate_penalty_per_day = 0.1\nlate_grace_minutes = 30\n'
-                    "late_cap = 0.5\n")
+    toml.write_text(
+        f'[tool.grader]\ndue = "{DUE}"\nlate_penalty_per_day = 0.1\nlate_grace_minutes = 30\nlate_cap = 0.5\n'
+    )
     s = build_settings(load_pyproject(toml))
     assert (s.due, s.late_penalty_per_day, s.late_grace_minutes, s.late_cap) == (DUE, 0.1, 30.0, 0.5)
     toml.write_text("[tool.grader]\ndue = 2026-12-15T23:59:00+08:00\n")  # a TOML date-time works too
     assert LatePolicy.from_settings(build_settings(load_pyproject(toml))).due == dt.datetime.fromisoformat(DUE)
-    for bad, needle in (('due = "2026-12-15T23:59:00"', "offset"), ('due = "next friday"', "offset"),
-                        ("late_penalty_per_day = 1.5", "in [0, 1]"), ("late_grace_minutes = -1", ">= 0"),
-                        ("late_cap = 2", "in [0, 1]"), ('late_cap = "half"', "float")):
+    for bad, needle in (
+        ('due = "2026-12-15T23:59:00"', "offset"),
+        ('due = "next friday"', "offset"),
+        ("late_penalty_per_day = 1.5", "in [0, 1]"),
+        ("late_grace_minutes = -1", ">= 0"),
+        ("late_cap = 2", "in [0, 1]"),
+        ('late_cap = "half"', "float"),
+    ):
         toml.write_text(f"[tool.grader]\n{bad}\n")
         with pytest.raises(UsageError, match=needle.replace("[", r"\[")):
             load_pyproject(toml)
@@ -69,13 +75,18 @@ def test_late_settings_are_typed_and_validated(tmp_path):
 
 def test_adjustments_are_checked_against_the_class(tmp_path):
     path = tmp_path / "adjustments.csv"
-    path.write_text("student,target,points,comment\nann,activations::test_relu_matches_tf,+2,regrade\n"
-                    "ben,activations,-1.5,\"late, by email\"\ncat,,1,bonus\n\n")
-    got = read_adjustments(path, students=["ann", "ben", "cat"], topics=["activations"],
-                           checks=["activations::test_relu_matches_tf"])
+    path.write_text(
+        "student,target,points,comment\nann,activations::test_relu_matches_tf,+2,regrade\n"
+        'ben,activations,-1.5,"late, by email"\ncat,,1,bonus\n\n'
+    )
+    got = read_adjustments(
+        path, students=["ann", "ben", "cat"], topics=["activations"], checks=["activations::test_relu_matches_tf"]
+    )
     assert [(a.student, a.target, a.points, a.comment) for a in got] == [
-        ("ann", "activations::test_relu_matches_tf", 2.0, "regrade"), ("ben", "activations", -1.5, "late, by email"),
-        ("cat", "", 1.0, "bonus")]
+        ("ann", "activations::test_relu_matches_tf", 2.0, "regrade"),
+        ("ben", "activations", -1.5, "late, by email"),
+        ("cat", "", 1.0, "bonus"),
+    ]
     path.write_text("student,target,points,comment\nzed,,1,x\nann,nope,1,x\nann,,lots,x\n")
     with pytest.raises(UsageError) as info:
         read_adjustments(path, students=["ann"], topics=["activations"])

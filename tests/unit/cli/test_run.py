@@ -90,14 +90,25 @@ def test_a_notebook_without_a_topic_needs_one_on_the_command_line(tmp_path):
 def test_set_overrides_any_key_and_is_validated(tmp_path, capsys):
     from grader.cli.common import settings_from_options
 
-    s = settings_from_options(None, submission=SOLUTIONS, topics=None, out_dir=tmp_path, seed=None, timeout=None,
-                              memory_mb=None, mnist=None, lang=None,
-                              assignments=["import_timeout=30", "mnist_epochs=2", "lang=zh",
-                                           "due=2026-12-15T23:59:00+08:00"])
+    s = settings_from_options(
+        None,
+        submission=SOLUTIONS,
+        topics=None,
+        out_dir=tmp_path,
+        seed=None,
+        timeout=None,
+        memory_mb=None,
+        mnist=None,
+        lang=None,
+        assignments=["import_timeout=30", "mnist_epochs=2", "lang=zh", "due=2026-12-15T23:59:00+08:00"],
+    )
     assert (s.limits.import_timeout, s.mnist_epochs, s.lang) == (30.0, 2, "zh")
     assert s.due == "2026-12-15T23:59:00+08:00"
-    for bad, needle in (["mnist_epochs=0"], "mnist_epochs"), (["nokey=1"], "does not name a setting"), \
-            (["output_kb"], "does not name a setting"):
+    for bad, needle in (
+        (["mnist_epochs=0"], "mnist_epochs"),
+        (["nokey=1"], "does not name a setting"),
+        (["output_kb"], "does not name a setting"),
+    ):
         assert main(["run", "--submission", str(SOLUTIONS), "--set", bad[0]]) == 2
         assert needle in capsys.readouterr().err
 

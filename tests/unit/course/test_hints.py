@@ -74,9 +74,11 @@ def solution_matches(hint: str, topic: str) -> list[str]:
         left = _squeeze(m.group(1) + m.group(2))
         right = _squeeze(m.group(3)).rstrip(".")
         for line, line_left, line_right in _solution_lines(topic):
-            if (span == line
-                    or (line_right and right == line_right and len(right) >= 5)
-                    or (left == line_left and len(span) >= 10 and line.startswith(span))):
+            if (
+                span == line
+                or (line_right and right == line_right and len(right) >= 5)
+                or (left == line_left and len(span) >= 10 and line.startswith(span))
+            ):
                 found.append(m.group(0))
                 break
     return found

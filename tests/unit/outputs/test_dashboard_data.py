@@ -13,8 +13,9 @@ from grader.status import Status, TopicStatus
 ALL = ["activations", "losses", "schedules"]
 
 
-def result(scores: dict[str, str | float], *, messages: dict[str, str] | None = None,
-           mistakes: dict[str, str] | None = None) -> RunResult:
+def result(
+    scores: dict[str, str | float], *, messages: dict[str, str] | None = None, mistakes: dict[str, str] | None = None
+) -> RunResult:
     """A result with ``scores[topic]``: a fraction of checks passed, "syntax" (import failed),
     or absent (not submitted). ``mistakes[check_id]``: a known-mistake key on that failed check."""
     topics = []
@@ -27,28 +28,63 @@ def result(scores: dict[str, str | float], *, messages: dict[str, str] | None = 
             else:
                 status = Status.PASSED if i < round(float(how) * len(metas)) else Status.FAILED
                 msg = "" if status == Status.PASSED else f"{cid} got 1.5e-3, TensorFlow gives 2.25 (max abs error 0.7)"
-            details = {"misconception": mistakes[cid]} if mistakes and cid in mistakes and status == Status.FAILED else {}
+            details = (
+                {"misconception": mistakes[cid]} if mistakes and cid in mistakes and status == Status.FAILED else {}
+            )
             if details:
                 msg = "This looks like a known mistake: relu'(0) taken as 1. Fix: use x > 0\n" + msg
-            checks.append(CheckResult(id=cid, topic=topic, name=cid.split("::")[1], function=m.function, title=m.title,
-                                      status=status, points=m.points if status == Status.PASSED else 0.0,
-                                      max_points=m.points, message=msg, details=details, hidden=m.hidden,
-                                      i18n={"en": {"message": msg}}))
+            checks.append(
+                CheckResult(
+                    id=cid,
+                    topic=topic,
+                    name=cid.split("::")[1],
+                    function=m.function,
+                    title=m.title,
+                    status=status,
+                    points=m.points if status == Status.PASSED else 0.0,
+                    max_points=m.points,
+                    message=msg,
+                    details=details,
+                    hidden=m.hidden,
+                    i18n={"en": {"message": msg}},
+                )
+            )
         tstatus = TopicStatus.ERROR if how == "syntax" else TopicStatus.GRADED
-        topics.append(TopicResult(topic=topic, title=topic, score=sum(c.points for c in checks),
-                                  max_score=sum(c.max_points for c in checks), checks=tuple(checks), status=tstatus,
-                                  message=messages[topic] if how == "syntax" else "",
-                                  i18n={"en": {"message": messages[topic] if how == "syntax" else ""}}))
-    return RunResult(grader_version="x", tensorflow_version="2", keras_version="3", numpy_version="1",
-                     python_version="3", seed=1, submission="s", score=sum(t.score for t in topics),
-                     max_score=sum(t.max_score for t in topics), topics=tuple(topics), started_at="", duration=0.0,
-                     replay="")
+        topics.append(
+            TopicResult(
+                topic=topic,
+                title=topic,
+                score=sum(c.points for c in checks),
+                max_score=sum(c.max_points for c in checks),
+                checks=tuple(checks),
+                status=tstatus,
+                message=messages[topic] if how == "syntax" else "",
+                i18n={"en": {"message": messages[topic] if how == "syntax" else ""}},
+            )
+        )
+    return RunResult(
+        grader_version="x",
+        tensorflow_version="2",
+        keras_version="3",
+        numpy_version="1",
+        python_version="3",
+        seed=1,
+        submission="s",
+        score=sum(t.score for t in topics),
+        max_score=sum(t.max_score for t in topics),
+        topics=tuple(topics),
+        started_at="",
+        duration=0.0,
+        replay="",
+    )
 
 
 def test_percent_is_over_the_full_assignment_and_missing_topics_count_zero():
     full = max_scores(ALL)
-    results = {"notebook_one_topic": result({"activations": 1.0}),  # one topic, all of it right
-               "everything": result({t: 0.8 for t in ALL})}
+    results = {
+        "notebook_one_topic": result({"activations": 1.0}),  # one topic, all of it right
+        "everything": result({t: 0.8 for t in ALL}),
+    }
     data = class_data(results, topics=ALL, max_scores=full)
     by = {s["name"]: s for s in data["students"]}
     total = sum(full.values())
@@ -65,9 +101,16 @@ def test_percent_is_over_the_full_assignment_and_missing_topics_count_zero():
 def test_late_penalty_and_adjustments_make_the_final_score():
     full = max_scores(["activations"])
     results = {"ann": result({"activations": 1.0})}
-    extras = {"ann": {"late_days": 2, "penalty_fraction": 0.2, "penalty": 0.2 * full["activations"],
-                      "adjustment": 3.0, "adjustments": [{"student": "ann", "target": "", "points": 3.0, "comment": "x"}],
-                      "submitted_at": "2026-12-17T10:00:00+08:00"}}
+    extras = {
+        "ann": {
+            "late_days": 2,
+            "penalty_fraction": 0.2,
+            "penalty": 0.2 * full["activations"],
+            "adjustment": 3.0,
+            "adjustments": [{"student": "ann", "target": "", "points": 3.0, "comment": "x"}],
+            "submitted_at": "2026-12-17T10:00:00+08:00",
+        }
+    }
     data = class_data(results, topics=["activations"], max_scores=full, extras=extras)
     (s,) = data["students"]
     assert s["raw"] == full["activations"] and s["score"] == round(0.8 * full["activations"] + 3, 4)
@@ -105,10 +148,22 @@ def test_pass_rate_table_is_worst_first():
 
 def test_import_error_kinds():
     def topic(msg):
-        return TopicResult(topic="activations", title="", score=0, max_score=1, checks=(), status=TopicStatus.ERROR,
-                           message=msg, i18n={"en": {"message": msg}})
+        return TopicResult(
+            topic="activations",
+            title="",
+            score=0,
+            max_score=1,
+            checks=(),
+            status=TopicStatus.ERROR,
+            message=msg,
+            i18n={"en": {"message": msg}},
+        )
 
-    assert import_error_kind(topic("importing a.py failed: ModuleNotFoundError: No module named 'x'")) \
+    assert (
+        import_error_kind(topic("importing a.py failed: ModuleNotFoundError: No module named 'x'"))
         == "ModuleNotFoundError"
-    assert import_error_kind(topic("'activations' is a numpy-only topic, but a.py uses tensorflow")).startswith("forbidden")
+    )
+    assert import_error_kind(topic("'activations' is a numpy-only topic, but a.py uses tensorflow")).startswith(
+        "forbidden"
+    )
     assert import_error_kind(topic("a.py called sys.exit(3) while being imported")) == "sys.exit while importing"

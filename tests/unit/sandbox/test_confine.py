@@ -9,6 +9,7 @@ on loopback. confine() itself only ever runs in child processes.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
@@ -17,7 +18,6 @@ import select
 import shutil
 import signal
 import socket
-
 import subprocess
 import sys
 import tempfile
@@ -76,7 +76,7 @@ if P.get("confine", True):
     status = C.confine(P["scratch"], read_roots=P["read_roots"], exclude=P["exclude"], **P["kwargs"])
 '''
 
-EPILOGUE = r'''
+EPILOGUE = r"""
 out = {"results": RESULTS}
 if status is not None:
     out["status"] = {k: str(v) for k, v in status.mechanisms.items()}
@@ -85,7 +85,7 @@ if status is not None:
     out["rules"] = len(status.landlock_rules)
 sys.stdout.flush()
 print("\nRESULTS " + json.dumps(out))
-'''
+"""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -121,21 +121,37 @@ def world(tmp_path_factory):
     (student / "solutions" / "answer.py").write_text("ANSWER = 'hidden'\n")
     for p in (student, student / "solutions"):
         p.chmod(0o755)
-    w.update(install=install, home=home, secret=secret, student=student,
-             scratch=Path(C.prepare_scratch(base / "scratch")))
+    w.update(
+        install=install, home=home, secret=secret, student=student, scratch=Path(C.prepare_scratch(base / "scratch"))
+    )
     yield w
     shutil.rmtree(base, ignore_errors=True)
 
 
-def run_child(world, body: str, *, kwargs=None, env=None, python=None, preexec=None, confine_dir=None,
-              read_roots=None, exclude=None, do_confine=True, timeout=120, extra=None):
+def run_child(
+    world,
+    body: str,
+    *,
+    kwargs=None,
+    env=None,
+    python=None,
+    preexec=None,
+    confine_dir=None,
+    read_roots=None,
+    exclude=None,
+    do_confine=True,
+    timeout=120,
+    extra=None,
+):
     params = {
         "confine_dir": str(confine_dir or HERE),
         "scratch": str(world["scratch"]),
         "read_roots": [str(p) for p in (read_roots if read_roots is not None else [world["student"]])],
         # As the grader's client does: an installed copy of the grader is hidden too.
-        "exclude": [str(p) for p in (exclude if exclude is not None
-                                     else [world["student"] / "solutions", *C.private_entries(None)])],
+        "exclude": [
+            str(p)
+            for p in (exclude if exclude is not None else [world["student"] / "solutions", *C.private_entries(None)])
+        ],
         "kwargs": kwargs or {},
         "confine": do_confine,
         "secret": str(world["secret"]),
@@ -150,23 +166,35 @@ def run_child(world, body: str, *, kwargs=None, env=None, python=None, preexec=N
         "shm_probe": f"/dev/shm/confine-test-evil-{os.getpid()}-{time.monotonic_ns()}",
         **(extra or {}),
     }
-    child_env = {"PATH": "/usr/bin:/bin", "HOME": str(world["home"]), "TF_CPP_MIN_LOG_LEVEL": "2",
-                 "OMP_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "2", "LANG": "C.UTF-8"}
+    child_env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(world["home"]),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "OMP_NUM_THREADS": "2",
+        "OPENBLAS_NUM_THREADS": "2",
+        "LANG": "C.UTF-8",
+    }
     child_env.update(env or {})
     code = PRELUDE + textwrap.dedent(body) + EPILOGUE
     try:
-        proc = subprocess.run([python or sys.executable, "-I", "-c", code, json.dumps(params)],
-                              cwd=world["student"], env=child_env, capture_output=True, text=True,
-                              timeout=timeout, preexec_fn=preexec)
+        proc = subprocess.run(
+            [python or sys.executable, "-I", "-c", code, json.dumps(params)],
+            cwd=world["student"],
+            env=child_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            preexec_fn=preexec,
+        )
     finally:
         for probe_file in (params["tmp_probe"], params["shm_probe"]):
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(probe_file)
-            except OSError:
-                pass
     marker = [line for line in proc.stdout.splitlines() if line.startswith("RESULTS ")]
-    assert marker, f"child failed (rc={proc.returncode}):\nstdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-5000:]}"
-    out = json.loads(marker[-1][len("RESULTS "):])
+    assert marker, (
+        f"child failed (rc={proc.returncode}):\nstdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-5000:]}"
+    )
+    out = json.loads(marker[-1][len("RESULTS ") :])
     out["stderr"] = proc.stderr
     return out
 
@@ -205,14 +233,14 @@ def test_probe_reports_every_mechanism():
 
 def test_non_linux_degrades_without_crashing(world):
     # Emulates macOS/Windows: every mechanism unavailable with a reason; strict raises first.
-    body = r'''
+    body = r"""
     C._IS_LINUX = False
     st = C.confine(P["scratch"])
     RESULTS["states"] = {"ok": True, "value": {k: v.state for k, v in st.mechanisms.items()}}
     RESULTS["reasons"] = {"ok": True, "value": [v.detail for v in st.mechanisms.values()]}
     attempt("strict", lambda: C.confine(P["scratch"], strict=True))
     RESULTS["uid_after"] = {"ok": True, "value": os.getuid()}
-    '''
+    """
     res = run_child(world, body, do_confine=False)
     assert set(res["results"]["states"]["value"].values()) == {"unavailable"}
     assert all("Linux only" in r for r in res["results"]["reasons"]["value"])
@@ -220,11 +248,11 @@ def test_non_linux_degrades_without_crashing(world):
 
 
 def test_refuses_when_threads_are_running(world):
-    body = r'''
+    body = r"""
     import time
     t = threading.Thread(target=time.sleep, args=(2,)); t.start()
     attempt("confine", lambda: C.confine(P["scratch"]))
-    '''
+    """
     res = run_child(world, body, do_confine=False)
     r = refused(res, "confine")
     assert r["type"] == "ConfinementError" and "single-threaded" in r["msg"]
@@ -234,11 +262,11 @@ def test_refuses_when_threads_are_running(world):
 def test_strict_raises_before_changing_anything(world):
     # The pyenv interpreter lives under /root (0700): without CAP_DAC_READ_SEARCH uid 65534
     # could not read the stdlib, so the privilege drop is unavailable and strict refuses.
-    body = r'''
+    body = r"""
     attempt("strict", lambda: C.confine(P["scratch"], strict=True, keep_read_capability=False))
     RESULTS["uid"] = {"ok": True, "value": os.getuid()}
     RESULTS["nnp"] = {"ok": True, "value": open("/proc/self/status").read().split("NoNewPrivs:")[1].split()[0]}
-    '''
+    """
     if C.reachable_by(sys.prefix, 65534, 65534) is None:
         pytest.skip("the interpreter is reachable by nobody here")
     res = run_child(world, body, do_confine=False)
@@ -250,7 +278,7 @@ def test_strict_raises_before_changing_anything(world):
 # ---------------------------------------------------------------------------------------------
 # the attacks
 
-ATTACKS = r'''
+ATTACKS = r"""
 import stat, subprocess, tempfile, time
 secret, home, install, student, base = P["secret"], P["home"], P["install"], P["student"], P["base"]
 scratch, ppid = P["scratch"], P["ppid"]
@@ -426,7 +454,7 @@ attempt("numpy_threads", numpy_threads)
 attempt("uid", lambda: (os.getuid(), os.getgid(), os.getgroups()))
 # last: a new user namespace would cut the process off from the files it may read
 attempt("unshare_userns", lambda: libc_call("unshare", 0x10000000))  # CLONE_NEWUSER
-'''
+"""
 
 
 def _listeners(world):
@@ -448,8 +476,12 @@ def _listeners(world):
     os.chmod(upath, 0o777)
     us.listen(5)
     us.setblocking(False)
-    extra = {"tcp_port": tcp.getsockname()[1], "udp_port": udp.getsockname()[1], "abstract": abstract,
-             "unix_path": upath}
+    extra = {
+        "tcp_port": tcp.getsockname()[1],
+        "udp_port": udp.getsockname()[1],
+        "abstract": abstract,
+        "unix_path": upath,
+    }
     return (tcp, udp, ab, us), extra
 
 
@@ -459,11 +491,30 @@ def _pending(sock) -> bool:
 
 def check_attacks(res):
     """Everything that must be refused, and everything that must work, in the default setup."""
-    for name in ("write_install", "create_in_install", "write_bashrc", "create_in_tmp", "create_in_devshm",
-                 "truncate_install", "unlink_install", "read_secret", "list_base",
-                 "read_bashrc", "list_home", "list_root", "list_tmp", "list_work", "read_etc_passwd",
-                 "read_excluded_solution", "symlink_to_secret", "proc_root_escape", "proc_parent_environ",
-                 "proc_parent_cmdline", "proc_init_cmdline", "list_proc"):
+    for name in (
+        "write_install",
+        "create_in_install",
+        "write_bashrc",
+        "create_in_tmp",
+        "create_in_devshm",
+        "truncate_install",
+        "unlink_install",
+        "read_secret",
+        "list_base",
+        "read_bashrc",
+        "list_home",
+        "list_root",
+        "list_tmp",
+        "list_work",
+        "read_etc_passwd",
+        "read_excluded_solution",
+        "symlink_to_secret",
+        "proc_root_escape",
+        "proc_parent_environ",
+        "proc_parent_cmdline",
+        "proc_init_cmdline",
+        "list_proc",
+    ):
         refused(res, name, {EACCES})
     refused(res, "proc_parent_cwd_link", {EACCES, EPERM})
     refused(res, "hardlink_secret", {EACCES, EPERM, 18})  # EXDEV: Landlock refuses widening rights
@@ -472,30 +523,69 @@ def check_attacks(res):
         refused(res, "list_parent_cwd", {EACCES})
     if Path("/work/main/grader").is_dir():
         refused(res, "import_grader_checkout")
-    for name in ("scratch_work", "read_student", "list_student", "read_own_proc", "devnull_write", "urandom",
-                 "import_json_stdlib", "kill_self", "setrlimit_self", "socketpair_stream", "setsid",
-                 "chmod_scratch"):
+    for name in (
+        "scratch_work",
+        "read_student",
+        "list_student",
+        "read_own_proc",
+        "devnull_write",
+        "urandom",
+        "import_json_stdlib",
+        "kill_self",
+        "setrlimit_self",
+        "socketpair_stream",
+        "setsid",
+        "chmod_scratch",
+    ):
         succeeded(res, name)
     assert res["results"]["list_student"]["value"] == repr(["solutions", "submission.py"])
     assert eval(res["results"]["raise_signal_self"]["value"]) == [1]
     succeeded(res, "pthread_kill_self")
     # processes
-    for name in ("os_fork", "libc_fork", "raw_clone_fork", "subprocess_true", "os_execv", "posix_spawn",
-                 "ptrace_parent", "process_vm_readv", "kill_parent", "kill_parent_highbits", "kill_init",
-                 "killpg_parent_group", "kill_group_0", "prctl_clear_pdeathsig", "prctl_dumpable",
-                 "unshare_userns", "io_uring_setup", "tiocsti", "prlimit_parent"):
+    for name in (
+        "os_fork",
+        "libc_fork",
+        "raw_clone_fork",
+        "subprocess_true",
+        "os_execv",
+        "posix_spawn",
+        "ptrace_parent",
+        "process_vm_readv",
+        "kill_parent",
+        "kill_parent_highbits",
+        "kill_init",
+        "killpg_parent_group",
+        "kill_group_0",
+        "prctl_clear_pdeathsig",
+        "prctl_dumpable",
+        "unshare_userns",
+        "io_uring_setup",
+        "tiocsti",
+        "prlimit_parent",
+    ):
         refused(res, name, {EPERM, EACCES})
     refused(res, "os_system")
     refused(res, "raw_clone3", {ENOSYS})
     refused(res, "i386_fork", {ENOSYS})
     refused(res, "i386_getpid", {ENOSYS})
     # network
-    for name in ("tcp_connect", "socket_inet_libc", "tcp_bind", "udp_sendto", "ipv6_socket", "netlink_socket",
-                 "packet_socket", "raw_icmp", "unix_abstract_connect", "unix_pathname_connect", "socketpair_dgram"):
+    for name in (
+        "tcp_connect",
+        "socket_inet_libc",
+        "tcp_bind",
+        "udp_sendto",
+        "ipv6_socket",
+        "netlink_socket",
+        "packet_socket",
+        "raw_icmp",
+        "unix_abstract_connect",
+        "unix_pathname_connect",
+        "socketpair_dgram",
+    ):
         refused(res, name, {EACCES, EPERM})
     r = succeeded(res, "numpy_threads")["value"]
     value = eval(r)
-    assert value["matmul"] == 600.0 ** 3 and all(v is not None for v in value["sums"])
+    assert value["matmul"] == 600.0**3 and all(v is not None for v in value["sums"])
     assert value["threads"] > 1  # OpenBLAS threads exist: thread creation works (clone3 -> clone)
 
 
@@ -536,8 +626,7 @@ def test_each_layer_alone(world):
     socks, extra = _listeners(world)
     try:
         ll = run_child(world, ATTACKS, kwargs={"skip": ["seccomp"]}, extra=extra)
-        sc = run_child(world, ATTACKS, kwargs={"skip": ["landlock_fs", "landlock_net", "landlock_scopes"]},
-                       extra=extra)
+        sc = run_child(world, ATTACKS, kwargs={"skip": ["landlock_fs", "landlock_net", "landlock_scopes"]}, extra=extra)
         tcp, udp, ab, us = socks
         # Landlock alone: files, TCP and abstract sockets are refused...
         for name in ("write_install", "read_secret", "proc_parent_environ"):
@@ -596,11 +685,11 @@ def test_excluded_site_packages_entry(world):
     spec = importlib.util.find_spec("six")
     if spec is None or not spec.origin:
         pytest.skip("six is not installed")
-    body = r'''
+    body = r"""
     attempt("import_six", lambda: __import__("six"))
     attempt("import_numpy", lambda: __import__("numpy").__version__)
     attempt("list_site", lambda: len(os.listdir(os.path.dirname(P["six"]))))
-    '''
+    """
     res = run_child(world, body, exclude=[spec.origin], extra={"six": spec.origin})
     refused(res, "import_six", {EACCES})
     succeeded(res, "import_numpy")
@@ -633,7 +722,7 @@ def test_unprivileged_caller_same_uid_victim(world):
 
     victim = subprocess.Popen(["/bin/sleep", "30"], preexec_fn=as_nobody)
     try:
-        body = r'''
+        body = r"""
         v = P["victim"]
         attempt("kill_victim", lambda: os.kill(v, signal.SIGTERM))
         attempt("ptrace_victim", lambda: libc_call("ptrace", 16, v, None, None))
@@ -644,12 +733,25 @@ def test_unprivileged_caller_same_uid_victim(world):
         attempt("tcp", lambda: socket.create_connection(("127.0.0.1", 9), timeout=1))
         attempt("scratch", lambda: open(os.path.join(P["scratch"], "ok.txt"), "w").write("ok"))
         attempt("uid", lambda: os.getuid())
-        '''
+        """
         # As a non-root user (DAC would allow all of these) with seccomp off, Landlock alone:
-        res_ll = run_child(world, body, python=system_python, preexec=as_nobody, confine_dir=lib,
-                           kwargs={"skip": ["seccomp"]}, extra={"lib": str(lib), "victim": victim.pid})
-        res = run_child(world, body, python=system_python, preexec=as_nobody, confine_dir=lib,
-                        extra={"lib": str(lib), "victim": victim.pid})
+        res_ll = run_child(
+            world,
+            body,
+            python=system_python,
+            preexec=as_nobody,
+            confine_dir=lib,
+            kwargs={"skip": ["seccomp"]},
+            extra={"lib": str(lib), "victim": victim.pid},
+        )
+        res = run_child(
+            world,
+            body,
+            python=system_python,
+            preexec=as_nobody,
+            confine_dir=lib,
+            extra={"lib": str(lib), "victim": victim.pid},
+        )
         for r in (res_ll, res):
             assert r["status"]["privilege_drop"].startswith("not_needed")
             assert r["uid"] == 65534
@@ -671,10 +773,18 @@ def test_unprivileged_caller_same_uid_victim(world):
 def test_pdeathsig_kills_the_worker_with_its_parent(world):
     """The worker dies when its parent dies (PR_SET_PDEATHSIG armed after the uid change)."""
     worker_code = PRELUDE + (
-        "open(os.path.join(P['scratch'], 'worker.pid'), 'w').write(str(os.getpid()))\n"
-        "import time\ntime.sleep(60)\n")
-    params = json.dumps({"confine_dir": str(HERE), "scratch": str(world["scratch"]), "read_roots": [],
-                         "exclude": [], "kwargs": {}, "confine": True})
+        "open(os.path.join(P['scratch'], 'worker.pid'), 'w').write(str(os.getpid()))\nimport time\ntime.sleep(60)\n"
+    )
+    params = json.dumps(
+        {
+            "confine_dir": str(HERE),
+            "scratch": str(world["scratch"]),
+            "read_roots": [],
+            "exclude": [],
+            "kwargs": {},
+            "confine": True,
+        }
+    )
     pidfile = world["scratch"] / "worker.pid"
     middle = textwrap.dedent(f"""
         import os, subprocess, sys, time
@@ -704,7 +814,7 @@ def test_pdeathsig_kills_the_worker_with_its_parent(world):
 def test_tensorflow_keras_confined(world):
     """Slow (~15 s): TF + Keras import, fit, save/load in scratch, all while confined; TF's own
     threads are confined too (tf.io / tf.data cannot reach outside)."""
-    body = r'''
+    body = r"""
     def tf_work():
         import numpy as np
         import tensorflow as tf
@@ -728,9 +838,8 @@ def test_tensorflow_keras_confined(world):
     attempt("tf_gfile_listdir_root", lambda: tf.io.gfile.listdir("/root"))
     attempt("tf_write_scratch", lambda: (tf.io.write_file(os.path.join(P["scratch"], "tf.txt"), "ok"),
                                          open(os.path.join(P["scratch"], "tf.txt")).read())[1])
-    '''
-    res = run_child(world, body, timeout=300,
-                    env={"MPLCONFIGDIR": str(world["scratch"] / "mpl")})
+    """
+    res = run_child(world, body, timeout=300, env={"MPLCONFIGDIR": str(world["scratch"] / "mpl")})
     r = eval(succeeded(res, "tf_work")["value"])
     assert r["diff"] == 0.0 and r["size"] > 0 and r["threads"] > 2
     for name in ("tf_write_outside", "tf_read_secret", "tf_data_secret", "tf_gfile_listdir_root"):
@@ -759,7 +868,7 @@ def _handle_of(path: Path) -> tuple[int, str]:
     return fh.handle_type, bytes(fh.f_handle[: fh.handle_bytes]).hex()
 
 
-HANDLES = r'''
+HANDLES = r"""
 class FH(ctypes.Structure):
     _fields_ = [("handle_bytes", ctypes.c_uint), ("handle_type", ctypes.c_int), ("f_handle", ctypes.c_ubyte * 128)]
 def by_handle():
@@ -778,7 +887,7 @@ def name_to_handle():
 attempt("open_by_handle_at", by_handle)
 attempt("name_to_handle_at", name_to_handle)
 attempt("caps", lambda: open("/proc/self/status").read().split("CapEff:")[1].split()[0])
-'''
+"""
 
 
 @pytest.mark.skipif(not ROOT, reason="open_by_handle_at needs CAP_DAC_READ_SEARCH, which only a root worker keeps")
@@ -814,9 +923,11 @@ def test_private_entries_hide_an_installed_copy_of_the_grader(tmp_path, monkeypa
     (site / "grader").mkdir(parents=True)
     (site / "tfgrader-1.0.dist-info").mkdir()
     (site / "numpy").mkdir()
-    monkeypatch.setattr(C, "distribution_paths",
-                        lambda name: [str(site / "grader"), str(site / "tfgrader-1.0.dist-info")]
-                        if name == C.DISTRIBUTION else [])
+    monkeypatch.setattr(
+        C,
+        "distribution_paths",
+        lambda name: [str(site / "grader"), str(site / "tfgrader-1.0.dist-info")] if name == C.DISTRIBUTION else [],
+    )
     found = {Path(p).name for p in C.private_entries(None, site_dirs=[site])}
     assert {"grader", "tfgrader-1.0.dist-info"} <= found
     assert "numpy" not in found
@@ -825,8 +936,14 @@ def test_private_entries_hide_an_installed_copy_of_the_grader(tmp_path, monkeypa
 def test_private_entries_hide_what_names_source_folders(tmp_path):
     site = tmp_path / "site"
     site.mkdir()
-    for name in ("__editable__.pkg-1.0.pth", "__editable___pkg_1_0_finder.py", "other.pth", "x.egg-link",
-                 "numpy", "six.py"):
+    for name in (
+        "__editable__.pkg-1.0.pth",
+        "__editable___pkg_1_0_finder.py",
+        "other.pth",
+        "x.egg-link",
+        "numpy",
+        "six.py",
+    ):
         (site / name).mkdir() if "." not in name else (site / name).write_text("/somewhere/checkout\n")
     local = site / "pkg-1.0.dist-info"
     local.mkdir()
@@ -836,8 +953,14 @@ def test_private_entries_hide_what_names_source_folders(tmp_path):
     (site / "mypkg").mkdir()
     (tmp_path / "pyproject.toml").write_text("")
     found = {Path(p).name for p in C.private_entries(site / "mypkg", site_dirs=[site]) if Path(p).parent == site}
-    assert found == {"__editable__.pkg-1.0.pth", "__editable___pkg_1_0_finder.py", "other.pth", "x.egg-link",
-                     "pkg-1.0.dist-info", "mypkg"}
+    assert found == {
+        "__editable__.pkg-1.0.pth",
+        "__editable___pkg_1_0_finder.py",
+        "other.pth",
+        "x.egg-link",
+        "pkg-1.0.dist-info",
+        "mypkg",
+    }
     # A package outside every granted folder needs no exclusion (nothing grants it).
     elsewhere = tmp_path / "checkout" / "mypkg"
     elsewhere.mkdir(parents=True)

@@ -14,13 +14,23 @@ PACKAGE = Path(client.__file__).resolve().parents[1]
 def test_the_runtime_holds_the_sandbox_and_the_named_modules_only(tmp_path):
     runtime = client.build_runtime(tmp_path / "runtime", WORKER_MODULES)
     files = sorted(str(p.relative_to(runtime)) for p in runtime.rglob("*.py"))
-    assert files == sorted([
-        "grader/__init__.py", "grader/i18n.py", "grader/errors.py", "grader/status.py",
-        "grader/sandbox/__init__.py", "grader/sandbox/boot.py", "grader/sandbox/codec.py",
-        "grader/sandbox/confine.py", "grader/sandbox/worker.py",
-        "grader/course/__init__.py", "grader/course/keras_describe.py", "grader/course/mnist_driver.py",
-        "grader/course/backprop_functions.py",
-    ])
+    assert files == sorted(
+        [
+            "grader/__init__.py",
+            "grader/i18n.py",
+            "grader/errors.py",
+            "grader/status.py",
+            "grader/sandbox/__init__.py",
+            "grader/sandbox/boot.py",
+            "grader/sandbox/codec.py",
+            "grader/sandbox/confine.py",
+            "grader/sandbox/worker.py",
+            "grader/course/__init__.py",
+            "grader/course/keras_describe.py",
+            "grader/course/mnist_driver.py",
+            "grader/course/backprop_functions.py",
+        ]
+    )
     for rel in files:
         assert (runtime / rel).read_bytes() == (PACKAGE.parent / rel).read_bytes()
     assert not list(runtime.rglob("misconceptions")) and not list(runtime.rglob("checks"))
@@ -33,8 +43,7 @@ def test_every_module_the_checks_run_in_the_worker_is_copied():
     for path in (PACKAGE / "course" / "checks").glob("test_*.py"):
         text = path.read_text(encoding="utf-8")
         named |= set(re.findall(r"[\"'](grader(?:\.\w+)+):\w+[\"']", text))
-        named |= {m for m in re.findall(r"from (grader\.course\.\w+) import", text)
-                  if m.endswith("_functions")}
+        named |= {m for m in re.findall(r"from (grader\.course\.\w+) import", text) if m.endswith("_functions")}
     assert named and named <= set(WORKER_MODULES), named - set(WORKER_MODULES)
     # ... and what those modules import from the package is in the runtime too.
     for module in WORKER_MODULES:
