@@ -7,11 +7,15 @@ B (the floor): one fresh plain Python process that imports TensorFlow and execut
 same check functions with the very same TF reference computations, calling the solution
 functions directly in-process (no pytest, no workers, no codec, no reports).
 
+A is run with the reference store off (every expected value computed, as on a first run);
+A+ (the repeated run) is A with a warm reference store (GRADER_CACHE_DIR, filled by one untimed
+run first): what `grader run --seed N` costs the second time, as a student re-grading does.
+
 A' (the sandbox's cost): A with every worker's OS confinement skipped
 (GRADER_UNSAFE_NO_SANDBOX=1; benchmarks only). The ratio A/B next to A'/B is the sandbox's share.
 
-A, A' and B alternate, N rounds each; the script prints medians and the ratios A/B, A'/B and
-A/A', plus where A's time goes (TF import alone, checks, report rendering).
+A, A+, A' and B alternate, N rounds each; the script prints medians and the ratios A/B, A+/B,
+A'/B and A/A', plus where A's time goes (TF import alone, checks, report rendering).
 
     python benchmarks/bench_run.py [--rounds 3] [--topics activations losses ...]
 """
@@ -68,17 +72,28 @@ def main() -> int:
     base_cmd = [sys.executable, str(Path(__file__).with_name("baseline.py")), *args.topics, "--seed", "1"]
     tf_cmd = [sys.executable, "-c", "import tensorflow, keras"]
 
+    cold_cmd = [*grader_cmd, "--set", "reference_cache=off"]
+    warm_env = {**env, "GRADER_CACHE_DIR": tempfile.mkdtemp(prefix="bench-cache-")}
+    warm_out = tempfile.mkdtemp(prefix="bench-warm-")
+    warm_cmd = [warm_out if arg == str(out) else arg for arg in grader_cmd]
+    first = subprocess.run(warm_cmd, cwd=REPO, env=warm_env, capture_output=True, text=True)
+    if first.returncode != 0:
+        raise SystemExit(f"filling the reference store failed with exit {first.returncode}: {first.stderr[-2000:]}")
     off_env = {**env, "GRADER_UNSAFE_NO_SANDBOX": "1"}
     out_off = Path(tempfile.mkdtemp(prefix="bench-off-"))
-    a_times, off_times, b_times, tf_times, check_sums, render_times = [], [], [], [], [], []
+    a_times, warm_times, off_times, b_times, tf_times, check_sums, render_times = [], [], [], [], [], [], []
     for i in range(args.rounds):
-        ta, pa = _timed(grader_cmd, env)
+        ta, pa = _timed(cold_cmd, env)
         if pa.returncode != 0:
             print(pa.stdout[-2000:], pa.stderr[-2000:])
             raise SystemExit(f"grader run failed with exit {pa.returncode}")
         if not json.loads((out / "results.json").read_text())["sandbox"].get("confined"):
             raise SystemExit("the workers were not fully confined: this measures nothing (see `grader doctor`)")
-        off_cmd = [str(out_off) if arg == str(out) else arg for arg in grader_cmd]
+        tw, pw = _timed(warm_cmd, warm_env)
+        if pw.returncode != 0:
+            raise SystemExit(f"grader run with a warm store failed with exit {pw.returncode}: {pw.stderr[-2000:]}")
+        warm_times.append(tw)
+        off_cmd = [str(out_off) if arg == str(out) else arg for arg in cold_cmd]
         toff, poff = _timed(off_cmd, off_env)
         if poff.returncode != 0:
             print(poff.stdout[-2000:], poff.stderr[-2000:])
@@ -96,7 +111,8 @@ def main() -> int:
         b_times.append(tb)
         tf_times.append(tt)
         print(
-            f"round {i + 1}: grader {ta:.2f} s   grader without sandbox {toff:.2f} s   baseline {tb:.2f} s   "
+            f"round {i + 1}: grader {ta:.2f} s   repeated (warm store) {tw:.2f} s   "
+            f"grader without sandbox {toff:.2f} s   baseline {tb:.2f} s   "
             f"import tensorflow {tt:.2f} s",
             flush=True,
         )
@@ -105,6 +121,8 @@ def main() -> int:
     print()
     print(f"topics: {' '.join(args.topics)}; rounds: {args.rounds}; TF {data['tensorflow_version']}")
     print(f"median grader run          : {ma:.2f} s   (workers confined: {', '.join(data['sandbox']['applied'])})")
+    mw = statistics.median(warm_times)
+    print(f"median repeated run (warm) : {mw:.2f} s   (ratio to baseline {mw / mb:.2f})")
     print(f"median grader, no sandbox  : {moff:.2f} s")
     print(f"median in-process baseline : {mb:.2f} s")
     print(
