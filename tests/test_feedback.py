@@ -42,7 +42,7 @@ def _topic(view, slug):
 
 def _plain(markup: str) -> str:
     """HTML (or plain text) as words: tags dropped, whitespace collapsed."""
-    text = re.sub(r"<[^>]+>", " ", markup)
+    text = re.sub(r"</?[A-Za-z!][^>]*>", " ", markup)  # a tag, not a hint's "<= 0"
     return " ".join(text.split())
 
 

@@ -401,6 +401,9 @@ class Worker:
             PATH=os.defpath,  # nothing of the grader's PATH (it may name a checkout's virtualenv)
             # A fresh HOME: Keras reads ~/.keras/keras.json, and a HOME it may not read crashes TF.
             HOME=os.path.join(scratch, "home"),
+            # Named outright: where HOME is not writable Keras falls back to /tmp/.keras, whose
+            # keras.json (someone else's, if any) Landlock then refuses, and every import fails.
+            KERAS_HOME=os.path.join(scratch, "home", ".keras"),
             MPLCONFIGDIR=os.path.join(scratch, "mpl"),
             TMPDIR=tmp,
             TEMP=tmp,

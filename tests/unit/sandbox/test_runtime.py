@@ -112,3 +112,22 @@ def test_closing_a_pool_leaves_no_process_of_its_workers_alive(tmp_path):
         assert worker.alive() == [] and pool.sandbox()["workers"] == 1
     finally:
         copy.cleanup()
+
+
+def test_keras_keeps_its_files_in_the_workers_scratch(tmp_path, monkeypatch):
+    """Keras falls back to /tmp/.keras where HOME is not writable, and another user's
+    /tmp/.keras/keras.json is then unreadable under Landlock: the worker names KERAS_HOME."""
+    from grader.config import Limits
+
+    monkeypatch.setenv("KERAS_HOME", "/somewhere/of/the/grader")
+    (tmp_path / "models.py").write_text("")
+    copy = client.SubmissionCopy(tmp_path)
+    try:
+        pool = client.WorkerPool(copy, [client.ModuleSpec("models", "models.py", False)], Limits())
+        worker = pool.get("models")
+        worker.scratch = tmp_path / "scratch"
+        env = worker._env()
+        assert Path(env["KERAS_HOME"]).parent == Path(env["HOME"])
+        assert Path(env["HOME"]).is_relative_to(worker.scratch)
+    finally:
+        copy.cleanup()
