@@ -15,17 +15,16 @@ import time
 import zipfile
 from pathlib import Path
 
+import distributed  # in the test extra: CI always has it (no skip may hide the backend)
 import pytest
 
-import distributed  # in the test extra: CI always has it (no skip may hide the backend)
-
-from grader.batch import dask_backend  # noqa: E402
-from grader.batch.roster import graded_students, load_results  # noqa: E402
-from grader.batch.run import run_batch  # noqa: E402
-from grader.cli import main  # noqa: E402
-from grader.config import Settings  # noqa: E402
-from grader.errors import ExitCode, UsageError  # noqa: E402
-from tests.conftest import EXERCISES, REPO, SOLUTIONS  # noqa: E402
+from grader.batch import dask_backend
+from grader.batch.roster import graded_students, load_results
+from grader.batch.run import run_batch
+from grader.cli import main
+from grader.config import Settings
+from grader.errors import ExitCode, UsageError
+from tests.conftest import EXERCISES, REPO, SOLUTIONS
 
 TOPIC = "activations"  # numpy-only: quick to grade
 SEED = 424242

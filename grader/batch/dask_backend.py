@@ -135,7 +135,7 @@ def run_dask(
     distributed = _distributed()
     pending = deque(jobs_list)
     running: dict[str, tuple[object, Job]] = {}
-    done = distributed.as_completed()
+    done = distributed.as_completed(loop=client.loop)  # this client: it is not the default one
     died = 0
 
     def top_up() -> None:
