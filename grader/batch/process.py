@@ -173,27 +173,51 @@ def grade_student(job: Job, interrupted: Callable[[], bool] | None = None) -> di
     ``interrupted``: asked once grading returns; when true (Ctrl-C reached pytest, which then
     stops early), nothing is recorded and KeyboardInterrupt is raised instead.
     """
+    info = submission_info(job)
+    graded = grade_unrecorded(job)
+    if interrupted is not None and interrupted():
+        raise KeyboardInterrupt
+    return record_graded(job, graded, info)
+
+
+def grade_unrecorded(job: Job, path: Path | None = None) -> dict:
+    """Grade one student without recording anything: the result, the graded sources and this
+    process's counters (what :func:`record_graded` needs, picklable for a remote client).
+
+    ``path``: where the submission is on this machine (a copy shipped here); the result still
+    names ``job.student.path``, where it was handed in.
+    """
     if _Process.cache is None:
         _init_process(job.settings.seed, job.settings.topics, quiet_tf=False)
     before = _Process.cache.stats()
     store_before = (_Process.store, store_stats())
     started = time.monotonic()
-    info = submission_info(job)
-    result, sources = _grade(job)
-    if interrupted is not None and interrupted():
-        raise KeyboardInterrupt
-    _deliver(job, result, sources, info)
+    result, sources = _grade(job, path)
     after = _Process.cache.stats()
+    return {
+        "result": result,
+        "sources": sources,
+        "seconds": round(time.monotonic() - started, 3),
+        "cache": {k: after[k] - before[k] for k in ("hits", "misses", "passthrough")},
+        "references": _store_delta(*store_before),
+        "pid": os.getpid(),
+    }
+
+
+def record_graded(job: Job, graded: dict, info: dict) -> dict:
+    """Record what :func:`grade_unrecorded` returned (complete or not at all); the summary dict."""
+    result = graded["result"]
+    _deliver(job, result, graded["sources"], info)
     return {
         "name": job.student.name,
         "score": result.score,
         "max_score": result.max_score,
         "all_passed": result.all_passed,
         "internal_errors": len(result.internal_errors),
-        "seconds": round(time.monotonic() - started, 3),
-        "cache": {k: after[k] - before[k] for k in ("hits", "misses", "passthrough")},
-        "references": _store_delta(*store_before),
-        "pid": os.getpid(),
+        "seconds": graded["seconds"],
+        "cache": graded["cache"],
+        "references": graded["references"],
+        "pid": graded["pid"],
     }
 
 
@@ -222,14 +246,17 @@ def submission_info(job: Job) -> dict:
     }
 
 
-def _grade(job: Job) -> tuple[RunResult, dict[str, str]]:
-    """The result, and the source of every topic module that was graded (for similarity)."""
+def _grade(job: Job, path: Path | None = None) -> tuple[RunResult, dict[str, str]]:
+    """The result, and the source of every topic module that was graded (for similarity).
+
+    ``path``: a copy of the submission to grade instead of ``job.student.path`` (named in the result).
+    """
     student, settings = job.student, job.settings
     replay = runner.replay_command(settings.topics, student.path, settings.seed)
     if student.kind == "zip":
         replay += f"  (after unzipping {student.path.name})"
     try:
-        with prepared(student.path, settings.topics) as work:
+        with prepared(path or student.path, settings.topics) as work:
             topics = work.narrow(settings.topics)
             result = runner.run(
                 replace(settings, submission=work.path, topics=topics),

@@ -57,7 +57,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import grader
-from grader.batch import adjust
+from grader.batch import adjust, dask_backend
 from grader.batch.gradebook import assignment, check_ids, write_class_files
 from grader.batch.pool import InterruptedAgain, run_pool
 from grader.batch.process import Job, grade_student
@@ -114,6 +114,7 @@ def run_batch(
     out: Path,
     *,
     jobs: int | None = None,
+    scheduler: str | None = None,
     shard: tuple[int, int] | None = None,
     force: bool = False,
     only: Iterable[str] | None = None,
@@ -125,11 +126,47 @@ def run_batch(
     """Grade every student of ``submissions`` (or of one shard) into ``out``.
 
     ``jobs``: number of batch processes (default: CPU count); ``0`` grades in this process
-    (handy for tests and debugging; TensorFlow is then imported here). ``only``: regrade just
+    (handy for tests and debugging; TensorFlow is then imported here). ``scheduler``: grade on
+    the Dask cluster at this address instead (:mod:`grader.batch.dask_backend`; not with
+    ``jobs``); the results are still written here. ``only``: regrade just
     these students; ``changed``: also regrade students whose submission changed since they
     were graded (content hash). ``adjustments``: the adjustments file (default
     ``out/adjustments.csv`` when it exists), checked before anything is graded.
     """
+    with contextlib.ExitStack() as stack:  # the Dask client, when there is one, closed on the way out
+        return _run_batch(
+            submissions,
+            settings,
+            out,
+            stack,
+            jobs=jobs,
+            scheduler=scheduler,
+            shard=shard,
+            force=force,
+            only=only,
+            changed=changed,
+            audience=audience,
+            adjustments=adjustments,
+            on_event=on_event,
+        )
+
+
+def _run_batch(
+    submissions: Path,
+    settings: Settings,
+    out: Path,
+    stack: contextlib.ExitStack,
+    *,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    shard: tuple[int, int] | None = None,
+    force: bool = False,
+    only: Iterable[str] | None = None,
+    changed: bool = False,
+    audience: str = "student",
+    adjustments: Path | None = None,
+    on_event: Event | None = None,
+) -> BatchSummary:
     emit = on_event or (lambda kind, info: None)
     started = time.monotonic()
     topics = resolve_topics(settings.topics)
@@ -138,9 +175,13 @@ def run_batch(
     out.mkdir(parents=True, exist_ok=True)
     seed = resolve_seed(out, settings.seed, topics, shard, force)
     settings = replace(settings, seed=seed, topics=tuple(topics))
-    if jobs is None:
+    if scheduler is not None and jobs is not None:
+        raise UsageError(
+            "--scheduler and --jobs are alternatives", fix="grade on the Dask cluster (--scheduler) or here (--jobs)"
+        )
+    if scheduler is None and jobs is None:
         jobs = os.cpu_count() or 1
-    if jobs < 0:
+    if jobs is not None and jobs < 0:
         raise UsageError(f"--jobs must be >= 0, not {jobs}")
     _, full_marks = assignment(out, None, topics)
     allowed = sorted({s.name for s in students} | set(graded_students(out)))
@@ -152,6 +193,8 @@ def run_batch(
         required=adjustments is not None,
     )
 
+    # Before anything is recorded: a wrong address or an unfit worker is a usage error.
+    client = stack.enter_context(dask_backend.connect(scheduler, settings.sandbox)) if scheduler else None
     for s in mine:  # half-written outputs of an interrupted run
         for kind in ("partial", "old", "running"):
             for stale in out.glob(f".{glob_escape(s.name)}.{kind}-*"):
@@ -179,6 +222,7 @@ def run_batch(
         "submissions": str(submissions),
         "students": [s.name for s in mine],
         "jobs": jobs,
+        "scheduler": scheduler,
         "started_at": utc_now(),
         "finished_at": None,
     }
@@ -191,7 +235,8 @@ def run_batch(
             "todo": len(todo),
             "skipped": len(summary.skipped),
             "seed": seed,
-            "jobs": jobs,
+            "jobs": jobs if client is None else dask_backend.total_threads(client),
+            "scheduler": scheduler,
             "ignored": ignored,
             "regrade_internal": summary.regraded_internal,
             "changed": summary.changed,
@@ -212,7 +257,10 @@ def run_batch(
 
     jobs_list = [Job(s, out, settings, audience) for s in todo]
     try:
-        if jobs == 0:
+        if client is not None:
+            if jobs_list:
+                summary.failed_processes = dask_backend.run_dask(client, jobs_list, finished, emit)
+        elif jobs == 0:
             with _sigint_flag() as interrupted:
                 for job in jobs_list:
                     finished(grade_student(job, interrupted))

@@ -63,6 +63,15 @@ def batch(
         int | None,
         typer.Option("--jobs", "-j", help="Parallel grading processes (default: number of cores).", show_default=False),
     ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Grade on the Dask cluster whose scheduler is at this address (tcp://HOST:PORT) instead of local "
+            "processes; results are still written here. Needs pip install 'tfgrader[dask]'. Not with --jobs.",
+            show_default=False,
+        ),
+    ] = None,
     seed: Seed = None,
     shard: Annotated[
         str | None,
@@ -100,6 +109,12 @@ def batch(
     Ctrl-C stops at once and keeps every student graded so far; the same command resumes.
     """
     parsed_shard = parse_shard(shard)
+    if scheduler is not None and jobs is not None:
+        raise UsageError(
+            "--scheduler and --jobs are alternatives",
+            fix="grade on the Dask cluster (--scheduler tcp://HOST:PORT; its workers set the parallelism) or "
+            "here (--jobs N), not both",
+        )
     if jobs is not None and jobs < 1:
         raise UsageError(
             f"--jobs must be at least 1, not {jobs}", fix="pass the number of grading processes, e.g. -j 2"
@@ -152,7 +167,12 @@ def batch(
             if not quiet:
                 if info["resumed"]:
                     extra += " (resuming: those are kept)"
-                err.print(f"{info['total']} student(s){extra}; seed {info['seed']}; {info['jobs']} process(es)")
+                where = (
+                    f"{info['jobs']} Dask worker thread(s) at {escape(info['scheduler'])}"
+                    if info.get("scheduler")
+                    else f"{info['jobs']} process(es)"
+                )
+                err.print(f"{info['total']} student(s){extra}; seed {info['seed']}; {where}")
                 if info["ignored"]:
                     err.print(
                         f"[dim]ignored (not a folder, .zip or .ipynb): {escape(', '.join(info['ignored'][:10]))}[/]"
@@ -175,6 +195,7 @@ def batch(
             settings,
             out_dir,
             jobs=jobs,
+            scheduler=scheduler,
             shard=parsed_shard,
             force=force,
             only=only,
@@ -186,7 +207,7 @@ def batch(
     if summary.changes:
         out.print(_changes_table(summary.changes))
     if summary.interrupted:
-        _interrupted(summary, submissions, topics, out_dir, shard, jobs)
+        _interrupted(summary, submissions, topics, out_dir, shard, jobs, scheduler)
     cache = summary.cache
     out.print(
         f"graded {len(summary.graded)}, skipped {len(summary.skipped)} (already graded) of {summary.total} "
@@ -227,13 +248,15 @@ def _changes_table(rows: list[dict]) -> Table:
     return table
 
 
-def _interrupted(summary, submissions: Path, topics, out_dir: Path, shard, jobs) -> None:
+def _interrupted(summary, submissions: Path, topics, out_dir: Path, shard, jobs, scheduler=None) -> None:
     """Ctrl-C: say what was kept and how to go on, then exit 130."""
     argv = ["grader", "batch", str(submissions), *(topics or []), "--out", str(out_dir), "--seed", str(summary.seed)]
     if shard:
         argv += ["--shard", shard]
     if jobs:
         argv += ["--jobs", str(jobs)]
+    if scheduler:
+        argv += ["--scheduler", scheduler]
     kept = len(summary.graded)
     err.print(
         f"[yellow]interrupted[/]: {kept} student(s) graded in this run and kept; {len(summary.left)} not "
