@@ -19,7 +19,7 @@ RSS, peak RSS (ru_maxrss) and open fd count, and a monitor thread walks this pro
 with psutil every 0.5 s. This process is made a child subreaper first, so anything a submission
 forks stays in that tree even if it escapes its worker.
 
-Reports, at students 20, 100 and 200 (scaled to N/10, N/2, N for a class under 200):
+Reports, at students 20, 100 and 200 (for a class under 200: N/10 but at least --jobs, N/2, N):
 
 * throughput: students per minute overall (wall time from the batch's start) and after warm-up
   (from the first point to the end), and the wall time;
@@ -232,11 +232,12 @@ def _must_lose(s: Student) -> bool:
     return s.kind == "mutated" or s.what.startswith("cheater:") or bool(ATTACKS.get(s.what, {}).get("breaks"))
 
 
-def checkpoints(n: int) -> list[int]:
-    """20, 100, 200 (and n beyond); under 200 students the same fractions of n."""
+def checkpoints(n: int, jobs: int = 1) -> list[int]:
+    """20, 100, 200 (and n beyond); under 200 students the same fractions of n, the first one
+    late enough for every batch process to have reported once."""
     if n >= POINTS[-1]:
         return [*POINTS, *([n] if n > POINTS[-1] else [])]
-    return sorted({max(1, round(n * p / POINTS[-1])) for p in POINTS} | {n})
+    return sorted({min(n, max(jobs, round(n * p / POINTS[-1]))) for p in POINTS} | {n})
 
 
 def _become_subreaper() -> bool:
@@ -314,6 +315,11 @@ def main() -> int:
     grader_tmp = work / "tmp"  # the grader's own temporary folders: must all be gone at the end
     grader_tmp.mkdir()
     (work / "outside").mkdir()
+    # As on a real machine: the worker (dropped to nobody) can traverse to its scratch, and the
+    # places hostile code writes to are writable by anyone, so that only the sandbox stops it.
+    os.chmod(work, 0o755)
+    os.chmod(grader_tmp, 0o1777)
+    os.chmod(work / "outside", 0o1777)
     os.environ["TMPDIR"] = str(grader_tmp)  # the batch processes (spawned) and their workers
     tempfile.tempdir = str(grader_tmp)  # and this process
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -323,7 +329,9 @@ def main() -> int:
     classmate = next((s for s in students if s.kind == "correct"), students[0])
     classmate_file = klass / classmate.name / f"{HOSTILE_TOPIC}.py"
     classmate_sha = _sha(classmate_file) if classmate_file.exists() else None
-    points = checkpoints(args.students)
+    if classmate_sha is not None:
+        os.chmod(classmate_file, 0o666)
+    points = checkpoints(args.students, args.jobs)
     counts = {k: sum(1 for s in students if s.kind == k) for k in ("correct", "mutated", "hostile")}
     print(
         f"class: {args.students} students ({counts['correct']} correct, {counts['mutated']} mutated, "
