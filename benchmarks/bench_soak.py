@@ -292,6 +292,22 @@ class Monitor:
             self.stop.wait(SAMPLE_EVERY)
 
 
+def _open_fds() -> dict[int, str]:
+    """This process's open file descriptors and what each points at."""
+    out = {}
+    for name in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):  # the listing's own descriptor, gone already
+            out[int(name)] = os.readlink(f"/proc/self/fd/{name}")
+    return out
+
+
+def _tracker_fd() -> int | None:
+    """The pipe to multiprocessing's resource tracker: opened by the first spawn, kept for good."""
+    from multiprocessing import resource_tracker
+
+    return getattr(resource_tracker._resource_tracker, "_fd", None)
+
+
 def _mb(b: int | None) -> str:
     return "-" if b is None else f"{b / 2**20:.0f}"
 
@@ -356,7 +372,7 @@ def main() -> int:
         reference_cache=str(work / "references"),  # a cold store: the first students fill it
     )
     me = psutil.Process()
-    parent_fds_before = me.num_fds()
+    parent_fds_before = _open_fds()
     monitor = Monitor()
     thread = threading.Thread(target=monitor.run, name="soak-monitor", daemon=True)
 
@@ -413,7 +429,10 @@ def main() -> int:
     with contextlib.suppress(ChildProcessError):  # orphans re-parented here (subreaper) and now dead
         while os.waitpid(-1, os.WNOHANG)[0]:
             pass
-    parent_fds_after = me.num_fds()
+    parent_fds_after = _open_fds()
+    new_parent_fds = {
+        fd: target for fd, target in parent_fds_after.items() if fd not in parent_fds_before and fd != _tracker_fd()
+    }
 
     # -- containment and verdicts
     outside = sorted(str(p.relative_to(work)) for p in (work / "outside").iterdir())
@@ -456,6 +475,8 @@ def main() -> int:
     if after:
         print(f"projected wall time for 200 students         : {wall * 200 / n / 60:8.1f} min")
     print(f"batch processes replaced (died)              : {summary.failed_processes:8d}")
+    if summary.interrupted:
+        print(f"INTERRUPTED after {len(summary.graded)} of {n} students")
     print(f"most processes alive at once (tree sample)   : {monitor.peak_live:8d}")
     print()
     pids = sorted({pid for snap in snapshots.values() for pid in snap["procs"]})
@@ -471,7 +492,18 @@ def main() -> int:
             )
         print(f"pid {pid:<10}" + "".join(cells) + f"{_mb(monitor.peak_rss.get(pid)) + ' MB':>14}")
     parent_cells = "".join(f"{snapshots[p]['parent_fds'] if p in snapshots else '-':>24}" for p in points)
-    print(f"{'parent fds':<14}" + parent_cells + f"   before {parent_fds_before}, end {parent_fds_after}")
+    print(
+        f"{'parent fds':<14}" + parent_cells + f"   before {len(parent_fds_before)}, end {len(parent_fds_after)} "
+        f"(new, besides multiprocessing's resource tracker pipe: {len(new_parent_fds)})"
+    )
+    warm = [i for i in infos.values() if i.get("done", 0) > first and i.get("cache")]
+    if warm:
+        hits = sum(i["cache"].get("hits", 0) for i in warm) / len(warm)
+        misses = sum(i["cache"].get("misses", 0) for i in warm) / len(warm)
+        print(
+            f"in-memory reference cache after student {first}: {hits:.0f} hits, {misses:.0f} misses per student "
+            "(a miss is kept, up to the cache's bound per process)"
+        )
     print()
 
     verdicts: list[tuple[str, bool, str]] = []
@@ -503,16 +535,9 @@ def main() -> int:
     )
     verdicts.append(
         (
-            f"open fds: batch processes +{FD_SLACK} at most after student {first}; parent not above its start",
-            compared and not fd_notes and parent_fds_after <= parent_fds_before,
-            "; ".join(
-                fd_notes
-                + (
-                    [f"parent {parent_fds_before} -> {parent_fds_after}"]
-                    if parent_fds_after > parent_fds_before
-                    else []
-                )
-            )
+            f"open fds: batch processes +{FD_SLACK} at most after student {first}; the parent none new at the end",
+            compared and not fd_notes and not new_parent_fds,
+            "; ".join(fd_notes + [f"parent fd {fd} -> {target}" for fd, target in sorted(new_parent_fds.items())])
             + why_not,
         )
     )
