@@ -469,7 +469,7 @@ def main() -> int:
         span = (snapshots[n]["t"] if n in snapshots else wall) - snapshots[first]["t"]
         after = 60 * (n - first) / span if span > 0 else None
     print(
-        f"throughput after warm-up (students {first}..{n})     : "
+        f"{f'throughput after warm-up ({first}..{n})':<45}: "
         + (f"{after:8.2f} students/min" if after else "       - (class too small)")
     )
     if after:
@@ -508,23 +508,25 @@ def main() -> int:
 
     verdicts: list[tuple[str, bool, str]] = []
     mem_notes, fd_notes = [], []
-    base = snapshots.get(first, {}).get("procs", {})
-    for pid, r0 in base.items():
-        for p in points[1:]:
+    # Each process against its first report at a point (a process started later, e.g. a
+    # replacement, is compared with its own first point).
+    base: dict[int, tuple[int, dict]] = {}
+    for p in points:
+        for pid, r in snapshots.get(p, {}).get("procs", {}).items():
+            base.setdefault(pid, (p, r))
+    compared = False
+    for pid, (p0, r0) in base.items():
+        for p in points[points.index(p0) + 1 :]:
             r = snapshots.get(p, {}).get("procs", {}).get(pid)
             if r is None or r["done"] == r0["done"]:
                 continue  # it retired or died before, or graded nobody since
+            compared = True
             if r0.get("peak_rss") and r.get("peak_rss"):
                 ratio = r["peak_rss"] / r0["peak_rss"]
                 if ratio > 1 + MEMORY_TOLERANCE:
-                    mem_notes.append(f"pid {pid} @{p}: peak x{ratio:.3f}")
+                    mem_notes.append(f"pid {pid} @{p}: peak x{ratio:.3f} of @{p0}")
             if r0.get("fds") is not None and r.get("fds") is not None and r["fds"] > r0["fds"] + FD_SLACK:
                 fd_notes.append(f"pid {pid} @{p}: {r0['fds']} -> {r['fds']} fds")
-    compared = any(
-        r0["done"] != snapshots.get(p, {}).get("procs", {}).get(pid, r0)["done"]
-        for pid, r0 in base.items()
-        for p in points[1:]
-    )
     why_not = "" if compared else " (nothing to compare: no process graded anyone after the first point)"
     verdicts.append(
         (
