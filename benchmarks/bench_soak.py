@@ -473,7 +473,8 @@ def main() -> int:
         + (f"{after:8.2f} students/min" if after else "       - (class too small)")
     )
     if after:
-        print(f"projected wall time for 200 students         : {wall * 200 / n / 60:8.1f} min")
+        projected = snapshots[first]["t"] + 60 * (POINTS[-1] - first) / after  # warm-up, then this rate
+        print(f"projected wall time for {POINTS[-1]} students         : {projected / 60:8.1f} min")
     print(f"batch processes replaced (died)              : {summary.failed_processes:8d}")
     if summary.interrupted:
         print(f"INTERRUPTED after {len(summary.graded)} of {n} students")
