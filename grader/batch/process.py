@@ -18,11 +18,14 @@ import gc
 import os
 import shutil
 import signal
+import sys
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+import psutil
 
 from grader.batch.late import submission_time
 from grader.batch.roster import INSTRUCTOR_DIR, SOURCES_DIR, Student, content_hash, instructor_path
@@ -201,6 +204,7 @@ def grade_unrecorded(job: Job, path: Path | None = None) -> dict:
         "cache": {k: after[k] - before[k] for k in ("hits", "misses", "passthrough")},
         "references": _store_delta(*store_before),
         "pid": os.getpid(),
+        "usage": usage(),  # the grading process's, after this student
     }
 
 
@@ -218,7 +222,22 @@ def record_graded(job: Job, graded: dict, info: dict) -> dict:
         "cache": graded["cache"],
         "references": graded["references"],
         "pid": graded["pid"],
+        **graded.get("usage", {}),
     }
+
+
+def usage() -> dict[str, int]:
+    """This process's resident memory now and at its peak (bytes) and its open file descriptors:
+    what benchmarks/bench_soak.py follows from student to student to catch a leak."""
+    me = psutil.Process()
+    out = {"rss": me.memory_info().rss}
+    with contextlib.suppress(ImportError, AttributeError):  # resource and num_fds are Unix only
+        import resource
+
+        # ru_maxrss counts KiB on Linux, bytes on macOS.
+        out["peak_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+        out["fds"] = me.num_fds()
+    return out
 
 
 def submission_info(job: Job) -> dict:
