@@ -53,3 +53,24 @@ def test_every_graded_student_carries_the_process_usage(tmp_path, monkeypatch):
     info = grade_student(job)
     assert info["name"] == "ann" and info["pid"] == os.getpid()
     assert info["rss"] > 0 and info["peak_rss"] >= info["rss"] * 0.95 and info["fds"] > 0
+
+
+def test_keras_global_state_is_dropped_after_every_student(tmp_path, monkeypatch):
+    """The models checks rebuild each student's network with the grader's Keras; what Keras keeps
+    globally about them grew a batch process by ~4 MB per student (benchmarks/bench_soak.py)."""
+    import sys
+
+    cleared = []
+    monkeypatch.setitem(
+        sys.modules, "keras", SimpleNamespace(backend=SimpleNamespace(clear_session=lambda: cleared.append(1)))
+    )
+    folder = tmp_path / "ann"
+    folder.mkdir()
+    result = SimpleNamespace(score=1.0, max_score=2.0, all_passed=False, internal_errors=[])
+    stats = {"hits": 0, "misses": 0, "passthrough": 0}
+    monkeypatch.setattr(process._Process, "cache", SimpleNamespace(stats=lambda: stats))
+    monkeypatch.setattr(process, "_grade", lambda job, *path: (result, {}))
+    job = Job(Student("ann", folder, "dir"), tmp_path / "out", Settings(seed=1, topics=("activations",)), "student")
+    process.grade_unrecorded(job)
+    process.grade_unrecorded(job)
+    assert cleared == [1, 1]
