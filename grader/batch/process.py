@@ -215,8 +215,7 @@ def _forget_keras_state() -> None:
     The next student then starts from the state a fresh `grader run` has."""
     keras = sys.modules.get("keras")
     if keras is not None:
-        keras.backend.clear_session()
-    gc.collect()
+        keras.backend.clear_session()  # collects garbage too (free_memory=True)
 
 
 def record_graded(job: Job, graded: dict, info: dict) -> dict:
