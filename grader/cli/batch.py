@@ -68,7 +68,7 @@ def batch(
         typer.Option(
             "--scheduler",
             help="Grade on the Dask cluster whose scheduler is at this address (tcp://HOST:PORT) instead of local "
-            "processes; results are still written here. Needs pip install 'tfgrader[dask]'. Not with --jobs.",
+            "processes; results are still written here. Needs pip install 'tfgrader\\[dask]'. Not with --jobs.",
             show_default=False,
         ),
     ] = None,
