@@ -36,6 +36,8 @@ from typing import Any
 
 import numpy as np
 
+from grader.core.refstore import Unstorable, digest
+
 _ROOTS_DEEP = ("nn", "math", "linalg", "signal", "ops", "activations", "losses")
 # Tokens (path split at "." and "_") that mark randomness, global state or control flow.
 _DENY = frozenset(
@@ -100,36 +102,6 @@ class Uncacheable(Exception):
     pass
 
 
-def _digest(obj: Any, h) -> None:
-    if obj is None or isinstance(obj, (bool, int, float, complex, str, bytes)):
-        h.update(f"{type(obj).__name__}:{obj!r};".encode())
-    elif isinstance(obj, np.ndarray):
-        if obj.dtype.kind not in "biufc":
-            raise Uncacheable
-        h.update(f"nd:{obj.dtype.str}:{obj.shape};".encode())
-        h.update(np.ascontiguousarray(obj).tobytes())
-    elif isinstance(obj, np.generic):
-        _digest(np.asarray(obj), h)
-        h.update(b"scalar;")
-    elif isinstance(obj, (tuple, list)):
-        h.update(f"{type(obj).__name__}[{len(obj)}](".encode())
-        for item in obj:
-            _digest(item, h)
-        h.update(b");")
-    elif isinstance(obj, dict):
-        h.update(f"dict[{len(obj)}](".encode())
-        for key in sorted(obj, key=repr):
-            _digest(key, h)
-            _digest(obj[key], h)
-        h.update(b");")
-    elif isinstance(obj, np.dtype) or (isinstance(obj, type) and issubclass(obj, np.generic)):
-        h.update(f"dtype:{np.dtype(obj).str};".encode())
-    elif type(obj).__name__ == "DType" and type(obj).__module__.startswith("tensorflow"):
-        h.update(f"tfdtype:{obj.name};".encode())
-    else:
-        raise Uncacheable
-
-
 @dataclass
 class RefCache:
     """The store of one batch process. ``max_bytes`` bounds the memory kept for values.
@@ -162,8 +134,11 @@ class RefCache:
     def key(self, path: str, args: tuple, kwargs: dict) -> str:
         h = hashlib.blake2b(digest_size=20)
         h.update(f"{path};{self.seed};".encode())
-        _digest(args, h)
-        _digest(kwargs, h)
+        try:
+            digest(args, h)
+            digest(kwargs, h)
+        except Unstorable:
+            raise Uncacheable from None
         return h.hexdigest()
 
 

@@ -139,6 +139,8 @@ def digest(obj: Any, h: Any) -> None:
         h.update(b");")
     elif isinstance(obj, np.dtype) or (isinstance(obj, type) and issubclass(obj, np.generic)):
         h.update(f"dtype:{np.dtype(obj).str};".encode())
+    elif type(obj).__name__ == "DType" and type(obj).__module__.startswith("tensorflow"):
+        h.update(f"tfdtype:{obj.name};".encode())  # tf.float32 as an argument (the batch cache's keys)
     else:
         raise Unstorable(f"{type(obj).__name__} cannot be part of a reference key")
 
