@@ -232,7 +232,7 @@ def record_graded(job: Job, graded: dict, info: dict) -> dict:
         "cache": graded["cache"],
         "references": graded["references"],
         "pid": graded["pid"],
-        **graded.get("usage", {}),
+        **graded["usage"],
     }
 
 
