@@ -104,19 +104,11 @@ class Uncacheable(Exception):
 
 @dataclass
 class RefCache:
-    """The store of one batch process. ``max_bytes`` bounds the memory kept for values.
-
-    A value is kept the second time its key is asked for, not the first: a reference computed
-    from one student's own output is never asked for again, and keeping those (about 200 per
-    student) grew a batch process by megabytes per student (benchmarks/bench_soak.py). Until the
-    second request only the key is remembered (``max_seen`` of them, then forgotten at once).
-    """
+    """The store of one batch process. ``max_bytes`` bounds the memory kept for values."""
 
     seed: int | None = None
     max_bytes: int = 256 * 1024 * 1024
-    max_seen: int = 200_000
     store: dict = field(default_factory=dict)
-    seen: set = field(default_factory=set)
     bytes_kept: int = 0
     hits: int = 0
     misses: int = 0
@@ -205,11 +197,6 @@ class _MemoFunction:
             return _thaw(frozen, self._tf)
         cache.misses += 1
         value = self._fn(*args, **kwargs)
-        if key not in cache.seen:
-            if len(cache.seen) >= cache.max_seen:
-                cache.seen.clear()
-            cache.seen.add(key)
-            return value
         frozen = _freeze(value)
         if frozen is not None and cache.bytes_kept + _nbytes(frozen) <= cache.max_bytes:
             cache.store[key] = frozen
