@@ -131,6 +131,10 @@ class GraderPlugin:
         for line in MARKERS.values():
             config.addinivalue_line("markers", line)
         config.stash[plugin_key] = self
+        # Results come from outcomes, never from pytest's formatted tracebacks, whose default style
+        # parses the source of every frame of every failure (~0.05 s per failed check). --tb
+        # itself belongs to the terminal plugin, which the grader leaves out.
+        config.option.tbstyle = "native"
         if not config.pluginmanager.is_registered(fixtures):
             config.pluginmanager.register(fixtures, "grader-fixtures")
 

@@ -38,6 +38,7 @@ EXIT_CONFINEMENT = 70  # the worker refused to start: strict confinement could n
 
 def main(params: dict) -> None:
     sys.argv = sys.argv[:1]  # the parameters stay out of what student code can read back
+    _cap_memory(int(params.get("memory_mb") or 0))
     resp_fd = int(params["resp_fd"])
     for p in params.get("site", ()):
         if p not in sys.path:
@@ -92,6 +93,18 @@ def main(params: dict) -> None:
     from grader.sandbox.worker import serve
 
     serve(resp_fd, rules)
+
+
+def _cap_memory(mb: int) -> None:
+    """The address-space cap, first, so that it binds the reaper, the worker and all they start."""
+    if mb <= 0:
+        return
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not Unix
+        return
+    cap = mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
 
 def _site_builtins() -> None:

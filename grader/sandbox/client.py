@@ -421,19 +421,6 @@ class Worker:
                 env[k] = os.environ[k]
         return env
 
-    def _preexec(self):
-        mem = self.limits.memory_mb
-
-        def setup() -> None:
-            os.setsid()
-            if mem:
-                import resource
-
-                cap = mem * 1024 * 1024
-                resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-
-        return setup
-
     def _params(self, resp_fd: int) -> dict:
         """What the worker's boot needs before anything else: the run's private folders only."""
         return {
@@ -445,6 +432,7 @@ class Worker:
             "site": _site_dirs(),
             "strict": self.strict,
             "skip": _skipped(),
+            "memory_mb": self.limits.memory_mb,
         }
 
     def _workdir(self) -> Path:
@@ -471,7 +459,10 @@ class Worker:
             pass_fds=(w,),
             cwd=self._workdir(),
             env=self._env(),
-            preexec_fn=self._preexec(),
+            # Its own session, so that a last-resort killpg reaches everything it started. No
+            # preexec_fn: it would force a full fork() of this (large, TensorFlow-holding)
+            # process for every worker, where vfork() costs nothing; boot sets the memory cap.
+            start_new_session=True,
         )
         os.close(w)
         self.resp_fd = r
