@@ -173,6 +173,15 @@ class Settings:
         "--set reference_cache=DIR|off",
         default=None,
     )
+    keras_workers: str = _key(
+        "how the workers of Keras topics start: fork (from one process per run, or per batch process, "
+        "that imported TensorFlow once; each is then confined like a spawned one) or spawn (each "
+        "imports TensorFlow itself)",
+        lambda v: v in ("fork", "spawn"),
+        "fork or spawn",
+        "--set keras_workers=fork|spawn",
+        default="fork",
+    )
     sandbox: str | None = _key(
         "confinement of student code by the operating system: strict refuses to grade "
         "where it is incomplete (`grader doctor` says why), best-effort grades and "

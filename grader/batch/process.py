@@ -12,6 +12,7 @@ killed at any moment leaves that student ungraded, never half-graded.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import gc
@@ -51,10 +52,14 @@ class _Process:
     keras = None
     store = None  # the reference store (grader.core.refstore), kept for every student of the process
     store_folder: object = False
+    zygote = None  # grader.sandbox.client.Zygote: Keras workers fork from it, student after student
 
 
 def _init_process(seed: int, topics: tuple[str, ...] = (), quiet_tf: bool = True) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if any(not BY_SLUG[t].numpy_only for t in resolve_topics(topics)):
+        _Process.zygote = runner.start_zygote()  # first: its TensorFlow import overlaps ours
+        atexit.register(_close_zygote)
     with _stderr_silenced(quiet_tf):  # TF's C++ start-up chatter would break the progress bar
         import keras
         import tensorflow
@@ -146,6 +151,13 @@ def serve(conn, seed: int, topics: tuple[str, ...]) -> None:
         conn.send(("init_failed", f"{type(exc).__name__}: {exc}"))
         return
     conn.send(("ready", os.getpid()))
+    try:
+        _serve_jobs(conn)
+    finally:
+        _close_zygote()
+
+
+def _serve_jobs(conn) -> None:
     while True:
         try:
             job = conn.recv()
@@ -207,6 +219,22 @@ def grade_unrecorded(job: Job, path: Path | None = None) -> dict:
         "pid": os.getpid(),
         "usage": usage(),  # the grading process's, after this student
     }
+
+
+def _zygote_for(settings: Settings):
+    """The process's zygote when these settings fork Keras workers (restarted if it died)."""
+    if not runner.wants_zygote(settings, settings.topics):
+        return None
+    if _Process.zygote is None or not _Process.zygote.alive:
+        _close_zygote()
+        _Process.zygote = runner.start_zygote()
+    return _Process.zygote
+
+
+def _close_zygote() -> None:
+    zygote, _Process.zygote = _Process.zygote, None
+    if zygote is not None:
+        zygote.close()
 
 
 def _forget_keras_state() -> None:
@@ -287,11 +315,13 @@ def _grade(job: Job, path: Path | None = None) -> tuple[RunResult, dict[str, str
     try:
         with prepared(path or student.path, settings.topics) as work:
             topics = work.narrow(settings.topics)
+            graded = replace(settings, submission=work.path, topics=topics)
             result = runner.run(
-                replace(settings, submission=work.path, topics=topics),
+                graded,
                 label=student.path,
                 replay=replay,
                 plugin_factory=BatchPlugin,
+                zygote=_zygote_for(graded),
             )
             return result, _sources(work.path, topics)
     except UsageError as exc:  # the submission cannot be graded as handed in

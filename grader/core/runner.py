@@ -25,7 +25,7 @@ from grader.course.topics import BY_SLUG
 from grader.errors import InternalError, UsageError
 from grader.i18n import LANGS, Text, t
 from grader.sandbox import client as sandbox
-from grader.sandbox.client import ModuleSpec, SubmissionCopy, WorkerPool
+from grader.sandbox.client import ModuleSpec, SubmissionCopy, WorkerPool, Zygote
 from grader.sandbox.replies import import_error
 from grader.status import Status, TopicStatus
 
@@ -103,16 +103,28 @@ def run(
     label: str | Path | None = None,
     replay: str | None = None,
     plugin_factory: Callable[..., GraderPlugin] | None = None,
+    zygote: Zygote | None = None,
 ) -> RunResult:
     """Grade the folder ``settings.submission``; always returns a complete result for every check.
 
     ``on_progress(topic, event)`` receives progress events from long student calls (training);
     ``event["message"]`` is a one-line description. ``label`` names the submission in the
-    report (default: the folder); ``replay`` overrides the replay command.
+    report (default: the folder); ``replay`` overrides the replay command. ``zygote``: the one
+    Keras workers fork from (a batch process keeps one for all its students); by default the
+    run starts its own when ``settings.keras_workers`` is fork and a Keras topic is graded.
     """
     lang = i18n.check_lang(settings.lang)
     with i18n.language(lang):  # messages are produced in it, and kept in every language
-        return _run(dataclasses.replace(settings, lang=lang), on_progress, label, replay, plugin_factory)
+        return _run(dataclasses.replace(settings, lang=lang), on_progress, label, replay, plugin_factory, zygote)
+
+
+def wants_zygote(settings: Settings, topics) -> bool:
+    """Whether Keras workers of these topics fork from a zygote (see grader.sandbox.zygote)."""
+    return settings.keras_workers == "fork" and any(not BY_SLUG[t].numpy_only for t in topics)
+
+
+def start_zygote() -> Zygote:
+    return Zygote(WORKER_MODULES)
 
 
 def _run(
@@ -121,6 +133,7 @@ def _run(
     label: str | Path | None,
     replay: str | None,
     plugin_factory: Callable[..., GraderPlugin] | None,
+    zygote: Zygote | None,
 ) -> RunResult:
     started = time.monotonic()
     started_at = utc_now()
@@ -139,10 +152,21 @@ def _run(
     if graded:
         mode = sandbox.check_mode(settings.sandbox)
         sandbox.require(mode)  # strict: refuse (exit 2) before anything runs
-        copy = SubmissionCopy(settings.submission, WORKER_MODULES)
+        own_zygote = None
+        if not wants_zygote(settings, graded):
+            zygote = None
+        elif zygote is None or not zygote.alive:
+            # First: its TensorFlow import then overlaps everything below, the grader's included.
+            zygote = own_zygote = start_zygote()
+        try:
+            copy = SubmissionCopy(settings.submission, WORKER_MODULES)
+        except BaseException:
+            if own_zygote is not None:
+                own_zygote.close()
+            raise
         try:
             specs = [ModuleSpec(t, BY_SLUG[t].module_file, BY_SLUG[t].numpy_only) for t in graded]
-            pool = WorkerPool(copy, specs, settings.limits, on_progress, mode=mode)
+            pool = WorkerPool(copy, specs, settings.limits, on_progress, mode=mode, zygote=zygote)
             # plugin_factory: batch grading passes a GraderPlugin subclass (shared reference cache).
             plugin = (plugin_factory or GraderPlugin)(pool, seed, settings)
             try:
@@ -156,6 +180,8 @@ def _run(
             confinement = pool.sandbox()
         finally:
             copy.cleanup()
+            if own_zygote is not None:
+                own_zygote.close()
     for topic, why in unavailable.items():
         topic_results[topic] = not_graded(topic, why)
 

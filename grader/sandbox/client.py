@@ -23,6 +23,7 @@ import pickle
 import select
 import shutil
 import signal
+import socket
 import stat
 import struct
 import subprocess
@@ -335,6 +336,8 @@ class _OutputDrain(threading.Thread):
         while True:
             chunk = self.stream.read1(65536) if hasattr(self.stream, "read1") else self.stream.read(65536)
             if not chunk:
+                with contextlib.suppress(OSError):
+                    self.stream.close()
                 return
             room = self.cap - len(self.kept)
             if room > 0:
@@ -356,6 +359,227 @@ def _describe_exit(code: int | None) -> str:
     return t("the process exited with code {code}", code=code)
 
 
+def worker_env(scratch_dir: Path) -> dict[str, str]:
+    """The whole environment of a worker (or zygote) whose scratch is ``scratch_dir``."""
+    keep = ("LANG", "LC_ALL", "LC_CTYPE", "SYSTEMROOT")
+    env = {k: os.environ[k] for k in keep if k in os.environ}
+    scratch = str(scratch_dir)
+    tmp = os.path.join(scratch, "tmp")
+    user = "nobody" if hasattr(os, "geteuid") and os.geteuid() == 0 else os.environ.get("USER", "student")
+    env.update(
+        PATH=os.defpath,  # nothing of the grader's PATH (it may name a checkout's virtualenv)
+        # A fresh HOME: Keras reads ~/.keras/keras.json, and a HOME it may not read crashes TF.
+        HOME=os.path.join(scratch, "home"),
+        # Named outright: where HOME is not writable Keras falls back to /tmp/.keras, whose
+        # keras.json (someone else's, if any) Landlock then refuses, and every import fails.
+        KERAS_HOME=os.path.join(scratch, "home", ".keras"),
+        MPLCONFIGDIR=os.path.join(scratch, "mpl"),
+        TMPDIR=tmp,
+        TEMP=tmp,
+        TMP=tmp,
+        USER=user,
+        LOGNAME=user,  # getpass.getuser() without reading /etc/passwd
+        TF_CPP_MIN_LOG_LEVEL="2",
+        PYTHONDONTWRITEBYTECODE="1",
+        # The worker computes single small calls; extra BLAS threads only fight the grader.
+        OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"),
+        OPENBLAS_NUM_THREADS=os.environ.get("OPENBLAS_NUM_THREADS", "1"),
+    )
+    for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        if k in os.environ:  # needed for correct results on some CPUs (see env docs)
+            env[k] = os.environ[k]
+    return env
+
+
+# ------------------------------------------------------------------------------ the zygote
+
+_ZYGOTE_BOOT = (
+    "import sys, json; P = json.loads(sys.argv[1]); sys.path.insert(0, P['runtime']); "
+    "from grader.sandbox.zygote import main; main(P)"
+)
+ZYGOTE_MODES = ("fork", "spawn")
+
+
+class ForkedProcess:
+    """The parts of :class:`subprocess.Popen` a :class:`Worker` uses, for a worker forked by a
+    :class:`Zygote` (its parent is the zygote, which reports its pid and its end)."""
+
+    args = "forked by the zygote"
+
+    def __init__(self, zygote: Zygote, stdin_fd: int, stdout_fd: int):
+        self._zygote = zygote
+        self.stdin = os.fdopen(stdin_fd, "wb")
+        self.stdout = os.fdopen(stdout_fd, "rb")
+        self._pid: int | None = None
+        self.returncode: int | None = None
+        self.error: str | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """The reaper's pid once the zygote forked it (waits for that); None if it never was."""
+        with self._zygote._changed:
+            self._zygote._changed.wait_for(
+                lambda: self._pid is not None or self.returncode is not None, timeout=HELLO_TIMEOUT
+            )
+        return self._pid
+
+    @property
+    def forked_pid(self) -> int | None:
+        """The pid if the zygote has reported the fork, without waiting."""
+        return self._pid
+
+    def poll(self) -> int | None:
+        return self.returncode
+
+    def close(self) -> None:
+        for f in (self.stdin, self.stdout):
+            with contextlib.suppress(OSError):
+                f.close()
+
+    def wait(self, timeout: float | None = None) -> int:
+        with self._zygote._changed:
+            if not self._zygote._changed.wait_for(lambda: self.returncode is not None, timeout=timeout):
+                raise subprocess.TimeoutExpired(self.args, timeout or 0)
+        return self.returncode  # type: ignore[return-value]
+
+
+class Zygote:
+    """A process that imported TensorFlow once and forks Keras workers (:mod:`grader.sandbox.zygote`).
+
+    One per ``grader run`` or per batch process. It runs from its own private runtime copy and
+    scratch, started exactly like a worker; :meth:`spawn` hands it a worker's pipes and
+    parameters. Usable from several threads. When it is gone (it failed to import TensorFlow,
+    or was killed), :attr:`alive` turns false and workers are spawned as usual.
+    """
+
+    def __init__(self, worker_modules: Iterable[str] = ()):
+        self.tmp = Path(tempfile.mkdtemp(prefix="grader-zygote-"))
+        self._changed = threading.Condition()
+        self._children: dict[int, ForkedProcess] = {}  # request id -> process
+        self._by_pid: dict[int, ForkedProcess] = {}
+        self._next = 0
+        self._dead = False
+        self.ready = False
+        try:
+            os.chmod(self.tmp, 0o711)  # children that run as another user import from its runtime
+            runtime = build_runtime(self.tmp / "runtime", (f"{_PACKAGE}.sandbox.zygote", *worker_modules))
+            scratch = _scratch(self.tmp / "work")
+            for sub in ("home", "mpl", "tmp"):
+                (scratch / sub).mkdir(exist_ok=True)
+            self._sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            params = {"runtime": str(runtime), "ctl_fd": theirs.fileno(), "site": _site_dirs()}
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-c", _ZYGOTE_BOOT, json.dumps(params)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,  # TensorFlow's start-up chatter
+                pass_fds=(theirs.fileno(),),
+                cwd=scratch,
+                env=worker_env(scratch),
+                start_new_session=True,
+            )
+            theirs.close()
+        except BaseException:
+            _rmtree(self.tmp)
+            raise
+        self._reader = threading.Thread(target=self._read_loop, name="grader-zygote", daemon=True)
+        self._reader.start()
+
+    @property
+    def alive(self) -> bool:
+        return not self._dead
+
+    def spawn(self, params: dict, env: dict[str, str], cwd: Path) -> ForkedProcess:
+        """Fork a worker with these boot parameters (``resp_fd`` is the grader's write end of the
+        response pipe: sent to the child, then closed here), environment and working directory."""
+        resp_w = int(params["resp_fd"])
+        in_r, in_w = os.pipe()
+        out_r, out_w = os.pipe()
+        proc = ForkedProcess(self, in_w, out_r)
+        with self._changed:
+            self._next += 1
+            rid = self._next
+            self._children[rid] = proc
+        request = {"id": rid, "params": {k: v for k, v in params.items() if k != "resp_fd"}, "env": env}
+        request["cwd"] = str(cwd)
+        try:
+            socket.send_fds(self._sock, [json.dumps(request).encode()], [in_r, out_w, resp_w])
+        except OSError as exc:
+            self._finish(proc, None, f"the zygote is gone ({exc})")
+        finally:
+            os.close(in_r)
+            os.close(out_w)
+            os.close(resp_w)
+        return proc
+
+    def _finish(self, proc: ForkedProcess, code: int | None, error: str | None = None) -> None:
+        with self._changed:
+            if proc.returncode is None:
+                proc.returncode = code if code is not None else -signal.SIGKILL
+                proc.error = error
+            self._changed.notify_all()
+
+    def _read_loop(self) -> None:
+        while True:
+            try:
+                data = self._sock.recv(1 << 16)
+            except OSError:
+                data = b""
+            if not data:
+                break
+            try:
+                msg = json.loads(data)
+            except ValueError:
+                continue
+            with self._changed:
+                if msg.get("ready"):
+                    self.ready = True
+                elif "exit" in msg:
+                    proc = self._by_pid.pop(int(msg["exit"]), None)
+                    if proc is not None and proc.returncode is None:
+                        proc.returncode = int(msg["code"])
+                elif "pid" in msg:
+                    proc = self._children.pop(msg.get("id"), None)
+                    if proc is not None:
+                        proc._pid = int(msg["pid"])
+                        self._by_pid[proc._pid] = proc
+                elif "error" in msg:
+                    proc = self._children.pop(msg.get("id"), None)
+                    if proc is not None:
+                        proc.returncode, proc.error = -signal.SIGKILL, str(msg["error"])
+                self._changed.notify_all()
+        # The zygote is gone: its children's reapers got SIGTERM (PDEATHSIG) and end their workers.
+        with self._changed:
+            self._dead = True
+            for proc in [*self._children.values(), *self._by_pid.values()]:
+                if proc.returncode is None:
+                    proc.returncode, proc.error = -signal.SIGKILL, "the zygote ended"
+            self._children.clear()
+            self._by_pid.clear()
+            self._changed.notify_all()
+
+    def close(self) -> None:
+        """End the zygote (its children are closed by their workers first) and remove its folder."""
+        self._dead = True
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(OSError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        self._reader.join(timeout=5)
+        with contextlib.suppress(OSError):
+            self._sock.close()
+        _rmtree(self.tmp)
+
+
+def _unforked(proc) -> bool:
+    """True for a worker the zygote was to fork and never did (it ended first)."""
+    return isinstance(proc, ForkedProcess) and proc.returncode is not None and proc.forked_pid is None
+
+
 class Worker:
     """One worker process (at a time) for one topic of one submission."""
 
@@ -367,13 +591,16 @@ class Worker:
         on_progress: Callable[[str, dict], None] | None = None,
         *,
         strict: bool = False,
+        zygote: Zygote | None = None,
     ):
         self.spec = spec
         self.copy = copy
+        # Keras topics only: a numpy-only worker must be able to refuse `import tensorflow`.
+        self.zygote = None if spec.numpy_only else zygote
         self.root = copy.root
         self.limits = limits
         self.strict = strict
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen | ForkedProcess | None = None
         self.resp_fd: int | None = None
         self.drain: _OutputDrain | None = None
         self.import_reply: dict | None = None
@@ -392,34 +619,7 @@ class Worker:
     # -- process management -------------------------------------------------------------
 
     def _env(self) -> dict[str, str]:
-        keep = ("LANG", "LC_ALL", "LC_CTYPE", "SYSTEMROOT")
-        env = {k: os.environ[k] for k in keep if k in os.environ}
-        scratch = str(self.scratch)
-        tmp = os.path.join(scratch, "tmp")
-        user = "nobody" if hasattr(os, "geteuid") and os.geteuid() == 0 else os.environ.get("USER", "student")
-        env.update(
-            PATH=os.defpath,  # nothing of the grader's PATH (it may name a checkout's virtualenv)
-            # A fresh HOME: Keras reads ~/.keras/keras.json, and a HOME it may not read crashes TF.
-            HOME=os.path.join(scratch, "home"),
-            # Named outright: where HOME is not writable Keras falls back to /tmp/.keras, whose
-            # keras.json (someone else's, if any) Landlock then refuses, and every import fails.
-            KERAS_HOME=os.path.join(scratch, "home", ".keras"),
-            MPLCONFIGDIR=os.path.join(scratch, "mpl"),
-            TMPDIR=tmp,
-            TEMP=tmp,
-            TMP=tmp,
-            USER=user,
-            LOGNAME=user,  # getpass.getuser() without reading /etc/passwd
-            TF_CPP_MIN_LOG_LEVEL="2",
-            PYTHONDONTWRITEBYTECODE="1",
-            # The worker computes single small calls; extra BLAS threads only fight the grader.
-            OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"),
-            OPENBLAS_NUM_THREADS=os.environ.get("OPENBLAS_NUM_THREADS", "1"),
-        )
-        for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
-            if k in os.environ:  # needed for correct results on some CPUs (see env docs)
-                env[k] = os.environ[k]
-        return env
+        return worker_env(Path(str(self.scratch)))
 
     def _params(self, resp_fd: int) -> dict:
         """What the worker's boot needs before anything else: the run's private folders only."""
@@ -450,21 +650,33 @@ class Worker:
             return
         self._starts += 1
         self.scratch = _scratch(self.copy.work / f"{self.spec.name}-{self._starts}")
-        r, w = os.pipe()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-c", _BOOT, json.dumps(self._params(w))],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            pass_fds=(w,),
-            cwd=self._workdir(),
-            env=self._env(),
-            # Its own session, so that a last-resort killpg reaches everything it started. No
-            # preexec_fn: it would force a full fork() of this (large, TensorFlow-holding)
-            # process for every worker, where vfork() costs nothing; boot sets the memory cap.
-            start_new_session=True,
-        )
-        os.close(w)
+        cwd = self._workdir()
+        self.proc = None
+        if self.zygote is not None and self.zygote.alive:
+            # Forked from a process that already imported TensorFlow, then booted as below.
+            r, w = os.pipe()
+            proc = self.zygote.spawn(self._params(w), self._env(), cwd)  # closes w
+            if proc.poll() is None:
+                self.proc = proc
+            else:  # the zygote is gone: start this one the usual way
+                os.close(r)
+                proc.close()
+        if self.proc is None:
+            r, w = os.pipe()
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-c", _BOOT, json.dumps(self._params(w))],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                pass_fds=(w,),
+                cwd=cwd,
+                env=self._env(),
+                # Its own session, so that a last-resort killpg reaches everything it started. No
+                # preexec_fn: it would force a full fork() of this (large, TensorFlow-holding)
+                # process for every worker, where vfork() costs nothing; boot sets the memory cap.
+                start_new_session=True,
+            )
+            os.close(w)
         self.resp_fd = r
         self._hello_pending = True
         self.drain = _OutputDrain(self.proc.stdout, self.limits.output_kb * 1024)
@@ -520,9 +732,17 @@ class Worker:
         if not self._hello_pending:
             return
         self._hello_pending = False
+        proc = self.proc
         try:
             hello = self._frame(HELLO_TIMEOUT, t("while starting"))
         except (StudentTimeout, StudentCrashed) as exc:
+            if _unforked(proc):
+                self.kill()
+                # The zygote ended before forking this worker (nothing of it ever ran): spawn it.
+                self.zygote = None
+                self.start()
+                self._await_hello()
+                return
             self.hellos.append({"ok": False, "message": exc.message})
             raise InternalError(
                 f"a worker process failed while starting, before running any student code: {exc.message}"
@@ -557,8 +777,10 @@ class Worker:
         proc = self.proc
         if self._reaped():
             # The reaper kills the worker, then every process it left, and exits last.
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(proc.pid, signal.SIGTERM)
+            pid = proc.pid
+            if pid is not None:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGTERM)
             try:
                 proc.wait(timeout=REAP_TIMEOUT)
             except subprocess.TimeoutExpired:
@@ -568,10 +790,12 @@ class Worker:
         self._close()
 
     @staticmethod
-    def _kill_group(proc: subprocess.Popen) -> None:
+    def _kill_group(proc: subprocess.Popen | ForkedProcess) -> None:
         # The group leader is not reaped yet, so its id cannot have been reused.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
+        pid = proc.pid
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
         proc.wait()
 
     def close(self) -> None:
@@ -601,7 +825,7 @@ class Worker:
     def alive(self) -> list[int]:
         """Pids of this worker's processes that still exist (none, once :meth:`close` returned)."""
         out = [pid for pid, start in self.processes if _alive(pid, start)]
-        if self.proc is not None and self.proc.poll() is None:
+        if self.proc is not None and self.proc.poll() is None and self.proc.pid is not None:
             out.append(self.proc.pid)
         return out
 
@@ -857,10 +1081,11 @@ class WorkerPool:
         on_progress: Callable[[str, dict], None] | None = None,
         *,
         mode: str = "best-effort",
+        zygote: Zygote | None = None,
     ):
         self.mode = check_mode(mode)
         strict = self.mode == "strict"
-        self.workers = {s.name: Worker(s, copy, limits, on_progress, strict=strict) for s in specs}
+        self.workers = {s.name: Worker(s, copy, limits, on_progress, strict=strict, zygote=zygote) for s in specs}
 
     def start_all(self) -> None:
         for w in self.workers.values():

@@ -1,0 +1,217 @@
+"""Keras workers forked from a zygote (grader/sandbox/zygote.py) for real: confined exactly like
+spawned ones, holding nothing of the zygote, reporting their end through it, and replaced by a
+spawned worker when the zygote is gone. The side-effect attacks run through it too
+(tests/sandbox/test_side_effects.py, the ``models`` cases)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.config import Limits
+from grader.core.runner import WORKER_MODULES
+from grader.errors import StudentCrashed, StudentRaised
+from grader.sandbox.client import ForkedProcess, ModuleSpec, SubmissionCopy, WorkerPool, Zygote
+
+pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="the checks read /proc")
+
+KERAS = ModuleSpec("models", "models.py", False)
+NUMPY = ModuleSpec("activations", "activations.py", True)
+
+PROBE = textwrap.dedent(
+    '''
+    import os, resource, signal, sys, tempfile
+    import keras
+
+    def _try(fn):
+        try:
+            fn()
+            return "ok"
+        except OSError as e:
+            return type(e).__name__
+
+    def inside(zygote):
+        """What the worker holds, and what it may do to the zygote (its reaper's parent; the
+        worker cannot read that from /proc, so the test tells it)."""
+        runtime = sys.path[0]
+        return {
+            "pid": os.getpid(),
+            "reaper": os.getppid(),
+            "fds": sorted(int(fd) for fd in os.listdir("/proc/self/fd")),
+            "home": os.environ.get("HOME"),
+            "keras_home": keras.src.backend.config.keras_home(),
+            "tmp": tempfile.gettempdir(),
+            "cwd": os.getcwd(),
+            "memory": resource.getrlimit(resource.RLIMIT_AS)[0],
+            "uid": os.getuid(),
+            "kill_zygote": _try(lambda: os.kill(zygote, signal.SIGKILL)),
+            "zygote_environ": _try(lambda: open("/proc/%d/environ" % zygote, "rb").read()),
+            "zygote_mem": _try(lambda: open("/proc/%d/mem" % zygote, "rb").read(1)),
+            "poison_runtime": _try(lambda: open(os.path.join(runtime, "grader", "sandbox", "evil.py"), "w").write("1")),
+            "append_worker": _try(lambda: open(os.path.join(runtime, "grader", "sandbox", "worker.py"), "a").write("#")),
+            "write_zygote_home": _try(lambda: open(os.path.join(os.path.dirname(runtime), "work", "home", "x"), "w").write("1")),
+            "fit": float(_fit()),
+        }
+
+    def _fit():
+        import numpy as np
+        m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        m.compile("sgd", "mse")
+        return m.fit(np.ones((8, 3)), np.zeros((8, 2)), epochs=1, verbose=0).history["loss"][0]
+
+    def crash():
+        import ctypes
+        ctypes.string_at(0)
+
+    def spin():
+        while True:
+            pass
+    '''
+)
+
+
+@pytest.fixture(scope="module")
+def zygote():
+    z = Zygote(WORKER_MODULES)
+    yield z
+    z.close()
+
+
+@pytest.fixture
+def submission(tmp_path):
+    (tmp_path / "models.py").write_text(PROBE)
+    (tmp_path / "activations.py").write_text("import tensorflow\n")
+    return tmp_path
+
+
+def _pool(submission: Path, specs, zygote, limits: Limits | None = None):
+    copy = SubmissionCopy(submission, WORKER_MODULES)
+    pool = WorkerPool(copy, list(specs), limits or Limits(), mode="strict", zygote=zygote)
+    pool.start_all()
+    return copy, pool
+
+
+def _close(copy, pool) -> None:
+    try:
+        pool.close()
+        assert [pid for w in pool.workers.values() for pid in w.alive()] == []
+    finally:
+        copy.cleanup()
+
+
+def test_a_forked_worker_is_confined_like_a_spawned_one_and_holds_nothing_of_the_zygote(submission, zygote):
+    copy, pool = _pool(submission, [KERAS], zygote, Limits(memory_mb=6000))
+    try:
+        w = pool.get("models")
+        assert isinstance(w.proc, ForkedProcess)
+        got = w.call("inside", (zygote.proc.pid,), {})["value"]
+        with open(f"/proc/{got['reaper']}/status") as fh:
+            assert int(fh.read().split("PPid:")[1].split()[0]) == zygote.proc.pid
+        forked = pool.sandbox()
+    finally:
+        _close(copy, pool)
+    spawned_copy, spawned = _pool(submission, [KERAS], None)
+    try:
+        assert not isinstance(spawned.get("models").proc, ForkedProcess)
+        alone = spawned.get("models").call("inside", (zygote.proc.pid,), {})["value"]
+        reference = spawned.sandbox()
+    finally:
+        _close(spawned_copy, spawned)
+
+    states = {k: v["state"] for k, v in forked["mechanisms"].items()}
+    assert states == {k: v["state"] for k, v in reference["mechanisms"].items()}
+    assert forked["confined"] and forked["mode"] == "strict"
+    # The same descriptors as a spawned worker (its own pipes only): the zygote's socket is gone.
+    # (The last one is listdir's own; its number differs with what the imports opened and closed.)
+    assert got["fds"][:-1] == alone["fds"][:-1] == [0, 1, 2, 3, 4], (got["fds"], alone["fds"])
+    assert alone["kill_zygote"] != "ok" and alone["zygote_environ"] != "ok"
+    scratch = str(copy.work)
+    for key in ("home", "keras_home", "tmp", "cwd"):
+        assert got[key].startswith(scratch), (key, got[key])
+    assert got["memory"] == 6000 * 1024 * 1024
+    if os.geteuid() == 0:
+        assert got["uid"] == 65534
+    for attack in ("kill_zygote", "zygote_environ", "zygote_mem", "poison_runtime", "append_worker", "write_zygote_home"):
+        assert got[attack] != "ok", (attack, got)
+    assert zygote.alive and zygote.proc.poll() is None
+    assert got["fit"] == pytest.approx(got["fit"])  # TensorFlow runs in the forked child (a real number)
+
+
+def test_numpy_only_workers_never_fork_from_it(submission, zygote):
+    """A numpy-only topic must be able to refuse TensorFlow, which a process holding it cannot."""
+    copy, pool = _pool(submission, [NUMPY, KERAS], zygote)
+    try:
+        assert not isinstance(pool.get("activations").proc, ForkedProcess)
+        assert isinstance(pool.get("models").proc, ForkedProcess)
+        reply = pool.get("activations").ensure_imported()
+        assert reply["ok"] is False and reply["kind"] == "policy", reply
+    finally:
+        _close(copy, pool)
+
+
+def test_exit_status_and_timeouts_cross_the_zygote(submission, zygote):
+    copy, pool = _pool(submission, [KERAS], zygote, Limits(call_timeout=2))
+    try:
+        w = pool.get("models")
+        with pytest.raises(StudentCrashed, match="SIGSEGV"):
+            w.call("crash", (), {})
+        started = time.monotonic()
+        with pytest.raises(Exception, match="longer than 2 s"):
+            w.call("spin", (), {})
+        assert time.monotonic() - started < 15
+        assert w.alive() == []
+        w.ensure_imported()  # a fresh fork after each
+        assert isinstance(w.proc, ForkedProcess)
+        with pytest.raises(StudentRaised):
+            w.call("_try", (None,), {})
+    finally:
+        _close(copy, pool)
+
+
+def test_a_dead_zygote_is_replaced_by_spawned_workers(submission):
+    z = Zygote(WORKER_MODULES)
+    try:
+        copy, pool = _pool(submission, [KERAS], z)
+        try:
+            w = pool.get("models")
+            assert w.ensure_imported()["ok"]
+            victim = w.call("inside", (z.proc.pid,), {})["value"]["pid"]
+            os.kill(z.proc.pid, signal.SIGKILL)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and (z.alive or os.path.exists(f"/proc/{victim}")):
+                time.sleep(0.05)
+            assert not z.alive
+            assert not os.path.exists(f"/proc/{victim}"), "the worker outlived its zygote"
+        finally:
+            _close(copy, pool)
+        copy, pool = _pool(submission, [KERAS], z)
+        try:
+            w = pool.get("models")
+            assert not isinstance(w.proc, ForkedProcess)
+            assert w.ensure_imported()["ok"]
+        finally:
+            _close(copy, pool)
+    finally:
+        z.close()
+
+
+def test_a_zygote_that_dies_before_forking_costs_nothing(submission):
+    """Requests already sent to a zygote that then ends are started the usual way."""
+    z = Zygote(WORKER_MODULES)
+    try:
+        copy, pool = _pool(submission, [KERAS], z)
+        try:
+            w = pool.get("models")
+            os.kill(z.proc.pid, signal.SIGKILL)  # still importing TensorFlow: nothing forked yet
+            assert w.ensure_imported()["ok"]
+            assert not isinstance(w.proc, ForkedProcess)
+            assert pool.sandbox()["confined"]
+        finally:
+            _close(copy, pool)
+    finally:
+        z.close()
