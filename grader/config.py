@@ -173,13 +173,13 @@ class Settings:
         "--set reference_cache=DIR|off",
         default=None,
     )
-    keras_workers: str = _key(
-        "how the workers of Keras topics start: fork (from one process per run, or per batch process, "
-        "that imported TensorFlow once; each is then confined like a spawned one) or spawn (each "
-        "imports TensorFlow itself)",
+    worker_start: str = _key(
+        "how workers start: fork (from a process per run, or per batch process, that imported NumPy - or "
+        "TensorFlow, for Keras topics - once; each is then confined like a spawned one) or spawn (each "
+        "starts a fresh interpreter)",
         lambda v: v in ("fork", "spawn"),
         "fork or spawn",
-        "--set keras_workers=fork|spawn",
+        "--set worker_start=fork|spawn",
         default="fork",
     )
     sandbox: str | None = _key(

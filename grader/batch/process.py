@@ -52,14 +52,16 @@ class _Process:
     keras = None
     store = None  # the reference store (grader.core.refstore), kept for every student of the process
     store_folder: object = False
-    zygote = None  # grader.sandbox.client.Zygote: Keras workers fork from it, student after student
+    zygotes: dict = {}  # kind -> grader.sandbox.client.Zygote: workers fork from them, student after student
 
 
 def _init_process(seed: int, topics: tuple[str, ...] = (), quiet_tf: bool = True) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if any(not BY_SLUG[t].numpy_only for t in resolve_topics(topics)):
-        _Process.zygote = runner.start_zygote()  # first: its TensorFlow import overlaps ours
-        atexit.register(_close_zygote)
+    # First: their imports overlap ours. (Started for the default worker_start; a batch that
+    # spawns its workers closes them at its first student.)
+    kinds = {"numpy" if BY_SLUG[t].numpy_only else "keras" for t in resolve_topics(topics)}
+    _Process.zygotes = runner.start_zygotes(kinds)
+    atexit.register(_close_zygotes)
     with _stderr_silenced(quiet_tf):  # TF's C++ start-up chatter would break the progress bar
         import keras
         import tensorflow
@@ -154,7 +156,7 @@ def serve(conn, seed: int, topics: tuple[str, ...]) -> None:
     try:
         _serve_jobs(conn)
     finally:
-        _close_zygote()
+        _close_zygotes()
 
 
 def _serve_jobs(conn) -> None:
@@ -221,20 +223,21 @@ def grade_unrecorded(job: Job, path: Path | None = None) -> dict:
     }
 
 
-def _zygote_for(settings: Settings):
-    """The process's zygote when these settings fork Keras workers (restarted if it died)."""
-    if not runner.wants_zygote(settings, settings.topics):
-        return None
-    if _Process.zygote is None or not _Process.zygote.alive:
-        _close_zygote()
-        _Process.zygote = runner.start_zygote()
-    return _Process.zygote
+def _zygotes_for(settings: Settings) -> dict:
+    """The process's zygotes this student's workers fork from (one that died is replaced); the
+    others stay for the next students."""
+    if settings.worker_start != "fork":
+        _close_zygotes()
+        return {}
+    wanted = runner.start_zygotes(runner.zygote_kinds(settings, settings.topics), _Process.zygotes)
+    _Process.zygotes.update(wanted)
+    return wanted
 
 
-def _close_zygote() -> None:
-    zygote, _Process.zygote = _Process.zygote, None
-    if zygote is not None:
-        zygote.close()
+def _close_zygotes() -> None:
+    zygotes, _Process.zygotes = _Process.zygotes, {}
+    for z in zygotes.values():
+        z.close()
 
 
 def _forget_keras_state() -> None:
@@ -321,7 +324,7 @@ def _grade(job: Job, path: Path | None = None) -> tuple[RunResult, dict[str, str
                 label=student.path,
                 replay=replay,
                 plugin_factory=BatchPlugin,
-                zygote=_zygote_for(graded),
+                zygotes=_zygotes_for(graded),
             )
             return result, _sources(work.path, topics)
     except UsageError as exc:  # the submission cannot be graded as handed in

@@ -10,7 +10,7 @@ import dataclasses
 import platform
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,7 @@ from grader.course.topics import BY_SLUG
 from grader.errors import InternalError, UsageError
 from grader.i18n import LANGS, Text, t
 from grader.sandbox import client as sandbox
-from grader.sandbox.client import ModuleSpec, SubmissionCopy, WorkerPool, Zygote
+from grader.sandbox.client import ModuleSpec, SubmissionCopy, WorkerPool, Zygote, zygote_kind
 from grader.sandbox.replies import import_error
 from grader.status import Status, TopicStatus
 
@@ -103,28 +103,43 @@ def run(
     label: str | Path | None = None,
     replay: str | None = None,
     plugin_factory: Callable[..., GraderPlugin] | None = None,
-    zygote: Zygote | None = None,
+    zygotes: Mapping[str, Zygote] | None = None,
 ) -> RunResult:
     """Grade the folder ``settings.submission``; always returns a complete result for every check.
 
     ``on_progress(topic, event)`` receives progress events from long student calls (training);
     ``event["message"]`` is a one-line description. ``label`` names the submission in the
-    report (default: the folder); ``replay`` overrides the replay command. ``zygote``: the one
-    Keras workers fork from (a batch process keeps one for all its students); by default the
-    run starts its own when ``settings.keras_workers`` is fork and a Keras topic is graded.
+    report (default: the folder); ``replay`` overrides the replay command. ``zygotes``: the processes
+    workers fork from, by kind (a batch process keeps them for all its students); the run starts
+    those it needs and was not given (and ends them) when ``settings.worker_start`` is fork.
     """
     lang = i18n.check_lang(settings.lang)
     with i18n.language(lang):  # messages are produced in it, and kept in every language
-        return _run(dataclasses.replace(settings, lang=lang), on_progress, label, replay, plugin_factory, zygote)
+        return _run(dataclasses.replace(settings, lang=lang), on_progress, label, replay, plugin_factory, zygotes)
 
 
-def wants_zygote(settings: Settings, topics) -> bool:
-    """Whether Keras workers of these topics fork from a zygote (see grader.sandbox.zygote)."""
-    return settings.keras_workers == "fork" and any(not BY_SLUG[t].numpy_only for t in topics)
+def zygote_kinds(settings: Settings, topics) -> set[str]:
+    """The zygotes the workers of these topics fork from: none when workers are spawned, and
+    only for modules the submission has (a worker with no module to import imports nothing)."""
+    if settings.worker_start != "fork":
+        return set()
+    return {
+        zygote_kind(ModuleSpec(t, BY_SLUG[t].module_file, BY_SLUG[t].numpy_only))
+        for t in topics
+        if (settings.submission / BY_SLUG[t].module_file).is_file()
+    }
 
 
-def start_zygote() -> Zygote:
-    return Zygote(WORKER_MODULES)
+def start_zygotes(kinds, keep: Mapping[str, Zygote] | None = None) -> dict[str, Zygote]:
+    """A live zygote of each kind: those of ``keep`` still alive, new ones for the rest."""
+    out = {}
+    for kind in sorted(kinds):
+        given = (keep or {}).get(kind)
+        if given is not None and not given.alive:
+            given.close()  # its folder
+            given = None
+        out[kind] = given if given is not None else Zygote(WORKER_MODULES, kind)
+    return out
 
 
 def _run(
@@ -133,7 +148,7 @@ def _run(
     label: str | Path | None,
     replay: str | None,
     plugin_factory: Callable[..., GraderPlugin] | None,
-    zygote: Zygote | None,
+    zygotes: Mapping[str, Zygote] | None,
 ) -> RunResult:
     started = time.monotonic()
     started_at = utc_now()
@@ -152,21 +167,18 @@ def _run(
     if graded:
         mode = sandbox.check_mode(settings.sandbox)
         sandbox.require(mode)  # strict: refuse (exit 2) before anything runs
-        own_zygote = None
-        if not wants_zygote(settings, graded):
-            zygote = None
-        elif zygote is None or not zygote.alive:
-            # First: its TensorFlow import then overlaps everything below, the grader's included.
-            zygote = own_zygote = start_zygote()
+        # First: their imports then overlap everything below, the grader's included.
+        forks = start_zygotes(zygote_kinds(settings, graded), zygotes)
+        own = [z for kind, z in forks.items() if (zygotes or {}).get(kind) is not z]
         try:
             copy = SubmissionCopy(settings.submission, WORKER_MODULES)
         except BaseException:
-            if own_zygote is not None:
-                own_zygote.close()
+            for z in own:
+                z.close()
             raise
         try:
             specs = [ModuleSpec(t, BY_SLUG[t].module_file, BY_SLUG[t].numpy_only) for t in graded]
-            pool = WorkerPool(copy, specs, settings.limits, on_progress, mode=mode, zygote=zygote)
+            pool = WorkerPool(copy, specs, settings.limits, on_progress, mode=mode, zygotes=forks)
             # plugin_factory: batch grading passes a GraderPlugin subclass (shared reference cache).
             plugin = (plugin_factory or GraderPlugin)(pool, seed, settings)
             try:
@@ -180,8 +192,8 @@ def _run(
             confinement = pool.sandbox()
         finally:
             copy.cleanup()
-            if own_zygote is not None:
-                own_zygote.close()
+            for z in own:
+                z.close()
     for topic, why in unavailable.items():
         topic_results[topic] = not_graded(topic, why)
 

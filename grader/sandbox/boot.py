@@ -86,6 +86,7 @@ def main(params: dict) -> None:
             "start": _start_time(),
             "seconds": round(status.seconds, 4),
             "uid": status.uid,
+            "forked": bool(params.get("forked")),  # by the zygote (grader.sandbox.zygote)
             "confinement": _mechanisms(status, subreaper, hook),
         },
     )

@@ -32,7 +32,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -296,6 +296,7 @@ def report(hellos: list[dict], mode: str) -> dict:
         "mode": mode,
         "confined": confined,
         "workers": len(hellos),
+        "forked": sum(1 for h in hellos if h.get("forked") is True),  # from a zygote (Keras topics)
         "applied": [k for k, m in mechanisms.items() if m["state"] == "applied"],
         "not_confined": [k for k, m in mechanisms.items() if m["state"] not in ("applied", "not_needed")],
         "mechanisms": mechanisms,
@@ -443,16 +444,25 @@ class ForkedProcess:
         return self.returncode  # type: ignore[return-value]
 
 
-class Zygote:
-    """A process that imported TensorFlow once and forks Keras workers (:mod:`grader.sandbox.zygote`).
+def zygote_kind(spec: ModuleSpec) -> str:
+    """The zygote a module's worker may fork from: numpy-only ones never from one holding TensorFlow."""
+    return "numpy" if spec.numpy_only else "keras"
 
-    One per ``grader run`` or per batch process. It runs from its own private runtime copy and
-    scratch, started exactly like a worker; :meth:`spawn` hands it a worker's pipes and
-    parameters. Usable from several threads. When it is gone (it failed to import TensorFlow,
+
+class Zygote:
+    """A process that imported NumPy, or TensorFlow (``kind`` keras), once and forks workers
+    (:mod:`grader.sandbox.zygote`).
+
+    One of each kind per ``grader run`` or per batch process. It runs from its own private
+    runtime copy and scratch, started exactly like a worker; :meth:`spawn` hands it a worker's
+    pipes and parameters. Usable from several threads. When it is gone (it failed to import,
     or was killed), :attr:`alive` turns false and workers are spawned as usual.
     """
 
-    def __init__(self, worker_modules: Iterable[str] = ()):
+    def __init__(self, worker_modules: Iterable[str] = (), kind: str = "keras"):
+        if kind not in ("keras", "numpy"):
+            raise ValueError(f"unknown zygote kind {kind!r}")
+        self.kind = kind
         self.tmp = Path(tempfile.mkdtemp(prefix="grader-zygote-"))
         self._changed = threading.Condition()
         self._children: dict[int, ForkedProcess] = {}  # request id -> process
@@ -462,12 +472,14 @@ class Zygote:
         self.ready = False
         try:
             os.chmod(self.tmp, 0o711)  # children that run as another user import from its runtime
-            runtime = build_runtime(self.tmp / "runtime", (f"{_PACKAGE}.sandbox.zygote", *worker_modules))
+            runtime = build_runtime(
+                self.tmp / "runtime", (f"{_PACKAGE}.sandbox.zygote", f"{_PACKAGE}.sandbox.policy", *worker_modules)
+            )
             scratch = _scratch(self.tmp / "work")
             for sub in ("home", "mpl", "tmp"):
                 (scratch / sub).mkdir(exist_ok=True)
             self._sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            params = {"runtime": str(runtime), "ctl_fd": theirs.fileno(), "site": _site_dirs()}
+            params = {"runtime": str(runtime), "ctl_fd": theirs.fileno(), "site": _site_dirs(), "kind": kind}
             self.proc = subprocess.Popen(
                 [sys.executable, "-I", "-S", "-c", _ZYGOTE_BOOT, json.dumps(params)],
                 stdin=subprocess.DEVNULL,
@@ -559,12 +571,13 @@ class Zygote:
             self._changed.notify_all()
 
     def close(self) -> None:
-        """End the zygote (its children are closed by their workers first) and remove its folder."""
+        """End the zygote and remove its folder. Its workers were closed first; any left would
+        be ended by their reapers, which die with it (PDEATHSIG)."""
         self._dead = True
         with contextlib.suppress(OSError):
             self._sock.shutdown(socket.SHUT_RDWR)
-        try:
-            self.proc.wait(timeout=5)
+        try:  # a ready zygote exits at once; one still importing would finish first: no need
+            self.proc.wait(timeout=1 if self.ready else 0.01)
         except subprocess.TimeoutExpired:
             with contextlib.suppress(OSError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
@@ -591,12 +604,14 @@ class Worker:
         on_progress: Callable[[str, dict], None] | None = None,
         *,
         strict: bool = False,
-        zygote: Zygote | None = None,
+        zygotes: Mapping[str, Zygote] | None = None,
     ):
         self.spec = spec
         self.copy = copy
-        # Keras topics only: a numpy-only worker must be able to refuse `import tensorflow`.
-        self.zygote = None if spec.numpy_only else zygote
+        # By kind: a numpy-only worker must be able to refuse `import tensorflow`.
+        self.zygote = (zygotes or {}).get(zygote_kind(spec))
+        if self.zygote is not None and self.zygote.kind != zygote_kind(spec):
+            raise ValueError(f"a {self.zygote.kind} zygote cannot fork {spec.name}'s worker")
         self.root = copy.root
         self.limits = limits
         self.strict = strict
@@ -1081,11 +1096,11 @@ class WorkerPool:
         on_progress: Callable[[str, dict], None] | None = None,
         *,
         mode: str = "best-effort",
-        zygote: Zygote | None = None,
+        zygotes: Mapping[str, Zygote] | None = None,
     ):
         self.mode = check_mode(mode)
         strict = self.mode == "strict"
-        self.workers = {s.name: Worker(s, copy, limits, on_progress, strict=strict, zygote=zygote) for s in specs}
+        self.workers = {s.name: Worker(s, copy, limits, on_progress, strict=strict, zygotes=zygotes) for s in specs}
 
     def start_all(self) -> None:
         for w in self.workers.values():

@@ -1,11 +1,12 @@
-"""The zygote: one process that imports TensorFlow once and forks every Keras worker from it.
+"""The zygote: one process that imports NumPy (or TensorFlow) once and forks workers from it.
 
 A Keras topic's worker spends ~3 s of CPU importing TensorFlow before it runs a line of the
-student's code; in a batch that is paid again for every student. The zygote pays it once per
-grading process: :class:`grader.sandbox.client.Zygote` starts it exactly as it starts a worker
-(``python -I -S``, the run's private runtime copy of the worker-side modules first on
-``sys.path``, a clean environment naming its own scratch; see :mod:`grader.sandbox.boot`), it
-imports NumPy, TensorFlow and Keras, and then only forks.
+student's code, a numpy-only one ~0.1 s starting Python and NumPy; in a batch that is paid again
+for every student and topic. A zygote pays it once per grading process (one of each kind:
+``keras`` imports NumPy, TensorFlow and Keras, ``numpy`` only NumPy).
+:class:`grader.sandbox.client.Zygote` starts it exactly as it starts a worker (``python -I -S``,
+the run's private runtime copy of the worker-side modules first on ``sys.path``, a clean
+environment naming its own scratch; see :mod:`grader.sandbox.boot`); it imports, then only forks.
 
 Nothing of a student ever runs in the zygote. Each request carries the new worker's pipes (as
 SCM_RIGHTS file descriptors) and the same parameters, environment and working directory a
@@ -17,8 +18,9 @@ is closed, the environment is replaced, it gets its own session, and the places 
 Keras computed from the zygote's environment at import time (the temporary folder, Keras' home)
 are pointed at the child's scratch.
 
-The zygote serves Keras topics only: a numpy-only topic's worker must be able to refuse
-``import tensorflow``, which a process that already holds it in ``sys.modules`` cannot.
+A numpy-only topic's worker must be able to refuse ``import tensorflow``, which a process that
+already holds it in ``sys.modules`` cannot: it forks only from a ``numpy`` zygote, which refuses
+to serve if any module such a worker must refuse was imported while it loaded.
 
 Wire (a SOCK_SEQPACKET socket pair, one JSON message per packet):
 
@@ -62,23 +64,32 @@ def main(params: dict) -> None:
         boot._prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the grader died before the request above took effect
         os._exit(0)
+    kind = params.get("kind", "keras")
     params.clear()
-    _preload()
+    _preload(kind)
     _send(ctl, {"ready": True})
     _serve(ctl)
 
 
-def _preload() -> None:
-    """What a Keras worker imports before the student's module, and the worker's own modules."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras  # noqa: F401
+def _preload(kind: str) -> None:
+    """What a worker of this kind imports before the student's module, and the worker's own modules."""
     import numpy  # noqa: F401
-    import tensorflow  # noqa: F401
+
+    if kind == "keras":
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        import keras  # noqa: F401
+        import tensorflow  # noqa: F401
 
     from grader.sandbox import codec, confine, worker  # noqa: F401
 
     with contextlib.suppress(ImportError):  # confine imports it when it applies seccomp
         import pyseccomp  # noqa: F401
+    if kind == "numpy":
+        from grader.sandbox.policy import FORBIDDEN_IN_NUMPY_ONLY
+
+        held = sorted(m for m in FORBIDDEN_IN_NUMPY_ONLY if m in sys.modules)
+        if held:  # its workers could no longer refuse these: serve nothing (workers are spawned)
+            raise SystemExit(f"a numpy zygote imported {', '.join(held)}")
 
 
 def _send(ctl: socket.socket, message: dict) -> None:
@@ -93,14 +104,14 @@ def _serve(ctl: socket.socket) -> None:
     signal.set_wakeup_fd(wake_w)
     while True:
         try:
-            ready, _, _ = select.select([ctl, wake_r], [], [])
+            ready, _, _ = select.select([ctl.fileno(), wake_r], [], [])
         except InterruptedError:
             ready = []
         if wake_r in ready:
             with contextlib.suppress(BlockingIOError):
                 os.read(wake_r, 4096)
         _reap(ctl)
-        if ctl not in ready:
+        if ctl.fileno() not in ready:
             continue
         try:
             data, fds, _flags, _addr = socket.recv_fds(ctl, _MAX_MESSAGE, _CHILD_FDS)
@@ -164,6 +175,7 @@ def _child(request: dict, fds: list[int]) -> None:
         _forget_zygote_paths()
         params = dict(request["params"])
         params["resp_fd"] = _RESP_FD
+        params["forked"] = True
         request.clear()
         from grader.sandbox import boot
 
@@ -196,4 +208,4 @@ def _forget_zygote_paths() -> None:
     config = sys.modules.get("keras.src.backend.config")
     home = os.environ.get("KERAS_HOME")
     if config is not None and home and hasattr(config, "_KERAS_DIR"):
-        config._KERAS_DIR = home
+        config._KERAS_DIR = home  # type: ignore[attr-defined]  # Keras' private home, read at import

@@ -10,6 +10,12 @@ raises ``ATTACK-OUTCOME[label=ok|label=Error(errno) ...]``, which lands in resul
 attack is also run once *outside* the sandbox (a control, in a copy of the world of its own) to
 prove it is real: there every step succeeds and the world visibly changes. Attacks only ever touch
 world paths; the daemon exits by itself after DAEMON_SECONDS.
+
+Every attack is graded three ways: in ``activations.py`` (a numpy-only topic) with its worker
+spawned (``worker_start = spawn``) and forked from the run's or the batch process's NumPy zygote,
+and in ``models.py`` (a Keras topic; ``build_sequential`` reports the outcome) with its worker
+forked from the TensorFlow zygote, which imported TensorFlow before any of it (see
+grader/sandbox/zygote.py). The control runs once, for the attack itself.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from pathlib import Path
 import pytest
 
 from tests.sandbox.world import (
+    MODELS,
     World,
     body,
     build_template,
@@ -266,14 +273,22 @@ _R.append("scanned")
 }
 
 
-def attack_module(name: str, world: World, extra: dict) -> str:
+# Where each topic's attack reports: the student function its first check calls.
+REPORTER = {"activations": "relu", "models": "build_sequential"}
+VARIANTS = [("activations", "spawn"), ("activations", "fork"), ("models", "fork")]
+
+
+def attack_module(name: str, world: World, extra: dict, topic: str = "activations") -> str:
     spec = ATTACKS[name]
     w = {**world.paths(), **extra}
     if spec.get("leak_scan"):
         p = world.paths()
         w = {"needles_hex": [v.encode().hex() for v in (p["install"], p["repo"], "/work/main", p["marker"])]}
     prelude = PRELUDE % {"world": json.dumps(w), "attack": textwrap.indent(spec["code"].strip("\n"), "    ")}
-    return prelude + body("relu", 'raise RuntimeError("ATTACK-OUTCOME[" + _OUTCOME + "]")')
+    report = 'raise RuntimeError("ATTACK-OUTCOME[" + _OUTCOME + "]")'
+    if topic == "models":
+        return prelude + body(REPORTER[topic], report, source=MODELS)
+    return prelude + body(REPORTER[topic], report)
 
 
 def outcome(results: Path) -> str:
@@ -354,13 +369,13 @@ sys.stderr.write(proc.stderr[-3000:])
 """
 
 
-def plant(name: str, w: World, listener) -> Path:
-    """The attacker's submission, class/zed/activations.py (sorted after alice and bob)."""
+def plant(name: str, w: World, listener, topic: str = "activations") -> Path:
+    """The attacker's submission, class/zed/<topic>.py (sorted after alice and bob)."""
     extra = {"port": listener.getsockname()[1], **_handle(w.install / "solutions" / "activations.py")}
     sub = w.klass / "zed"
     sub.mkdir()
-    (sub / "activations.py").write_text(attack_module(name, w, extra))
-    return sub / "activations.py"
+    (sub / f"{topic}.py").write_text(attack_module(name, w, extra, topic))
+    return sub / f"{topic}.py"
 
 
 def control(name: str, worlds, listener) -> tuple[World, str]:
@@ -384,9 +399,16 @@ def control(name: str, worlds, listener) -> tuple[World, str]:
 BATCH_ONLY = {n for n, s in ATTACKS.items() if s.get("mode") == "batch"}
 
 
+@pytest.mark.parametrize(("topic", "start"), VARIANTS, ids=[f"{t}-{s}" for t, s in VARIANTS])
 @pytest.mark.parametrize("name", sorted(ATTACKS))
-def test_attack_changes_nothing(name, template, worlds, listener):
+def test_attack_changes_nothing(name, topic, start, template, worlds, listener):
     spec = ATTACKS[name]
+    if (topic, start) == VARIANTS[0]:
+        _attack_is_real(name, spec, worlds, listener)
+    _graded_attack_changes_nothing(name, spec, topic, start, worlds, listener)
+
+
+def _attack_is_real(name: str, spec: dict, worlds, listener) -> None:
     # 1. The attack is real: unconfined, every step works.
     cw, got = control(name, worlds, listener)
     if spec.get("leak_scan"):
@@ -404,20 +426,30 @@ def test_attack_changes_nothing(name, template, worlds, listener):
         assert _pending(listener), "the control did not connect"
         listener.accept()[0].close()
 
+
+def _graded_attack_changes_nothing(name: str, spec: dict, topic: str, start: str, worlds, listener) -> None:
     # 2. The same attack, graded.
     w = worlds()
-    sub = plant(name, w, listener).parent  # in a batch, alice and bob have results already
+    sub = plant(name, w, listener, topic).parent  # in a batch, alice and bob have results already
     before = w.snapshot()
-    if name in BATCH_ONLY:
-        proc = w.batch(w.klass, w.graded)
+    how = ("--set", f"worker_start={start}")
+    if name in BATCH_ONLY and topic == "activations":
+        proc = w.batch(w.klass, w.graded, *how)
         results = w.graded / ".instructor" / "zed.json"
+    elif name in BATCH_ONLY:
+        # A batch of its own (the class's graded one is of activations); the attack still aims at
+        # that one. alice and bob are graded first here, so zed's worker is the zygote's third fork.
+        graded = w.base / "graded-models"
+        proc = w.batch(w.klass, graded, *how, topic=topic)
+        results = graded / ".instructor" / "zed.json"
     else:
-        proc = w.run(sub, w.out)
+        proc = w.run(sub, w.out, *how, topic=topic)
         results = w.out / "results.json"
     assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-4000:]  # relu fails: graded, not broken
     got = outcome(results)
     data = json.loads(results.read_text())
     assert data["sandbox"]["mode"] == "strict" and data["sandbox"]["confined"], data["sandbox"]
+    assert (data["sandbox"]["forked"] > 0) == (start == "fork"), data["sandbox"]  # the path meant
     if spec.get("leak_scan"):
         assert "scanned" in got and "leak:" not in got, got
     else:

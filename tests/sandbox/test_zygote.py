@@ -16,7 +16,7 @@ import pytest
 from grader.config import Limits
 from grader.core.runner import WORKER_MODULES
 from grader.errors import StudentCrashed, StudentRaised
-from grader.sandbox.client import ForkedProcess, ModuleSpec, SubmissionCopy, WorkerPool, Zygote
+from grader.sandbox.client import ForkedProcess, ModuleSpec, SubmissionCopy, Worker, WorkerPool, Zygote
 
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="the checks read /proc")
 
@@ -77,7 +77,7 @@ PROBE = textwrap.dedent(
 
 @pytest.fixture(scope="module")
 def zygote():
-    z = Zygote(WORKER_MODULES)
+    z = Zygote(WORKER_MODULES, "keras")
     yield z
     z.close()
 
@@ -90,8 +90,9 @@ def submission(tmp_path):
 
 
 def _pool(submission: Path, specs, zygote, limits: Limits | None = None):
+    zygotes = {z.kind: z for z in (zygote if isinstance(zygote, (list, tuple)) else [zygote]) if z is not None}
     copy = SubmissionCopy(submission, WORKER_MODULES)
-    pool = WorkerPool(copy, list(specs), limits or Limits(), mode="strict", zygote=zygote)
+    pool = WorkerPool(copy, list(specs), limits or Limits(), mode="strict", zygotes=zygotes)
     pool.start_all()
     return copy, pool
 
@@ -126,6 +127,7 @@ def test_a_forked_worker_is_confined_like_a_spawned_one_and_holds_nothing_of_the
     states = {k: v["state"] for k, v in forked["mechanisms"].items()}
     assert states == {k: v["state"] for k, v in reference["mechanisms"].items()}
     assert forked["confined"] and forked["mode"] == "strict"
+    assert forked["forked"] == 1 and reference["forked"] == 0
     # The same descriptors as a spawned worker (its own pipes only): the zygote's socket is gone.
     # (The last one is listdir's own; its number differs with what the imports opened and closed.)
     assert got["fds"][:-1] == alone["fds"][:-1] == [0, 1, 2, 3, 4], (got["fds"], alone["fds"])
@@ -136,22 +138,47 @@ def test_a_forked_worker_is_confined_like_a_spawned_one_and_holds_nothing_of_the
     assert got["memory"] == 6000 * 1024 * 1024
     if os.geteuid() == 0:
         assert got["uid"] == 65534
-    for attack in ("kill_zygote", "zygote_environ", "zygote_mem", "poison_runtime", "append_worker", "write_zygote_home"):
+    for attack in (
+        "kill_zygote",
+        "zygote_environ",
+        "zygote_mem",
+        "poison_runtime",
+        "append_worker",
+        "write_zygote_home",
+    ):
         assert got[attack] != "ok", (attack, got)
     assert zygote.alive and zygote.proc.poll() is None
     assert got["fit"] == pytest.approx(got["fit"])  # TensorFlow runs in the forked child (a real number)
 
 
-def test_numpy_only_workers_never_fork_from_it(submission, zygote):
-    """A numpy-only topic must be able to refuse TensorFlow, which a process holding it cannot."""
-    copy, pool = _pool(submission, [NUMPY, KERAS], zygote)
+def test_numpy_only_workers_never_fork_from_a_zygote_holding_tensorflow(submission, zygote):
+    """A numpy-only topic must be able to refuse TensorFlow, which a process holding it cannot: its
+    workers fork from a numpy zygote (which holds no such module), or are spawned."""
+    numpy_zygote = Zygote(WORKER_MODULES, "numpy")
     try:
-        assert not isinstance(pool.get("activations").proc, ForkedProcess)
-        assert isinstance(pool.get("models").proc, ForkedProcess)
-        reply = pool.get("activations").ensure_imported()
-        assert reply["ok"] is False and reply["kind"] == "policy", reply
+        copy, pool = _pool(submission, [NUMPY, KERAS], zygote)  # no numpy zygote: spawned
+        try:
+            assert not isinstance(pool.get("activations").proc, ForkedProcess)
+            assert isinstance(pool.get("models").proc, ForkedProcess)
+            reply = pool.get("activations").ensure_imported()
+            assert reply["ok"] is False and reply["kind"] == "policy", reply
+        finally:
+            _close(copy, pool)
+        (submission / "activations.py").write_text("import importlib\nimportlib.import_module('tensor' + 'flow')\n")
+        copy, pool = _pool(submission, [NUMPY, KERAS], [zygote, numpy_zygote])
+        try:
+            w = pool.get("activations")
+            assert isinstance(w.proc, ForkedProcess) and w.zygote is numpy_zygote
+            reply = w.ensure_imported()  # past the static check: refused by the worker itself
+            assert reply["ok"] is False and reply["kind"] == "policy", reply
+            assert pool.get("models").ensure_imported()["ok"]
+            assert pool.sandbox()["confined"] and pool.sandbox()["forked"] == 2
+        finally:
+            _close(copy, pool)
+        with pytest.raises(ValueError, match="cannot fork"):
+            Worker(NUMPY, copy, Limits(), zygotes={"numpy": zygote})
     finally:
-        _close(copy, pool)
+        numpy_zygote.close()
 
 
 def test_exit_status_and_timeouts_cross_the_zygote(submission, zygote):
@@ -174,7 +201,7 @@ def test_exit_status_and_timeouts_cross_the_zygote(submission, zygote):
 
 
 def test_a_dead_zygote_is_replaced_by_spawned_workers(submission):
-    z = Zygote(WORKER_MODULES)
+    z = Zygote(WORKER_MODULES, "keras")
     try:
         copy, pool = _pool(submission, [KERAS], z)
         try:
@@ -202,7 +229,7 @@ def test_a_dead_zygote_is_replaced_by_spawned_workers(submission):
 
 def test_a_zygote_that_dies_before_forking_costs_nothing(submission):
     """Requests already sent to a zygote that then ends are started the usual way."""
-    z = Zygote(WORKER_MODULES)
+    z = Zygote(WORKER_MODULES, "keras")
     try:
         copy, pool = _pool(submission, [KERAS], z)
         try:

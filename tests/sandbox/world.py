@@ -27,6 +27,8 @@ REPO = Path(__file__).resolve().parents[2]
 SEED = 20261127
 TOPIC = "activations"
 ACT = (REPO / "solutions" / "activations.py").read_text()
+# A Keras topic: its workers fork from the zygote (grader/sandbox/zygote.py), not spawned like ACT's.
+MODELS = (REPO / "solutions" / "models.py").read_text()
 WRONG = ACT.replace("return np.maximum(x, 0)", "return np.abs(x)")  # a known mistake: relu as |x|
 assert WRONG != ACT
 KERAS_JSON = {"floatx": "float32", "epsilon": 1e-07, "backend": "tensorflow", "image_data_format": "channels_last"}
@@ -133,15 +135,15 @@ class World:
             timeout=timeout,
         )
 
-    def batch(self, submissions: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    def batch(self, submissions: Path, out: Path, *extra: str, topic: str = TOPIC) -> subprocess.CompletedProcess:
         return self.grader(
-            "batch", str(submissions), TOPIC, "--out", str(out), "--seed", str(SEED), "--jobs", "1", "-q", *extra
+            "batch", str(submissions), topic, "--out", str(out), "--seed", str(SEED), "--jobs", "1", "-q", *extra
         )
 
-    def run(self, submission: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    def run(self, submission: Path, out: Path, *extra: str, topic: str = TOPIC) -> subprocess.CompletedProcess:
         return self.grader(
             "run",
-            TOPIC,
+            topic,
             "--submission",
             str(submission),
             "--out",

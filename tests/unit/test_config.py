@@ -27,7 +27,7 @@ WRONG_TYPE = {
     "late_grace_minutes": [5],
     "late_cap": False,
     "sandbox": 1,
-    "keras_workers": True,
+    "worker_start": True,
     "reference_cache": 3,
 }
 BREAKS_RULE = {
@@ -45,7 +45,7 @@ BREAKS_RULE = {
     "late_grace_minutes": -1,
     "late_cap": 2,
     "sandbox": "lenient",
-    "keras_workers": "thread",
+    "worker_start": "thread",
     "reference_cache": "  ",
 }
 GOOD = {
@@ -64,7 +64,7 @@ GOOD = {
     "late_grace_minutes": 15,
     "late_cap": 0.5,
     "sandbox": "strict",
-    "keras_workers": "spawn",
+    "worker_start": "spawn",
     "reference_cache": "off",
 }
 
