@@ -11,7 +11,10 @@ B (the old way): `grader run TOPICS --submission STUDENT --seed S` in a fresh pr
 To limit drift on a shared machine, half of the single runs go before the batch and half
 after. Prints medians, the ratio A/B (target <= 0.15, issue #14), and checks that the verdicts agree.
 
-    python benchmarks/bench_batch.py [--students 20] [--topics activations] [--jobs J]
+A' (--spawn-too): the same batch again with `--set worker_start=spawn` (every worker a fresh
+interpreter instead of a fork from the batch process's zygotes), right after A.
+
+    python benchmarks/bench_batch.py [--students 20] [--topics activations] [--jobs J] [--spawn-too]
 """
 
 from __future__ import annotations
@@ -90,6 +93,7 @@ def main() -> int:
     )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", action="store_true", help="keep the temporary folders")
+    ap.add_argument("--spawn-too", action="store_true", help="also time the batch with worker_start=spawn")
     args = ap.parse_args()
 
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
@@ -153,6 +157,15 @@ def main() -> int:
         raise SystemExit(f"grader batch failed with exit {proc.returncode}")
     print(f"  grader batch ({len(names)} students): {t_batch:.2f} s", flush=True)
     print("  " + proc.stdout.strip().replace("\n", "\n  "), flush=True)
+    t_spawn = None
+    if args.spawn_too:
+        spawn_cmd = [*cmd, "--set", "worker_start=spawn"]
+        spawn_cmd[spawn_cmd.index(str(batch_out))] = str(work / "batch-spawn")
+        t_spawn, proc = _timed(spawn_cmd, env)
+        if proc.returncode not in (0, 1):
+            print(proc.stdout[-2000:], proc.stderr[-2000:])
+            raise SystemExit(f"grader batch (spawn) failed with exit {proc.returncode}")
+        print(f"  grader batch, worker_start=spawn: {t_spawn:.2f} s", flush=True)
     singles(names[half:])
 
     mismatches = [
@@ -175,6 +188,12 @@ def main() -> int:
     print(f"batch cost per student (wall / students)         : {per_batch:.2f} s")
     print(f"median in-batch grading time of one student      : {statistics.median(per_student):.2f} s")
     print(f"ratio batch per student / single run             : {per_batch / med_single:.3f}  (target <= 0.15)")
+    if t_spawn is not None:
+        print(
+            f"same batch with worker_start=spawn               : {t_spawn:.2f} s "
+            f"({t_spawn / len(names):.2f} s per student, ratio {t_spawn / len(names) / med_single:.3f}; "
+            f"fork/spawn {t_batch / t_spawn:.3f})"
+        )
     print(f"reference cache (all batch processes)            : {manifest.get('reference_cache')}")
     same = "yes" if not mismatches else "NO: " + ", ".join(mismatches)
     print(f"verdicts identical to `grader run`               : {same}")

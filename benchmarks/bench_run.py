@@ -14,7 +14,10 @@ run first): what `grader run --seed N` costs the second time, as a student re-gr
 A' (the sandbox's cost): A with every worker's OS confinement skipped
 (GRADER_UNSAFE_NO_SANDBOX=1; benchmarks only). The ratio A/B next to A'/B is the sandbox's share.
 
-A, A+, A' and B alternate, N rounds each; the script prints medians and the ratios A/B, A+/B,
+A~ (how workers start): A with `--set worker_start=spawn` (each worker a fresh interpreter
+instead of a fork from the run's zygotes).
+
+A, A+, A', A~ and B alternate, N rounds each; the script prints medians and the ratios A/B, A+/B,
 A'/B and A/A', plus where A's time goes (TF import alone, checks, report rendering).
 
     python benchmarks/bench_run.py [--rounds 3] [--topics activations losses ...]
@@ -81,7 +84,10 @@ def main() -> int:
         raise SystemExit(f"filling the reference store failed with exit {first.returncode}: {first.stderr[-2000:]}")
     off_env = {**env, "GRADER_UNSAFE_NO_SANDBOX": "1"}
     out_off = Path(tempfile.mkdtemp(prefix="bench-off-"))
+    out_spawn = tempfile.mkdtemp(prefix="bench-spawn-")
+    spawn_cmd = [out_spawn if arg == str(out) else arg for arg in cold_cmd] + ["--set", "worker_start=spawn"]
     a_times, warm_times, off_times, b_times, tf_times, check_sums, render_times = [], [], [], [], [], [], []
+    spawn_times = []
     for i in range(args.rounds):
         ta, pa = _timed(cold_cmd, env)
         if pa.returncode != 0:
@@ -99,6 +105,10 @@ def main() -> int:
             print(poff.stdout[-2000:], poff.stderr[-2000:])
             raise SystemExit(f"grader run without the sandbox failed with exit {poff.returncode}")
         off_times.append(toff)
+        ts, ps = _timed(spawn_cmd, env)
+        if ps.returncode != 0:
+            raise SystemExit(f"grader run with spawned workers failed with exit {ps.returncode}: {ps.stderr[-2000:]}")
+        spawn_times.append(ts)
         tb, pb = _timed(base_cmd, env)
         if pb.returncode != 0:
             print(pb.stdout[-2000:], pb.stderr[-2000:])
@@ -112,7 +122,7 @@ def main() -> int:
         tf_times.append(tt)
         print(
             f"round {i + 1}: grader {ta:.2f} s   repeated (warm store) {tw:.2f} s   "
-            f"grader without sandbox {toff:.2f} s   baseline {tb:.2f} s   "
+            f"grader without sandbox {toff:.2f} s   spawned workers {ts:.2f} s   baseline {tb:.2f} s   "
             f"import tensorflow {tt:.2f} s",
             flush=True,
         )
@@ -124,6 +134,8 @@ def main() -> int:
     mw = statistics.median(warm_times)
     print(f"median repeated run (warm) : {mw:.2f} s   (ratio to baseline {mw / mb:.2f})")
     print(f"median grader, no sandbox  : {moff:.2f} s")
+    ms = statistics.median(spawn_times)
+    print(f"median worker_start=spawn  : {ms:.2f} s   (fork / spawn {ma / ms:.3f})")
     print(f"median in-process baseline : {mb:.2f} s")
     print(
         f"ratio grader / baseline    : {ma / mb:.2f}   (without the sandbox: {moff / mb:.2f}; "

@@ -39,6 +39,11 @@ SLIPS = {
     "activations": ("z = x - np.max(x, axis=axis, keepdims=True)", "z = x"),
     "losses": ("np.clip(", "(lambda v, lo, hi: v)("),
     "schedules": ('side="left"', 'side="right"'),
+    # A Keras topic: its re-graded worker forks from the session's TensorFlow zygote.
+    "models": (
+        'activation="sigmoid", kernel_initializer="he_normal", name="layer3"',
+        'activation="relu", name="layer3"',
+    ),
 }
 
 

@@ -101,7 +101,9 @@ def test_ctrl_c_stops_promptly_and_records_only_finished_students(tmp_path, targ
             time.sleep(0.2)
         time.sleep(0.5)
         tree = psutil.Process(proc.pid).children(recursive=True)
-        workers = [p for p in tree if "grader.sandbox.boot" in _cmdline(p)]  # the worker and its reaper
+        # The worker and its reaper: spawned (boot) or forked from a zygote (which are here too).
+        workers = [p for p in tree if any(m in _cmdline(p) for m in ("grader.sandbox.boot", "grader.sandbox.zygote"))]
+        assert any("grader.sandbox.zygote" in _cmdline(p) for p in workers)  # worker_start = fork
         assert workers, "a_slow's worker should be running now"
         assert all(os.getsid(w.pid) != os.getsid(proc.pid) for w in workers)  # out of the terminal's reach
         sent = time.monotonic()

@@ -6,9 +6,9 @@ student who re-grades on every save (``grader watch``) or from a notebook cell
 that re-grades: :meth:`~GradingSession.warm_up` imports TensorFlow and the check modules and
 collects the checks; every :meth:`~GradingSession.grade` after that is one
 :func:`grader.core.runner.run` over the topics that changed, whose cost is pytest's session
-(~0.1 s), fresh workers for the student's code (a numpy worker starts in ~0.1 s, in
-parallel with pytest) and the checks themselves. Student code still runs only in those
-fresh workers, never in this process.
+(~0.1 s), fresh workers for the student's code (forked in ~0.05 s from the session's zygotes,
+which imported NumPy or TensorFlow once; see grader.sandbox.zygote) and the checks themselves.
+Student code still runs only in those fresh workers, never in this process.
 
 The session keeps each topic's latest result and merges them into one :class:`RunResult`
 (:meth:`~GradingSession.result`), so the reports always show every topic of the session.
@@ -18,6 +18,7 @@ never the inputs.
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import secrets
 from collections.abc import Callable, Iterable
@@ -32,6 +33,7 @@ from grader.core.catalog import api_names, available_topics, collect, resolve_to
 from grader.core.plugin import GraderPlugin, meta_key
 from grader.core.results import RunResult, TopicResult
 from grader.errors import UsageError
+from grader.sandbox.client import Zygote
 from grader.status import TopicStatus
 
 
@@ -81,6 +83,10 @@ class GradingSession:
         self.on_progress = on_progress
         self._latest: dict[str, TopicResult] = {}
         self._last: RunResult | None = None
+        # Kept from grade to grade: a re-graded Keras topic then forks its worker in ~0.1 s
+        # instead of importing TensorFlow again (grader.sandbox.zygote).
+        self._zygotes: dict[str, Zygote] = {}
+        atexit.register(self.close)
 
     @property
     def seed(self) -> int:
@@ -90,8 +96,20 @@ class GradingSession:
 
     def warm_up(self) -> None:
         """Load what every grade needs: the check modules (collected once) and TensorFlow."""
+        self._forks(self.settings, self.topics)  # first: their imports overlap the two below
         collect(self.topics)
         runner.versions()  # imports TensorFlow (and Keras), which the checks' ground truth needs
+
+    def close(self) -> None:
+        """End the session's zygotes (also done at exit)."""
+        zygotes, self._zygotes = self._zygotes, {}
+        for z in zygotes.values():
+            z.close()
+
+    def _forks(self, settings: Settings, topics: Iterable[str]) -> dict[str, Zygote]:
+        wanted = runner.start_zygotes(runner.zygote_kinds(settings, topics), self._zygotes)
+        self._zygotes.update(wanted)
+        return wanted
 
     def grade(
         self, folder: Path | None = None, topics: Iterable[str] | None = None, *, functions: Iterable[str] | None = None
@@ -119,7 +137,14 @@ class GradingSession:
                     fix=f"choose from: {', '.join(sorted(known))}",
                 )
             factory = only_functions(functions)
-        result = runner.run(settings, self.on_progress, label=self.label, replay=self.replay, plugin_factory=factory)
+        result = runner.run(
+            settings,
+            self.on_progress,
+            label=self.label,
+            replay=self.replay,
+            plugin_factory=factory,
+            zygotes=self._forks(settings, chosen),
+        )
         for topic_result in result.topics:
             self._latest[topic_result.topic] = topic_result
         self._last = result
