@@ -105,13 +105,13 @@ class Described:
 
 
 @pytest.fixture(scope="module")
-def reference(keras) -> Reference:
+def network(keras) -> Reference:
     return Reference(keras)
 
 
 @pytest.fixture(scope="module")
-def described(student, reference, seed) -> Described:
-    return Described(student, reference, seed)
+def described(student, network, seed) -> Described:
+    return Described(student, network, seed)
 
 
 # -------------------------------------------------------------------------------- helpers
@@ -206,11 +206,11 @@ def _check_subclass(desc: dict, what: str, ref: Reference) -> None:
     "Check the type and the name of your model; the message says which is wrong. It must be a "
     "keras.Sequential whose name, given when you create it, is exactly my_Sequential."
 )
-def test_sequential_type_and_name(described, reference):
+def test_sequential_type_and_name(described, network):
     """build_sequential returns a keras.Sequential named my_Sequential"""
     desc, what = described.get("build_sequential"), "build_sequential()"
-    _require_model(desc, what, reference, N_("a keras.Sequential model"))
-    if reference.sequential_path not in desc["mro"]:
+    _require_model(desc, what, network, N_("a keras.Sequential model"))
+    if network.sequential_path not in desc["mro"]:
         raise CheckFailed(t("{what} returned a {type}, expected a keras.Sequential", what=what, type=desc["type"]))
     if desc.get("name") != "my_Sequential":
         raise CheckFailed(
@@ -224,11 +224,11 @@ def test_sequential_type_and_name(described, reference):
     "Compare each layer's settings with the docstring: units, activation, kernel initializer and "
     "name. The message names the first layer and the setting that differ."
 )
-def test_sequential_layers(described, reference, keras):
+def test_sequential_layers(described, network, keras):
     """build_sequential has layer1..layer3: Dense 3/2/2 units, relu/relu/sigmoid, he_normal"""
     desc, what = described.get("build_sequential"), "build_sequential()"
-    _require_model(desc, what, reference, N_("a keras.Sequential model"))
-    _seq_view(desc, what, reference, reference.sequential).check_layer_configs(reference.sequential, keras)
+    _require_model(desc, what, network, N_("a keras.Sequential model"))
+    _seq_view(desc, what, network, network.sequential).check_layer_configs(network.sequential, keras)
 
 
 @pytest.mark.about("build_sequential")
@@ -237,14 +237,14 @@ def test_sequential_layers(described, reference, keras):
     "Check that the model knows its input shape (3,) before any data arrives: an unbuilt Sequential "
     "has no weights to count. Then compare the counts per layer, 12, 8 and 6."
 )
-def test_sequential_parameters(described, reference, keras):
+def test_sequential_parameters(described, network, keras):
     """build_sequential is built on input (3,) with 26 parameters (12, 8, 6), counted by the grader"""
     desc, what = described.get("build_sequential"), "build_sequential()"
-    _require_model(desc, what, reference, N_("a keras.Sequential model"))
+    _require_model(desc, what, network, N_("a keras.Sequential model"))
     _check_input(desc, what, SEQ_HINT)
-    view = _seq_view(desc, what, reference, reference.sequential)
-    view.check_layer_list(reference.sequential)
-    view.check_params(view.rebuilt(keras), reference.sequential, N_IN, _(SEQ_HINT))
+    view = _seq_view(desc, what, network, network.sequential)
+    view.check_layer_list(network.sequential)
+    view.check_params(view.rebuilt(keras), network.sequential, N_IN, _(SEQ_HINT))
 
 
 @pytest.mark.about("build_sequential")
@@ -253,12 +253,12 @@ def test_sequential_parameters(described, reference, keras):
     "Predictions are compared with the grader's layer1 -> layer2 -> layer3 using the same weights: "
     "check the order of the layers in your list and that there are no extra layers."
 )
-def test_sequential_forward_pass(described, reference, keras):
+def test_sequential_forward_pass(described, network, keras):
     """build_sequential's predictions equal the grader's layer1 -> layer2 -> layer3 on a random batch"""
     desc, what = described.get("build_sequential"), "build_sequential()"
-    _require_model(desc, what, reference, N_("a keras.Sequential model"))
-    view = _seq_view(desc, what, reference, reference.sequential)
-    view.check_layer_list(reference.sequential)
+    _require_model(desc, what, network, N_("a keras.Sequential model"))
+    view = _seq_view(desc, what, network, network.sequential)
+    view.check_layer_list(network.sequential)
     view.check_forward(
         view.rebuilt(keras),
         N_IN,
@@ -280,11 +280,11 @@ def test_sequential_forward_pass(described, reference, keras):
     "Check the type and the name: a functional model is a keras.Model made from an input tensor and "
     "an output tensor (not a Sequential), and its name must be exactly my_model."
 )
-def test_functional_type_and_name(described, reference):
+def test_functional_type_and_name(described, network):
     """build_functional returns a functional keras.Model named my_model"""
     desc, what = described.get("build_functional"), "build_functional()"
-    _require_model(desc, what, reference, N_("a functional keras.Model"))
-    if reference.functional_path not in desc["mro"] or reference.sequential_path in desc["mro"]:
+    _require_model(desc, what, network, N_("a functional keras.Model"))
+    if network.functional_path not in desc["mro"] or network.sequential_path in desc["mro"]:
         raise CheckFailed(
             t(
                 "{what} returned a {type}, expected a functional model made with keras.Model(inputs=..., outputs=...)",
@@ -304,10 +304,10 @@ def test_functional_type_and_name(described, reference):
     "Check the model's Input: exactly one, of shape (3,) (the batch dimension is not part of the "
     "shape), and named exactly input."
 )
-def test_functional_input(described, reference):
+def test_functional_input(described, network):
     """build_functional has one Input of shape (3,) named input"""
     desc, what = described.get("build_functional"), "build_functional()"
-    _require_model(desc, what, reference, N_("a functional keras.Model"))
+    _require_model(desc, what, network, N_("a functional keras.Model"))
     _check_input(desc, what, INPUT_HINT)
     name = desc["inputs"][0].get("name")
     if name != "input":
@@ -322,11 +322,11 @@ def test_functional_input(described, reference):
     "Compare each layer's units, activation and name with the docstring. The message names the first "
     "layer and the setting that differ."
 )
-def test_functional_layers(described, reference, keras):
+def test_functional_layers(described, network, keras):
     """build_functional has layer1..layer3: Dense 3/2/2 units, relu/relu/sigmoid"""
     desc, what = described.get("build_functional"), "build_functional()"
-    _require_model(desc, what, reference, N_("a functional keras.Model"))
-    _seq_view(desc, what, reference, reference.functional).check_layer_configs(reference.functional, keras)
+    _require_model(desc, what, network, N_("a functional keras.Model"))
+    _seq_view(desc, what, network, network.functional).check_layer_configs(network.functional, keras)
 
 
 @pytest.mark.about("build_functional")
@@ -336,14 +336,14 @@ def test_functional_layers(described, reference, keras):
     "input-output pair plus one bias per unit, so another count means another number of units or "
     "another input."
 )
-def test_functional_parameters(described, reference, keras):
+def test_functional_parameters(described, network, keras):
     """build_functional has 26 parameters (12, 8, 6), counted by the grader"""
     desc, what = described.get("build_functional"), "build_functional()"
-    _require_model(desc, what, reference, N_("a functional keras.Model"))
+    _require_model(desc, what, network, N_("a functional keras.Model"))
     _check_input(desc, what, INPUT_HINT)
-    view = _seq_view(desc, what, reference, reference.functional)
-    view.check_layer_list(reference.functional)
-    view.check_params(view.rebuilt(keras), reference.functional, N_IN, "")
+    view = _seq_view(desc, what, network, network.functional)
+    view.check_layer_list(network.functional)
+    view.check_params(view.rebuilt(keras), network.functional, N_IN, "")
 
 
 @pytest.mark.about("build_functional")
@@ -352,12 +352,12 @@ def test_functional_parameters(described, reference, keras):
     "Check what each layer is called on; the message names the layer with the wrong input. Each layer "
     "must take the previous layer's output, and the model's output must come from layer3."
 )
-def test_functional_wiring_and_forward_pass(described, reference, keras):
+def test_functional_wiring_and_forward_pass(described, network, keras):
     """build_functional wires input -> layer1 -> layer2 -> layer3 and its predictions match the grader's"""
     desc, what = described.get("build_functional"), "build_functional()"
-    _require_model(desc, what, reference, N_("a functional keras.Model"))
-    view = _seq_view(desc, what, reference, reference.functional)
-    view.check_layer_list(reference.functional)
+    _require_model(desc, what, network, N_("a functional keras.Model"))
+    view = _seq_view(desc, what, network, network.functional)
+    view.check_layer_list(network.functional)
     graph = desc.get("graph") or {}
     inbound = graph.get("inbound") or {}
     expected = {"layer1": "input", "layer2": "layer1", "layer3": "layer2"}
@@ -398,11 +398,11 @@ def test_functional_wiring_and_forward_pass(described, reference, keras):
     "Check what __init__ creates: the three Dense layers as attributes named layer1, layer2 and "
     "layer3, with the units, activations, kernel initializer and layer names of the docstring."
 )
-def test_mymodel_layers(described, reference, keras):
+def test_mymodel_layers(described, network, keras):
     """MyModel() is a keras.Model subclass whose layer1..layer3 are the course's Dense layers"""
     desc, what = described.get("MyModel"), "MyModel()"
-    _check_subclass(desc, what, reference)
-    _sub_view(desc, what).check_layer_configs(reference.sequential, keras)
+    _check_subclass(desc, what, network)
+    _sub_view(desc, what).check_layer_configs(network.sequential, keras)
 
 
 @pytest.mark.about("MyModel")
@@ -411,14 +411,14 @@ def test_mymodel_layers(described, reference, keras):
     "A layer gets its weights only when it is called: check that call() uses all three layers, so "
     "that calling the model once builds 12 + 8 + 6 = 26 parameters."
 )
-def test_mymodel_call_builds_26_parameters(described, reference, keras):
+def test_mymodel_call_builds_26_parameters(described, network, keras):
     """calling MyModel() on ones((1, 3)) builds 26 parameters (12, 8, 6), counted by the grader"""
     desc, what = described.get("MyModel"), "MyModel()"
-    _check_subclass(desc, what, reference)
+    _check_subclass(desc, what, network)
     if desc.get("build_error"):
         raise CheckFailed(t("calling MyModel() on ones((1, 3)) failed: {error}", error=desc["build_error"]))
     view = _sub_view(desc, what)
-    view.check_params(view.rebuilt(keras), reference.sequential, N_IN, _(CALL_HINT_SENTENCE))
+    view.check_params(view.rebuilt(keras), network.sequential, N_IN, _(CALL_HINT_SENTENCE))
 
 
 @pytest.mark.about("MyModel")
@@ -427,10 +427,10 @@ def test_mymodel_call_builds_26_parameters(described, reference, keras):
     "Check the order in call(): self.layer1, self.layer2 and self.layer3 each applied once, each to "
     "the previous one's output, and the last output is what call() hands back."
 )
-def test_mymodel_call_is_the_forward_pass(described, reference, keras):
+def test_mymodel_call_is_the_forward_pass(described, network, keras):
     """MyModel.call computes layer3(layer2(layer1(x))), checked against the grader's rebuild"""
     desc, what = described.get("MyModel"), "MyModel()"
-    _check_subclass(desc, what, reference)
+    _check_subclass(desc, what, network)
     if desc.get("build_error"):
         raise CheckFailed(t("calling MyModel() on ones((1, 3)) failed: {error}", error=desc["build_error"]))
     view = _sub_view(desc, what)
@@ -448,12 +448,12 @@ def test_mymodel_call_is_the_forward_pass(described, reference, keras):
     "Check that the MyModel you build is called once on a batch before you hand it back: a subclassed "
     "model has no weights until it sees data (the message shows the count it found)."
 )
-def test_subclassed_is_a_called_mymodel(described, reference, keras):
+def test_subclassed_is_a_called_mymodel(described, network, keras):
     """build_subclassed returns a MyModel already called once, with 26 parameters counted by the grader"""
     desc, what = described.get("build_subclassed"), "build_subclassed()"
-    _check_subclass(desc, what, reference)
+    _check_subclass(desc, what, network)
     view = _sub_view(desc, what)
-    view.check_params(view.rebuilt(keras), reference.sequential, N_IN, _(SUB_HINT))
+    view.check_params(view.rebuilt(keras), network.sequential, N_IN, _(SUB_HINT))
 
 
 @pytest.mark.about("build_subclassed")
@@ -462,10 +462,10 @@ def test_subclassed_is_a_called_mymodel(described, reference, keras):
     "Check that build_subclassed hands back the very MyModel instance it called, an instance of your "
     "own class, not a fresh one or another model."
 )
-def test_subclassed_forward_pass(described, reference, keras):
+def test_subclassed_forward_pass(described, network, keras):
     """build_subclassed's predictions equal the grader's layer1 -> layer2 -> layer3"""
     desc, what = described.get("build_subclassed"), "build_subclassed()"
-    _check_subclass(desc, what, reference)
+    _check_subclass(desc, what, network)
     view = _sub_view(desc, what)
     view.check_forward(view.rebuilt(keras), N_IN, described.x, described.weights, _(SUB_HINT), _(CALL_HINT), RTOL, ATOL)
 
@@ -484,6 +484,23 @@ def _keras_mlp_count(keras, sizes: list[int], use_bias: bool) -> int:
         [keras.Input(shape=(sizes[0],))] + [keras.layers.Dense(n, use_bias=use_bias) for n in sizes[1:]]
     )
     return int(model.count_params())
+
+
+@pytest.fixture
+def keras_count(keras, reference):
+    """``keras_count(n_in, n_out, use_bias)`` (a Dense layer) or ``keras_count(sizes, use_bias)``
+    (an MLP): count_params() of the Keras-built equivalent, computed once per (check, seed,
+    inputs) and shared (the reference store; ``network`` is this module's Keras course network)."""
+
+    def dense(n_in: int, n_out: int, use_bias: bool) -> int:
+        args = (int(n_in), int(n_out), bool(use_bias))
+        return int(reference("keras dense count", lambda: _keras_dense_count(keras, *args), inputs=args))
+
+    def mlp(sizes: list[int], use_bias: bool) -> int:
+        args = ([int(n) for n in sizes], bool(use_bias))
+        return int(reference("keras mlp count", lambda: _keras_mlp_count(keras, *args), inputs=args))
+
+    return {"dense": dense, "mlp": mlp}
 
 
 def _compare_count(got, want: int, call: str) -> None:
@@ -507,12 +524,12 @@ def _compare_count(got, want: int, call: str) -> None:
     "Check one case by hand: a Dense layer from 3 inputs to 2 units has a 3x2 kernel and 2 biases, 8 "
     "parameters. Compare with what your function gives for (3, 2)."
 )
-def test_dense_params_matches_keras(student, keras, rng):
+def test_dense_params_matches_keras(student, keras_count, rng):
     """dense_params matches count_params() of a Keras Dense layer (course layers and random sizes)"""
     cases = [(3, 3), (3, 2), (2, 2), (784, 512), (512, 10), (1, 1)]
     cases += [tuple(int(v) for v in rng.integers(1, 1000, size=2)) for _ in range(6)]
     for i, (n_in, n_out) in enumerate(cases):
-        want = _keras_dense_count(keras, n_in, n_out, True)
+        want = keras_count["dense"](n_in, n_out, True)
         if i % 2:
             _compare_count(
                 student.call("dense_params", n_in, n_out, use_bias=True),
@@ -529,11 +546,11 @@ def test_dense_params_matches_keras(student, keras, rng):
     "With use_bias=False, check that the biases are left out and only the kernel's weights are "
     "counted; this check passes use_bias by keyword."
 )
-def test_dense_params_without_bias(student, keras, rng):
+def test_dense_params_without_bias(student, keras_count, rng):
     """dense_params(n_in, n_out, use_bias=False) matches a Keras Dense layer without bias"""
     cases = [(3, 3)] + [tuple(int(v) for v in rng.integers(1, 1000, size=2)) for _ in range(5)]
     for n_in, n_out in cases:
-        want = _keras_dense_count(keras, n_in, n_out, False)
+        want = keras_count["dense"](n_in, n_out, False)
         _compare_count(
             student.call("dense_params", n_in, n_out, use_bias=False),
             want,
@@ -551,11 +568,11 @@ def _random_sizes(rng, n: int) -> list[list[int]]:
     "Check how many layers you count: layer_sizes [3, 3, 2, 2] describes 3 Dense layers (one per "
     "consecutive pair), not 4. Tuples are passed as well as lists."
 )
-def test_mlp_params_matches_keras(student, keras, rng):
+def test_mlp_params_matches_keras(student, keras_count, rng):
     """mlp_params matches count_params() of a Keras stack of Dense layers ([3, 3, 2, 2] and random stacks)"""
     cases = [[3, 3, 2, 2], [784, 512, 512, 10], [5, 1]] + _random_sizes(rng, 5)
     for i, sizes in enumerate(cases):
-        want = _keras_mlp_count(keras, sizes, True)
+        want = keras_count["mlp"](sizes, True)
         arg = tuple(sizes) if i % 3 == 2 else list(sizes)  # tuples work too
         _compare_count(student.call("mlp_params", arg), want, f"mlp_params({arg!r})")
 
@@ -563,10 +580,10 @@ def test_mlp_params_matches_keras(student, keras, rng):
 @pytest.mark.about("mlp_params")
 @pytest.mark.points(1)
 @pytest.mark.hint("Check that use_bias reaches every layer's count, not only the first or the last one.")
-def test_mlp_params_without_bias(student, keras, rng):
+def test_mlp_params_without_bias(student, keras_count, rng):
     """mlp_params(layer_sizes, use_bias=False) matches a Keras stack without biases"""
     for sizes in [[3, 3, 2, 2]] + _random_sizes(rng, 4):
-        want = _keras_mlp_count(keras, sizes, False)
+        want = keras_count["mlp"](sizes, False)
         _compare_count(
             student.call("mlp_params", list(sizes), use_bias=False), want, f"mlp_params({sizes!r}, use_bias=False)"
         )

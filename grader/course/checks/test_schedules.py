@@ -37,17 +37,33 @@ def _expected(schedule, steps):
     return np.array(flat, dtype=np.float64).reshape(steps.shape)
 
 
+@pytest.fixture
+def expected(keras, reference):
+    """``expected(fn, steps, args, kw)``: Keras' schedule at each step (float64, the steps' shape),
+    computed once per (check, seed, inputs) and shared (the reference store)."""
+
+    def compute(fn, steps, args, kw):
+        steps = np.asarray(steps, dtype=np.int64)
+        return reference(
+            f"keras {fn}",
+            lambda: _expected(_keras_schedule(keras, fn, *args, **kw), steps),
+            inputs=(fn, steps, list(args), dict(kw)),
+        )
+
+    return compute
+
+
 def _call_repr(fn, args, kw):
     parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kw.items()]
     return f"{fn}(step, {', '.join(parts)})"
 
 
-def check_scalar_steps(student, keras, fn, steps, args, kw=None):
+def check_scalar_steps(student, expected, fn, steps, args, kw=None):
     """Call ``fn`` with each Python-int step; each result must be one number equal to Keras'."""
     kw = kw or {}
-    schedule = _keras_schedule(keras, fn, *args, **kw)
+    wants = expected(fn, steps, args, kw)
     call = _call_repr(fn, args, kw)
-    for s in steps:
+    for s, want in zip(steps, wants.tolist(), strict=True):
         got = student.call_pure(fn, int(s), *args, **kw)
         if isinstance(got, np.ndarray) and got.ndim != 0:
             raise CheckFailed(
@@ -58,11 +74,10 @@ def check_scalar_steps(student, keras, fn, steps, args, kw=None):
                     got=describe_value(got),
                 )
             )
-        want = float(schedule(int(s)))
         assert_close(got, want, rtol=RTOL, atol=ATOL, name=call.replace("step", f"step={s}", 1))
 
 
-def check_array_steps(student, keras, fn, steps, args, kw=None):
+def check_array_steps(student, expected, fn, steps, args, kw=None):
     """Call ``fn`` once with an int array of steps; the result must be an array like it.
 
     1-D step arrays are sorted, so a failure carries the learning-rate curve (student's over
@@ -72,8 +87,7 @@ def check_array_steps(student, keras, fn, steps, args, kw=None):
     steps = np.asarray(steps, dtype=np.int64)
     if steps.ndim == 1:
         steps = np.sort(steps)
-    schedule = _keras_schedule(keras, fn, *args, **kw)
-    want = _expected(schedule, steps)
+    want = expected(fn, steps, args, kw)
     got = student.call_pure(fn, steps, *args, **kw)
     call = _call_repr(fn, args, kw)
     assert_allclose(
@@ -125,9 +139,9 @@ def _random_decay(rng):
     "Check the steps exactly on a boundary: at step 100000 the rate is still 1.0, and it changes at "
     "100001 (a boundary belongs to the segment before it). Steps are Python ints here."
 )
-def test_piecewise_constant_course_example(student, keras):
+def test_piecewise_constant_course_example(student, expected):
     """piecewise_constant with the course's boundaries [100000, 110000], values [1.0, 0.5, 0.1], int steps around the boundaries"""  # noqa: E501
-    check_scalar_steps(student, keras, "piecewise_constant", COURSE_STEPS, (COURSE_BOUNDARIES, COURSE_VALUES))
+    check_scalar_steps(student, expected, "piecewise_constant", COURSE_STEPS, (COURSE_BOUNDARIES, COURSE_VALUES))
 
 
 @pytest.mark.about("piecewise_constant")
@@ -136,12 +150,12 @@ def test_piecewise_constant_course_example(student, keras):
     "Check what an int array of steps gives: an array of the same shape (1-D and 2-D here), so the "
     "segment lookup must work elementwise, not through a Python if on the whole array."
 )
-def test_piecewise_constant_step_arrays(student, keras):
+def test_piecewise_constant_step_arrays(student, expected):
     """piecewise_constant accepts int arrays of steps (1-D and 2-D) and returns an array of the same shape"""
     steps = np.array(COURSE_STEPS, dtype=np.int64)
-    check_array_steps(student, keras, "piecewise_constant", steps, (COURSE_BOUNDARIES, COURSE_VALUES))
+    check_array_steps(student, expected, "piecewise_constant", steps, (COURSE_BOUNDARIES, COURSE_VALUES))
     check_array_steps(
-        student, keras, "piecewise_constant", steps[:10].reshape(2, 5), (COURSE_BOUNDARIES, COURSE_VALUES)
+        student, expected, "piecewise_constant", steps[:10].reshape(2, 5), (COURSE_BOUNDARIES, COURSE_VALUES)
     )
 
 
@@ -151,11 +165,11 @@ def test_piecewise_constant_step_arrays(student, keras):
     "Check schedules with one to five boundaries, at, just before and just after each: nothing may "
     "assume two boundaries, and a step exactly on a boundary still gets the value before it."
 )
-def test_piecewise_constant_random_schedules(student, keras, rng):
+def test_piecewise_constant_random_schedules(student, expected, rng):
     """piecewise_constant matches PiecewiseConstantDecay on random schedules at, before and after every boundary"""
     for _ in range(3):
         boundaries, values, steps = _random_piecewise(rng)
-        check_array_steps(student, keras, "piecewise_constant", steps, (boundaries, values))
+        check_array_steps(student, expected, "piecewise_constant", steps, (boundaries, values))
 
 
 # --------------------------------------------------------------------- exponential_decay
@@ -167,11 +181,13 @@ def test_piecewise_constant_random_schedules(student, keras, rng):
     "Check step 0 (the rate is initial_learning_rate itself) and step = decay_steps (exactly one "
     "factor of decay_rate); in between the exponent is a fraction, so watch out for integer division."
 )
-def test_exponential_decay_int_steps(student, keras, rng):
+def test_exponential_decay_int_steps(student, expected, rng):
     """exponential_decay matches ExponentialDecay at single int steps (0, 1, around decay_steps, 100000)"""
-    check_scalar_steps(student, keras, "exponential_decay", [0, 1, 999, 1000, 1001, 2500, 100000], (0.1, 10000, 0.96))
+    check_scalar_steps(
+        student, expected, "exponential_decay", [0, 1, 999, 1000, 1001, 2500, 100000], (0.1, 10000, 0.96)
+    )
     (lr0, ds, dr), _ = _random_decay(rng)
-    check_scalar_steps(student, keras, "exponential_decay", [0, ds // 2, ds, 3 * ds + 1], (lr0, ds, dr))
+    check_scalar_steps(student, expected, "exponential_decay", [0, ds // 2, ds, 3 * ds + 1], (lr0, ds, dr))
 
 
 @pytest.mark.about("exponential_decay")
@@ -180,12 +196,12 @@ def test_exponential_decay_int_steps(student, keras, rng):
     "Check that an int array of steps gives an array of the same shape (1-D and 2-D), with each "
     "step's own rate: use operations that act elementwise, and divide as floats."
 )
-def test_exponential_decay_random_arrays(student, keras, rng):
+def test_exponential_decay_random_arrays(student, expected, rng):
     """exponential_decay (staircase=False) matches ExponentialDecay on random schedules and step arrays"""
     for _ in range(3):
         args, steps = _random_decay(rng)
-        check_array_steps(student, keras, "exponential_decay", steps, args)
-    check_array_steps(student, keras, "exponential_decay", steps[:12].reshape(3, 4), args, {"staircase": False})
+        check_array_steps(student, expected, "exponential_decay", steps, args)
+    check_array_steps(student, expected, "exponential_decay", steps[:12].reshape(3, 4), args, {"staircase": False})
 
 
 @pytest.mark.about("exponential_decay")
@@ -195,12 +211,12 @@ def test_exponential_decay_random_arrays(student, keras, rng):
     "stays at the lower whole number until the step reaches the multiple (rounded down, not to the "
     "nearest)."
 )
-def test_exponential_decay_staircase(student, keras, rng):
+def test_exponential_decay_staircase(student, expected, rng):
     """exponential_decay(..., staircase=True) matches ExponentialDecay(staircase=True) around every stair"""
     for _ in range(3):
         args, steps = _random_decay(rng)
-        check_array_steps(student, keras, "exponential_decay", steps, args, {"staircase": True})
-    check_scalar_steps(student, keras, "exponential_decay", [0, 9, 10, 17, 25], (0.5, 10, 0.5), {"staircase": True})
+        check_array_steps(student, expected, "exponential_decay", steps, args, {"staircase": True})
+    check_scalar_steps(student, expected, "exponential_decay", [0, 9, 10, 17, 25], (0.5, 10, 0.5), {"staircase": True})
 
 
 # -------------------------------------------------------------------- inverse_time_decay
@@ -212,11 +228,11 @@ def test_exponential_decay_staircase(student, keras, rng):
     "Check step 0 (the rate is initial_learning_rate itself) and step = decay_steps "
     "(initial_learning_rate divided by 1 + decay_rate); watch out for integer division in between."
 )
-def test_inverse_time_decay_int_steps(student, keras, rng):
+def test_inverse_time_decay_int_steps(student, expected, rng):
     """inverse_time_decay matches InverseTimeDecay at single int steps (0, 1, around decay_steps, 100000)"""
-    check_scalar_steps(student, keras, "inverse_time_decay", [0, 1, 999, 1000, 1001, 2500, 100000], (0.1, 1000, 0.5))
+    check_scalar_steps(student, expected, "inverse_time_decay", [0, 1, 999, 1000, 1001, 2500, 100000], (0.1, 1000, 0.5))
     (lr0, ds, dr), _ = _random_decay(rng)
-    check_scalar_steps(student, keras, "inverse_time_decay", [0, ds // 2, ds, 3 * ds + 1], (lr0, ds, dr))
+    check_scalar_steps(student, expected, "inverse_time_decay", [0, ds // 2, ds, 3 * ds + 1], (lr0, ds, dr))
 
 
 @pytest.mark.about("inverse_time_decay")
@@ -225,12 +241,12 @@ def test_inverse_time_decay_int_steps(student, keras, rng):
     "Check that an int array of steps gives an array of the same shape with each step's own rate; "
     "look for integer division of step by decay_steps and for Python-level branching."
 )
-def test_inverse_time_decay_random_arrays(student, keras, rng):
+def test_inverse_time_decay_random_arrays(student, expected, rng):
     """inverse_time_decay (staircase=False) matches InverseTimeDecay on random schedules and step arrays"""
     for _ in range(3):
         args, steps = _random_decay(rng)
-        check_array_steps(student, keras, "inverse_time_decay", steps, args)
-    check_array_steps(student, keras, "inverse_time_decay", steps[:12].reshape(4, 3), args, {"staircase": False})
+        check_array_steps(student, expected, "inverse_time_decay", steps, args)
+    check_array_steps(student, expected, "inverse_time_decay", steps[:12].reshape(4, 3), args, {"staircase": False})
 
 
 @pytest.mark.about("inverse_time_decay")
@@ -239,9 +255,9 @@ def test_inverse_time_decay_random_arrays(student, keras, rng):
     "Look at the steps just before each multiple of decay_steps: with staircase=True, step / "
     "decay_steps is rounded down to a whole number (not to the nearest) before it enters the formula."
 )
-def test_inverse_time_decay_staircase(student, keras, rng):
+def test_inverse_time_decay_staircase(student, expected, rng):
     """inverse_time_decay(..., staircase=True) matches InverseTimeDecay(staircase=True) around every stair"""
     for _ in range(3):
         args, steps = _random_decay(rng)
-        check_array_steps(student, keras, "inverse_time_decay", steps, args, {"staircase": True})
-    check_scalar_steps(student, keras, "inverse_time_decay", [0, 9, 10, 17, 25], (0.5, 10, 0.5), {"staircase": True})
+        check_array_steps(student, expected, "inverse_time_decay", steps, args, {"staircase": True})
+    check_scalar_steps(student, expected, "inverse_time_decay", [0, 9, 10, 17, 25], (0.5, 10, 0.5), {"staircase": True})
