@@ -51,6 +51,7 @@ def _timed(cmd: list[str], env: dict) -> tuple[float, subprocess.CompletedProces
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="passed to grader run")
     ap.add_argument("--mnist", default=os.environ.get("GRADER_MNIST", str(REPO.parent / "shared/data/mnist.npz")))
     args = ap.parse_args()
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
@@ -71,6 +72,8 @@ def main() -> int:
     out = work / "out"
     cmd = [sys.executable, "-m", "grader.cli", "run", "mnist", "--submission", str(sub), "--out", str(out)]
     cmd += ["--seed", "1", "--mnist", args.mnist, "-q"]
+    for assignment in args.set:
+        cmd += ["--set", assignment]
     tf_cmd = [sys.executable, "-c", "import tensorflow, keras"]
     runs, tf_times, check_sums = [], [], []
     for i in range(args.rounds):
