@@ -296,7 +296,7 @@ def report(hellos: list[dict], mode: str) -> dict:
         "mode": mode,
         "confined": confined,
         "workers": len(hellos),
-        "forked": sum(1 for h in hellos if h.get("forked") is True),  # from a zygote (Keras topics)
+        "forked": sum(1 for h in hellos if h.get("forked") is True),  # from a zygote (grader.sandbox.zygote)
         "applied": [k for k, m in mechanisms.items() if m["state"] == "applied"],
         "not_confined": [k for k, m in mechanisms.items() if m["state"] not in ("applied", "not_needed")],
         "mechanisms": mechanisms,
@@ -398,7 +398,6 @@ _ZYGOTE_BOOT = (
     "import sys, json; P = json.loads(sys.argv[1]); sys.path.insert(0, P['runtime']); "
     "from grader.sandbox.zygote import main; main(P)"
 )
-ZYGOTE_MODES = ("fork", "spawn")
 
 
 class ForkedProcess:

@@ -112,6 +112,16 @@ _try("out_results", lambda: open(os.path.join(W["out"], "results.json"), "w").wr
 _try("out_sibling", lambda: os.unlink(os.path.join(W["base"], "out-sibling", "other-report.html")))
 """
     },
+    "poison_reference_store": {
+        "code": r"""
+def plant():
+    folder = os.path.join(W["refstore"], "references", "00")
+    os.makedirs(folder, exist_ok=True)
+    open(os.path.join(folder, "poison"), "w").write('{"v": 0}')
+_try("plant", plant)
+_try("list", lambda: len(os.listdir(W["refstore"])))
+"""
+    },
     "delete_classmates_results": {
         "mode": "batch",
         "code": r"""
@@ -481,6 +491,8 @@ def _graded_attack_changes_nothing(name: str, spec: dict, topic: str, start: str
         # A daemon would rewrite results.json for seconds after the grader exits.
         assert not wait_until(lambda: json.loads(results.read_text()).get("score") == 999, 2)
     assert w.marker not in results.read_text()
+    # The store is the grader's to write (a Keras topic's run adds to it), never a submission's.
+    assert not [p for p in w.refstore.rglob("poison")], "a submission wrote into the reference store"
 
     # 4. The world still grades exactly as before.
     verify = w.base / "verify"

@@ -90,6 +90,11 @@ class World:
         return self.base / "graded"
 
     @property
+    def refstore(self) -> Path:
+        """The grader's reference store: shared by every student, so a submission must not write it."""
+        return self.base / "refstore"
+
+    @property
     def tmp(self) -> Path:
         return self.base / "tmp"
 
@@ -107,6 +112,7 @@ class World:
             "base": str(self.base),
             "marker": self.marker,
             "repo": str(REPO),
+            "refstore": str(self.refstore),
         }
 
     def env(self) -> dict[str, str]:
@@ -119,6 +125,9 @@ class World:
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "PYTHONDONTWRITEBYTECODE": "1",  # the installation stays byte-for-byte as copied
             "MPLCONFIGDIR": str(self.base / "mpl"),  # the grader's own matplotlib cache, outside HOME
+            # The grader's own reference store (grader/core/refstore.py), outside HOME too: the
+            # guarded trees must change only if a submission changed them.
+            "GRADER_CACHE_DIR": str(self.refstore),
             "OMP_NUM_THREADS": "1",
             "LANG": "C.UTF-8",
             "WORLD_MARKER": self.marker,  # what an attack on the grader's environment looks for
