@@ -42,6 +42,7 @@ from grader.outputs import gradescope
 from grader.outputs.files import atomic_write, publish_dir, write_json
 from grader.outputs.redact import Audience
 from grader.outputs.report import write_reports
+from grader.sandbox.client import zygote_kind
 
 
 class _Process:
@@ -59,8 +60,7 @@ def _init_process(seed: int, topics: tuple[str, ...] = (), quiet_tf: bool = True
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # First: their imports overlap ours. (Started for the default worker_start; a batch that
     # spawns its workers closes them at its first student.)
-    kinds = {"numpy" if BY_SLUG[t].numpy_only else "keras" for t in resolve_topics(topics)}
-    _Process.zygotes = runner.start_zygotes(kinds)
+    _Process.zygotes = runner.start_zygotes({zygote_kind(runner.module_spec(t)) for t in resolve_topics(topics)})
     atexit.register(_close_zygotes)
     with _stderr_silenced(quiet_tf):  # TF's C++ start-up chatter would break the progress bar
         import keras
@@ -229,9 +229,7 @@ def _zygotes_for(settings: Settings) -> dict:
     if settings.worker_start != "fork":
         _close_zygotes()
         return {}
-    wanted = runner.start_zygotes(runner.zygote_kinds(settings, settings.topics), _Process.zygotes)
-    _Process.zygotes.update(wanted)
-    return wanted
+    return runner.hold_zygotes(settings, settings.topics, _Process.zygotes)
 
 
 def _close_zygotes() -> None:

@@ -118,16 +118,17 @@ def run(
         return _run(dataclasses.replace(settings, lang=lang), on_progress, label, replay, plugin_factory, zygotes)
 
 
+def module_spec(topic: str) -> ModuleSpec:
+    """What the sandbox is told about a topic's module."""
+    return ModuleSpec(topic, BY_SLUG[topic].module_file, BY_SLUG[topic].numpy_only)
+
+
 def zygote_kinds(settings: Settings, topics) -> set[str]:
     """The zygotes the workers of these topics fork from: none when workers are spawned, and
     only for modules the submission has (a worker with no module to import imports nothing)."""
     if settings.worker_start != "fork":
         return set()
-    return {
-        zygote_kind(ModuleSpec(t, BY_SLUG[t].module_file, BY_SLUG[t].numpy_only))
-        for t in topics
-        if (settings.submission / BY_SLUG[t].module_file).is_file()
-    }
+    return {zygote_kind(module_spec(t)) for t in topics if (settings.submission / BY_SLUG[t].module_file).is_file()}
 
 
 def start_zygotes(kinds, keep: Mapping[str, Zygote] | None = None) -> dict[str, Zygote]:
@@ -140,6 +141,14 @@ def start_zygotes(kinds, keep: Mapping[str, Zygote] | None = None) -> dict[str, 
             given = None
         out[kind] = given if given is not None else Zygote(WORKER_MODULES, kind)
     return out
+
+
+def hold_zygotes(settings: Settings, topics, held: dict[str, Zygote]) -> dict[str, Zygote]:
+    """The zygotes these topics' workers fork from, taken from ``held`` (a dead one replaced)
+    or started into it; the others in ``held`` stay there for later grades."""
+    wanted = start_zygotes(zygote_kinds(settings, topics), held)
+    held.update(wanted)
+    return wanted
 
 
 def _run(
@@ -177,7 +186,7 @@ def _run(
                 z.close()
             raise
         try:
-            specs = [ModuleSpec(t, BY_SLUG[t].module_file, BY_SLUG[t].numpy_only) for t in graded]
+            specs = [module_spec(t) for t in graded]
             pool = WorkerPool(copy, specs, settings.limits, on_progress, mode=mode, zygotes=forks)
             # plugin_factory: batch grading passes a GraderPlugin subclass (shared reference cache).
             plugin = (plugin_factory or GraderPlugin)(pool, seed, settings)

@@ -107,9 +107,7 @@ class GradingSession:
             z.close()
 
     def _forks(self, settings: Settings, topics: Iterable[str]) -> dict[str, Zygote]:
-        wanted = runner.start_zygotes(runner.zygote_kinds(settings, topics), self._zygotes)
-        self._zygotes.update(wanted)
-        return wanted
+        return runner.hold_zygotes(settings, topics, self._zygotes)
 
     def grade(
         self, folder: Path | None = None, topics: Iterable[str] | None = None, *, functions: Iterable[str] | None = None

@@ -412,7 +412,6 @@ class ForkedProcess:
         self.stdout = os.fdopen(stdout_fd, "rb")
         self._pid: int | None = None
         self.returncode: int | None = None
-        self.error: str | None = None
 
     @property
     def pid(self) -> int | None:
@@ -515,19 +514,18 @@ class Zygote:
         request["cwd"] = str(cwd)
         try:
             socket.send_fds(self._sock, [json.dumps(request).encode()], [in_r, out_w, resp_w])
-        except OSError as exc:
-            self._finish(proc, None, f"the zygote is gone ({exc})")
+        except OSError:  # the zygote is gone: the caller spawns this worker instead
+            self._finish(proc)
         finally:
             os.close(in_r)
             os.close(out_w)
             os.close(resp_w)
         return proc
 
-    def _finish(self, proc: ForkedProcess, code: int | None, error: str | None = None) -> None:
+    def _finish(self, proc: ForkedProcess) -> None:
         with self._changed:
             if proc.returncode is None:
-                proc.returncode = code if code is not None else -signal.SIGKILL
-                proc.error = error
+                proc.returncode = -signal.SIGKILL
             self._changed.notify_all()
 
     def _read_loop(self) -> None:
@@ -556,15 +554,15 @@ class Zygote:
                         self._by_pid[proc._pid] = proc
                 elif "error" in msg:
                     proc = self._children.pop(msg.get("id"), None)
-                    if proc is not None:
-                        proc.returncode, proc.error = -signal.SIGKILL, str(msg["error"])
+                    if proc is not None:  # the fork failed: the worker is spawned instead
+                        proc.returncode = -signal.SIGKILL
                 self._changed.notify_all()
         # The zygote is gone: its children's reapers got SIGTERM (PDEATHSIG) and end their workers.
         with self._changed:
             self._dead = True
             for proc in [*self._children.values(), *self._by_pid.values()]:
                 if proc.returncode is None:
-                    proc.returncode, proc.error = -signal.SIGKILL, "the zygote ended"
+                    proc.returncode = -signal.SIGKILL
             self._children.clear()
             self._by_pid.clear()
             self._changed.notify_all()

@@ -5,6 +5,7 @@ spawned worker when the zygote is gone. The side-effect attacks run through it t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import textwrap
@@ -89,40 +90,36 @@ def submission(tmp_path):
     return tmp_path
 
 
+@contextlib.contextmanager
 def _pool(submission: Path, specs, zygote, limits: Limits | None = None):
+    """A started pool on a copy of ``submission`` (forking from ``zygote``, one or a list); on the way
+    out every worker must be gone, and the copy is removed."""
     zygotes = {z.kind: z for z in (zygote if isinstance(zygote, (list, tuple)) else [zygote]) if z is not None}
     copy = SubmissionCopy(submission, WORKER_MODULES)
-    pool = WorkerPool(copy, list(specs), limits or Limits(), mode="strict", zygotes=zygotes)
-    pool.start_all()
-    return copy, pool
-
-
-def _close(copy, pool) -> None:
     try:
-        pool.close()
+        pool = WorkerPool(copy, list(specs), limits or Limits(), mode="strict", zygotes=zygotes)
+        pool.start_all()
+        try:
+            yield copy, pool
+        finally:
+            pool.close()
         assert [pid for w in pool.workers.values() for pid in w.alive()] == []
     finally:
         copy.cleanup()
 
 
 def test_a_forked_worker_is_confined_like_a_spawned_one_and_holds_nothing_of_the_zygote(submission, zygote):
-    copy, pool = _pool(submission, [KERAS], zygote, Limits(memory_mb=6000))
-    try:
+    with _pool(submission, [KERAS], zygote, Limits(memory_mb=6000)) as (copy, pool):
         w = pool.get("models")
         assert isinstance(w.proc, ForkedProcess)
         got = w.call("inside", (zygote.proc.pid,), {})["value"]
         with open(f"/proc/{got['reaper']}/status") as fh:
             assert int(fh.read().split("PPid:")[1].split()[0]) == zygote.proc.pid
         forked = pool.sandbox()
-    finally:
-        _close(copy, pool)
-    spawned_copy, spawned = _pool(submission, [KERAS], None)
-    try:
+    with _pool(submission, [KERAS], None) as (_, spawned):
         assert not isinstance(spawned.get("models").proc, ForkedProcess)
         alone = spawned.get("models").call("inside", (zygote.proc.pid,), {})["value"]
         reference = spawned.sandbox()
-    finally:
-        _close(spawned_copy, spawned)
 
     states = {k: v["state"] for k, v in forked["mechanisms"].items()}
     assert states == {k: v["state"] for k, v in reference["mechanisms"].items()}
@@ -154,36 +151,26 @@ def test_a_forked_worker_is_confined_like_a_spawned_one_and_holds_nothing_of_the
 def test_numpy_only_workers_never_fork_from_a_zygote_holding_tensorflow(submission, zygote):
     """A numpy-only topic must be able to refuse TensorFlow, which a process holding it cannot: its
     workers fork from a numpy zygote (which holds no such module), or are spawned."""
-    numpy_zygote = Zygote(WORKER_MODULES, "numpy")
-    try:
-        copy, pool = _pool(submission, [NUMPY, KERAS], zygote)  # no numpy zygote: spawned
-        try:
+    with contextlib.closing(Zygote(WORKER_MODULES, "numpy")) as numpy_zygote:
+        with _pool(submission, [NUMPY, KERAS], zygote) as (_, pool):  # no numpy zygote: spawned
             assert not isinstance(pool.get("activations").proc, ForkedProcess)
             assert isinstance(pool.get("models").proc, ForkedProcess)
             reply = pool.get("activations").ensure_imported()
             assert reply["ok"] is False and reply["kind"] == "policy", reply
-        finally:
-            _close(copy, pool)
         (submission / "activations.py").write_text("import importlib\nimportlib.import_module('tensor' + 'flow')\n")
-        copy, pool = _pool(submission, [NUMPY, KERAS], [zygote, numpy_zygote])
-        try:
+        with _pool(submission, [NUMPY, KERAS], [zygote, numpy_zygote]) as (copy, pool):
             w = pool.get("activations")
             assert isinstance(w.proc, ForkedProcess) and w.zygote is numpy_zygote
             reply = w.ensure_imported()  # past the static check: refused by the worker itself
             assert reply["ok"] is False and reply["kind"] == "policy", reply
             assert pool.get("models").ensure_imported()["ok"]
             assert pool.sandbox()["confined"] and pool.sandbox()["forked"] == 2
-        finally:
-            _close(copy, pool)
-        with pytest.raises(ValueError, match="cannot fork"):
-            Worker(NUMPY, copy, Limits(), zygotes={"numpy": zygote})
-    finally:
-        numpy_zygote.close()
+            with pytest.raises(ValueError, match="cannot fork"):
+                Worker(NUMPY, copy, Limits(), zygotes={"numpy": zygote})
 
 
 def test_exit_status_and_timeouts_cross_the_zygote(submission, zygote):
-    copy, pool = _pool(submission, [KERAS], zygote, Limits(call_timeout=2))
-    try:
+    with _pool(submission, [KERAS], zygote, Limits(call_timeout=2)) as (_, pool):
         w = pool.get("models")
         with pytest.raises(StudentCrashed, match="SIGSEGV"):
             w.call("crash", (), {})
@@ -196,15 +183,11 @@ def test_exit_status_and_timeouts_cross_the_zygote(submission, zygote):
         assert isinstance(w.proc, ForkedProcess)
         with pytest.raises(StudentRaised):
             w.call("_try", (None,), {})
-    finally:
-        _close(copy, pool)
 
 
 def test_a_dead_zygote_is_replaced_by_spawned_workers(submission):
-    z = Zygote(WORKER_MODULES, "keras")
-    try:
-        copy, pool = _pool(submission, [KERAS], z)
-        try:
+    with contextlib.closing(Zygote(WORKER_MODULES, "keras")) as z:
+        with _pool(submission, [KERAS], z) as (_, pool):
             w = pool.get("models")
             assert w.ensure_imported()["ok"]
             victim = w.call("inside", (z.proc.pid,), {})["value"]["pid"]
@@ -214,31 +197,17 @@ def test_a_dead_zygote_is_replaced_by_spawned_workers(submission):
                 time.sleep(0.05)
             assert not z.alive
             assert not os.path.exists(f"/proc/{victim}"), "the worker outlived its zygote"
-        finally:
-            _close(copy, pool)
-        copy, pool = _pool(submission, [KERAS], z)
-        try:
+        with _pool(submission, [KERAS], z) as (_, pool):
             w = pool.get("models")
             assert not isinstance(w.proc, ForkedProcess)
             assert w.ensure_imported()["ok"]
-        finally:
-            _close(copy, pool)
-    finally:
-        z.close()
 
 
 def test_a_zygote_that_dies_before_forking_costs_nothing(submission):
     """Requests already sent to a zygote that then ends are started the usual way."""
-    z = Zygote(WORKER_MODULES, "keras")
-    try:
-        copy, pool = _pool(submission, [KERAS], z)
-        try:
-            w = pool.get("models")
-            os.kill(z.proc.pid, signal.SIGKILL)  # still importing TensorFlow: nothing forked yet
-            assert w.ensure_imported()["ok"]
-            assert not isinstance(w.proc, ForkedProcess)
-            assert pool.sandbox()["confined"]
-        finally:
-            _close(copy, pool)
-    finally:
-        z.close()
+    with contextlib.closing(Zygote(WORKER_MODULES, "keras")) as z, _pool(submission, [KERAS], z) as (_, pool):
+        w = pool.get("models")
+        os.kill(z.proc.pid, signal.SIGKILL)  # still importing TensorFlow: nothing forked yet
+        assert w.ensure_imported()["ok"]
+        assert not isinstance(w.proc, ForkedProcess)
+        assert pool.sandbox()["confined"]
