@@ -1001,6 +1001,11 @@ class Worker:
         except StudentTimeout:
             self.timed_out.add(name)
             raise
+        return self.answer(name, reply, describe)
+
+    def answer(self, name: str, reply: dict, describe: str | None = None) -> dict:
+        """What :meth:`call` makes of the worker's reply to a call of ``name``: the reply, or the
+        StudentError it stands for."""
         if reply["ok"]:
             if describe:
                 reply["value"] = localize(reply.get("value"), describe)
@@ -1011,6 +1016,52 @@ class Worker:
         if kind == "not_implemented":
             raise NotAttempted(t("{name} still raises NotImplementedError", name=name))
         raise StudentRaised(_raised_text(name, reply, self.limits))
+
+    def chain(
+        self,
+        name: str,
+        steps: list[tuple[tuple, dict, tuple[tuple[int, int], ...]]],
+        *,
+        start: tuple = (),
+        n_out: int = 1,
+        return_args: bool = False,
+    ) -> list[dict] | None:
+        """Make the calls ``steps`` of ``name`` in one round trip; their replies, for :meth:`answer`.
+
+        A step is ``(args, kwargs, slots)``; ``slots`` are ``(position, index)`` pairs: argument
+        ``position`` is item ``index`` of the previous call's result (of ``start`` for the first
+        call; a result is an ``n_out``-tuple, or the value itself when ``n_out`` is 1). The worker stops
+        after a call that failed or whose result is not such a tuple, so there may be fewer replies
+        than steps. The whole chain gets one call's time limit: ``None`` when it took longer or the
+        worker died (the worker is then ended; the caller makes the calls one by one, which gives
+        each its own limit and the same verdicts).
+        """
+        self._require_import()
+        if name in self.timed_out:
+            return None
+        payload = {
+            "name": name,
+            "start": start,
+            "n_out": n_out,
+            "return_args": return_args,
+            "steps": [
+                {"call": pickle.dumps((args, kwargs), protocol=pickle.HIGHEST_PROTOCOL), "slots": slots}
+                for args, kwargs, slots in steps
+            ],
+        }
+        what = f"{name}()"
+        deadline = time.monotonic() + self.limits.call_timeout
+        try:
+            self._send("chain", payload)
+            head = self._reply(self.limits.call_timeout, what)
+            count = head.get("frames")
+            if not head["ok"] or type(count) is not int or not 0 <= count <= len(steps):
+                self.kill()
+                return None
+            return [self._frame(max(deadline - time.monotonic(), 0.001), what) for _ in range(count)]
+        except (StudentTimeout, StudentCrashed):
+            self.kill()
+            return None
 
     def provide(self, name: str, arrays: dict) -> str:
         """Write ``arrays`` as ``data/<name>`` (npz) beside the worker's copy; return its path.

@@ -7,8 +7,10 @@ does wrong comes back as a :class:`~grader.errors.StudentError` the plugin maps 
 
 from __future__ import annotations
 
+import collections
 import contextlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,6 +18,7 @@ import numpy as np
 from grader.errors import CheckFailed
 from grader.i18n import t
 from grader.sandbox.client import Worker
+from grader.sandbox.codec import Opaque
 
 # Told of every call a check makes through the boundary, as (topic, name, args, kwargs); ``name``
 # is the driver's "module:function" for drive(). For tests/test_argument_coverage.py.
@@ -30,6 +33,33 @@ def observing(observer: Callable[[str, str, tuple, dict], None]) -> Iterator[Non
         yield
     finally:
         _observers.remove(observer)
+
+
+@dataclass(frozen=True)
+class Prev:
+    """In :meth:`StudentModule.prefetch`'s steps: item ``index`` of the previous call's result."""
+
+    index: int
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Whether ``a`` and ``b`` are the same arguments: equal values of the same types, arrays of one
+    dtype and shape with equal elements (NaN equal to NaN), Generators in the same state."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+    if isinstance(a, (tuple, list)):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    if isinstance(a, np.random.Generator):
+        return same_value(a.bit_generator.state, b.bit_generator.state)
+    if isinstance(a, (bool, int, str, bytes, type(None), np.generic, Opaque)):  # Opaque: the codec's own, plain fields
+        return bool(a == b)
+    if isinstance(a, float):
+        return a == b or (a != a and b != b)
+    return False
 
 
 class StudentFunction:
@@ -53,6 +83,8 @@ class StudentModule:
         self.last_args_after: list | None = None
         # (name, args, kwargs, value) of this check's successful calls, for misconception detection.
         self.calls: list[tuple[str, tuple, dict, Any]] = []
+        # Replies the worker already gave for calls this check announced (see :meth:`prefetch`).
+        self._ahead: collections.deque[tuple[str, tuple, dict, bool, dict]] = collections.deque()
 
     def __getattr__(self, name: str) -> StudentFunction:
         if name.startswith("_"):
@@ -67,12 +99,67 @@ class StudentModule:
         """Like :meth:`call` but returns the whole reply (value, warnings, args_after)."""
         for observer in _observers:
             observer(self.topic, name, tuple(args), dict(kwargs or {}))
-        reply = self._worker.call(name, tuple(args), dict(kwargs or {}), **options)
+        reply = self._answered(name, tuple(args), dict(kwargs or {}), options)
+        if reply is None:
+            reply = self._worker.call(name, tuple(args), dict(kwargs or {}), **options)
         if not options.get("describe"):
             self.calls.append((name, tuple(args), dict(kwargs or {}), reply.get("value")))
         self.last_warnings = list(reply.get("warnings") or [])
         self.last_args_after = reply.get("args_after")
         return reply
+
+    def prefetch(
+        self,
+        name: str,
+        steps: list[tuple[tuple, dict]],
+        *,
+        start: tuple = (),
+        n_out: int = 1,
+        pure: bool = True,
+    ) -> None:
+        """Announce the calls of ``name`` a check is about to make, so the worker makes them in one
+        round trip instead of one per call; the check then makes its calls as usual.
+
+        ``steps``: ``(args, kwargs)`` per call; an argument that is :class:`Prev` ``(i)`` stands for
+        item ``i`` of the previous call's result (of ``start`` for the first call), which must be an
+        ``n_out``-tuple (or, with ``n_out`` 1, the value itself). ``pure``: the calls will be
+        :meth:`call_pure`'s. A call the check then makes is answered from the prefetched replies
+        only when it is exactly the announced one (same function, equal arguments of the same
+        types), in order; any other call, or one the worker did not get to, is made as ever, so
+        the verdicts are those of calling one by one.
+        """
+        self._ahead.clear()
+        wire = []
+        for args, kwargs in steps:
+            slots = tuple((pos, a.index) for pos, a in enumerate(args) if isinstance(a, Prev))
+            wire.append((tuple(None if isinstance(a, Prev) else a for a in args), dict(kwargs), slots))
+        replies = self._worker.chain(name, wire, start=tuple(start), n_out=n_out, return_args=pure)
+        if replies:
+            self._queue(name, steps, replies, tuple(start), n_out, pure)
+
+    def _queue(self, name, steps, replies, start, n_out, pure) -> None:
+        """The announced calls with their replies, their ``Prev`` arguments filled in as the check
+        will fill them in: from the decoded replies."""
+        prev: tuple = start
+        for (args, kwargs), reply in zip(steps, replies, strict=False):
+            filled = tuple(prev[a.index] if isinstance(a, Prev) else a for a in args)
+            self._ahead.append((name, filled, dict(kwargs), pure, reply))
+            if not reply.get("ok"):
+                break
+            value = reply.get("value")
+            prev = (value,) if n_out == 1 else (tuple(value) if isinstance(value, (tuple, list)) else ())
+
+    def _answered(self, name: str, args: tuple, kwargs: dict, options: dict) -> dict | None:
+        """The prefetched reply to exactly this call, or None (then nothing prefetched is used any more)."""
+        if not self._ahead:
+            return None
+        want_name, want_args, want_kwargs, pure, reply = self._ahead.popleft()
+        if options != ({"return_args": True} if pure else {}) or not (
+            want_name == name and same_value(want_args, args) and same_value(want_kwargs, kwargs)
+        ):
+            self._ahead.clear()
+            return None
+        return self._worker.answer(name, reply)
 
     def call_pure(self, name: str, *args, **kwargs) -> Any:
         """Call ``name`` and fail the check if it modified any of its array arguments."""

@@ -17,6 +17,7 @@ import pytest
 
 from grader.compare import as_tuple, assert_allclose
 from grader.i18n import t
+from grader.sandbox.student import Prev
 
 # Tolerance on the weights (|w| is at most ~8 here). Keras on a float32 variable rounds w
 # and its state to float32 at every step; over 200 steps that drifts by up to ~1e-5 from an
@@ -254,6 +255,15 @@ def run_trajectory(student, reference, tf, keras, fn, w0, grad, grad_key, steps,
     w = w0.copy()
     n_out = 1 + len(state)
     call = f"{fn}(..., {_fmt_hp(hp)})" if hp else t("{fn}(...) with its default arguments", fn=fn)
+    # The calls below, announced: the worker makes all of them in one round trip (each step's w and
+    # state are the previous step's results, as below), and the loop takes their replies in order.
+    state_args = tuple(Prev(i) for i in range(1, n_out))
+    student.prefetch(
+        fn,
+        [((Prev(0), gs[k - 1], *state_args) + ((k,) if fn == "adam_step" else ()), hp) for k in range(1, steps + 1)],
+        start=(w, *state),
+        n_out=n_out,
+    )
     for k in range(1, steps + 1):
         g = gs[k - 1]
         args = (w, g, *state) + ((k,) if fn == "adam_step" else ())
