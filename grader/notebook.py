@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -30,24 +29,6 @@ from grader.intake.ipynb import cells_to_module
 from grader.outputs import templating
 
 __all__ = ["SelfCheckReport", "load_mnist", "self_check", "skip_if_todo", "use_cjk_font"]
-
-# Fonts with Chinese glyphs, most likely first (Linux, Windows, macOS).
-CJK_FONTS = (
-    "Noto Sans CJK SC",
-    "Source Han Sans SC",
-    "Noto Sans SC",
-    "WenQuanYi Micro Hei",
-    "WenQuanYi Zen Hei",
-    "Microsoft YaHei",
-    "SimHei",
-    "PingFang SC",
-    "Hiragino Sans GB",
-    "Heiti SC",
-    "Arial Unicode MS",
-    "Noto Sans CJK JP",
-    "Noto Sans CJK TC",
-)
-_CJK_FILE = re.compile(r"cjk|wqy|wenquanyi|yahei|msyh|simhei|pingfang|hiragino|sourcehan|notosanssc", re.I)
 
 
 @contextlib.contextmanager
@@ -69,21 +50,10 @@ def use_cjk_font(lang: str = "zh") -> str | None:
     ``lang``) and returns None.
     """
     import matplotlib
-    from matplotlib import font_manager
 
-    def pick() -> str | None:
-        names = {f.name for f in font_manager.fontManager.ttflist}
-        return next((n for n in CJK_FONTS if n in names), None)
+    from grader.course.mnist_verify import cjk_font
 
-    found = pick()
-    if found is None:  # installed after matplotlib cached its font list
-        for path in font_manager.findSystemFonts():
-            if _CJK_FILE.search(Path(path).name):
-                try:
-                    font_manager.fontManager.addfont(path)
-                except (OSError, RuntimeError, ValueError):
-                    continue
-        found = pick()
+    found = cjk_font()
     if found is None:
         _, t = i18n.bound(lang if lang in i18n.LANGS else "en")
         print(

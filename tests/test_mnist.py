@@ -414,6 +414,50 @@ def test_charts_are_labelled_in_chinese_when_a_cjk_font_exists():
     assert all("CJK" in path or "Han" in path or "WenQuanYi" in path for path in texts.values()), texts
 
 
+@pytest.fixture
+def stale_font_cache(monkeypatch):
+    """matplotlib's font list as cached before a CJK font was installed (its cache is never rescanned)."""
+    import copy
+
+    from matplotlib import font_manager
+
+    from grader.course import mnist_verify as mv
+
+    stale = copy.copy(font_manager.fontManager)
+    stale.ttflist = [f for f in font_manager.fontManager.ttflist if "CJK" not in f.name and "Han" not in f.name]
+    monkeypatch.setattr(font_manager, "fontManager", stale)
+    mv.cjk_font.cache_clear()
+    yield font_manager
+    mv.cjk_font.cache_clear()
+
+
+def test_a_cjk_font_installed_after_matplotlib_cached_its_fonts_is_found(stale_font_cache):
+    import matplotlib
+
+    from grader.course import mnist_verify as mv
+    from grader.notebook import use_cjk_font
+
+    assert not any("CJK" in f.name for f in stale_font_cache.fontManager.ttflist)
+    found = mv.cjk_font()
+    assert found and "CJK" in found, found
+    with matplotlib.rc_context():
+        assert use_cjk_font("zh") == found
+        assert matplotlib.rcParams["font.sans-serif"][0] == found
+
+
+def test_the_notebook_says_so_when_no_cjk_font_is_installed(stale_font_cache, monkeypatch, capsys):
+    import matplotlib
+
+    from grader.notebook import use_cjk_font
+
+    monkeypatch.setattr(stale_font_cache, "findSystemFonts", lambda *a, **k: [])
+    with matplotlib.rc_context():
+        before = list(matplotlib.rcParams["font.sans-serif"])
+        assert use_cjk_font("zh") is None
+        assert matplotlib.rcParams["font.sans-serif"] == before
+    assert "fonts-noto-cjk" in capsys.readouterr().out
+
+
 def test_charts_fall_back_to_english_without_a_cjk_font(monkeypatch):
     from grader.course import mnist_verify as mv
 

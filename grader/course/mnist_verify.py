@@ -402,17 +402,23 @@ CHART_WORDS = (
 CONFUSION_TITLE = N_("Confusion matrix ({n} test images)")
 MISCLASSIFIED_TITLE = N_("Misclassified test digits (true→predicted)")
 _CJK_SAMPLE = "训练验证准确率损失混淆矩阵预测真实数字"  # every glyph the zh labels need must be there
+# Fonts with Chinese glyphs, most likely first (Linux, Windows, macOS); any other family with "CJK"
+# in its name is tried after these.
 _CJK_FAMILIES = (
     "Noto Sans CJK SC",
-    "Noto Sans CJK",
     "Source Han Sans SC",
+    "Noto Sans SC",
+    "Noto Sans CJK",
     "Source Han Sans",
-    "WenQuanYi Zen Hei",
     "WenQuanYi Micro Hei",
-    "Noto Serif CJK SC",
-    "SimHei",
+    "WenQuanYi Zen Hei",
     "Microsoft YaHei",
+    "SimHei",
     "PingFang SC",
+    "Hiragino Sans GB",
+    "Heiti SC",
+    "Noto Serif CJK SC",
+    "Arial Unicode MS",
 )
 
 
@@ -422,21 +428,36 @@ def cjk_font() -> str | None:
     from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
 
-    fonts = font_manager.fontManager.ttflist
-    ranked = sorted(
-        fonts,
-        key=lambda f: next((i for i, fam in enumerate(_CJK_FAMILIES) if f.name.startswith(fam)), len(_CJK_FAMILIES)),
-    )
-    for f in ranked:
-        if not any(f.name.startswith(fam) for fam in _CJK_FAMILIES) and "CJK" not in f.name:
-            continue
-        try:
-            font = FT2Font(f.fname)
-            if all(font.get_char_index(ord(c)) for c in _CJK_SAMPLE):
-                return f.name
-        except Exception:  # noqa: BLE001 - an unreadable font file: try the next
-            continue
-    return None
+    def rank(f: font_manager.FontEntry) -> int:
+        return next((i for i, fam in enumerate(_CJK_FAMILIES) if f.name.startswith(fam)), len(_CJK_FAMILIES))
+
+    def usable(fonts: list[font_manager.FontEntry]) -> str | None:
+        for f in sorted(fonts, key=rank):
+            if not any(f.name.startswith(fam) for fam in _CJK_FAMILIES) and "CJK" not in f.name:
+                continue
+            try:
+                font = FT2Font(f.fname)
+                if all(font.get_char_index(ord(c)) for c in _CJK_SAMPLE):
+                    return f.name
+            except Exception:  # noqa: BLE001 - an unreadable font file: try the next
+                continue
+        return None
+
+    manager = font_manager.fontManager
+    found = usable(manager.ttflist)
+    if found:
+        return found
+    # matplotlib scans the system's fonts once and then trusts its cache (~/.cache/matplotlib), so a
+    # font installed after matplotlib first ran (apt-get install fonts-noto-cjk) stays invisible:
+    # look at the font files the cache does not know.
+    known = {f.fname for f in manager.ttflist}
+    for path in font_manager.findSystemFonts():
+        if path not in known:
+            try:
+                manager.addfont(path)
+            except Exception:  # noqa: BLE001 - an unreadable font file: skip it
+                continue
+    return usable(manager.ttflist)
 
 
 def chart_lang(lang: str) -> tuple[str, str | None]:
