@@ -31,7 +31,7 @@ import psutil
 from grader.batch.late import submission_time
 from grader.batch.roster import INSTRUCTOR_DIR, SOURCES_DIR, Student, content_hash, instructor_path
 from grader.config import Settings, parse_due
-from grader.core import runner
+from grader.core import allocator, runner
 from grader.core.catalog import collect, resolve_topics
 from grader.core.plugin import GraderPlugin
 from grader.core.results import RunResult, utc_now
@@ -58,6 +58,7 @@ class _Process:
 
 def _init_process(seed: int, topics: tuple[str, ...] = (), quiet_tf: bool = True) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    allocator.keep_freed_memory()  # a batch process may run under Dask, not the grader command
     # First: their imports overlap ours. (Started for the default worker_start; a batch that
     # spawns its workers closes them at its first student.)
     _Process.zygotes = runner.start_zygotes({zygote_kind(runner.module_spec(t)) for t in resolve_topics(topics)})

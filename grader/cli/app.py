@@ -20,6 +20,7 @@ from grader.cli import autograder as autograder_commands
 from grader.cli import batch as batch_commands
 from grader.cli import classwork, course, doctor, run, watch
 from grader.cli.common import err, out
+from grader.core import allocator
 from grader.errors import ExitCode, GraderError
 
 app = typer.Typer(
@@ -64,6 +65,7 @@ app.command("doctor")(doctor.doctor)
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: the one place errors become messages and exit codes."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TF's C++ start-up chatter is not for students
+    allocator.keep_freed_memory()
     try:
         code = app(args=argv, standalone_mode=False, prog_name="grader")
     except typer.Exit as exc:

@@ -44,11 +44,16 @@ class Prev:
 
 def same_value(a: Any, b: Any) -> bool:
     """Whether ``a`` and ``b`` are the same arguments: equal values of the same types, arrays of one
-    dtype and shape with equal elements (NaN equal to NaN), Generators in the same state."""
+    dtype and shape with the same bytes (so NaN matches NaN, and -0.0 does not match 0.0: a
+    stricter test only sends more calls live), Generators in the same state."""
     if type(a) is not type(b):
         return False
     if isinstance(a, np.ndarray):
-        return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+        if a.dtype != b.dtype or a.shape != b.shape:
+            return False
+        if a.dtype.kind in "biufc":  # comparing bytes: a tenth of array_equal's cost on small arrays
+            return a.tobytes() == b.tobytes()
+        return bool(np.array_equal(a, b))
     if isinstance(a, (tuple, list)):
         return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict):
@@ -169,7 +174,10 @@ class StudentModule:
             if isinstance(before, np.ndarray) and not (
                 isinstance(now, np.ndarray)
                 and now.shape == before.shape
-                and np.array_equal(now, before, equal_nan=before.dtype.kind == "f")
+                and (
+                    (now.dtype == before.dtype and now.tobytes() == before.tobytes())  # the usual case, cheaply
+                    or np.array_equal(now, before, equal_nan=before.dtype.kind == "f")
+                )
             ):
                 raise CheckFailed(
                     t(

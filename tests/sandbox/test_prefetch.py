@@ -177,6 +177,9 @@ def test_independent_announced_calls_are_answered_in_order(submission, round_tri
         (np.zeros(2), np.zeros(2), True),
         (np.zeros(2), np.zeros(2, np.float32), False),
         (np.array([np.nan]), np.array([np.nan]), True),
+        (np.array([0.0]), np.array([-0.0]), False),  # equal, but not the same argument
+        (np.arange(6.0).reshape(2, 3).T, np.arange(6.0).reshape(2, 3).T.copy(), True),  # memory layout aside
+        (np.zeros((2, 3)), np.zeros((3, 2)), False),
         ((1, 2.0), (1, 2.0), True),
         ((1, 2.0), [1, 2.0], False),
         (1, 1.0, False),
