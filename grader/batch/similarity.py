@@ -67,16 +67,23 @@ def similar_pairs(
             if stub.is_file():
                 boilerplate = list(_fingerprint(stub.read_text(encoding="utf-8", errors="replace"), stub.name).hashes)
                 break
-        prints = {}
+        prints, by_text = {}, {}
         for name in students:
             path = source_root / name / filename
             if not path.is_file():
                 continue
-            fp = _fingerprint(path.read_text(encoding="utf-8", errors="replace"), filename, boilerplate)
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if text not in by_text:  # copies of one text (an untouched stub, a verbatim copy): lexed once
+                by_text[text] = _fingerprint(text, filename, boilerplate)
+            fp = by_text[text]
             if fp.token_coverage > 0 and len(fp.hashes) > 0:
                 prints[name] = fp
+        compared: dict[tuple[int, int], tuple] = {}
         for a, b in combinations(sorted(prints), 2):
-            overlap, (sim_a, sim_b), _ = compare_files(prints[a], prints[b])
+            key = (id(prints[a]), id(prints[b]))
+            if key not in compared:
+                compared[key] = compare_files(prints[a], prints[b])
+            overlap, (sim_a, sim_b), _ = compared[key]
             score = max(float(sim_a), float(sim_b))
             if overlap and score >= threshold:
                 pairs.append(

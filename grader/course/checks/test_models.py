@@ -589,6 +589,15 @@ def test_mlp_params_without_bias(student, keras_count, rng):
         )
 
 
+def _keras_batchnorm_params(keras, units: int) -> tuple[int, int]:
+    layer = keras.layers.BatchNormalization()
+    layer.build((None, units))
+    return (
+        int(sum(np.prod(w.shape) for w in layer.trainable_weights)),
+        int(sum(np.prod(w.shape) for w in layer.non_trainable_weights)),
+    )
+
+
 @pytest.mark.about("batchnorm_params")
 @pytest.mark.points(2)
 @pytest.mark.hint(
@@ -596,14 +605,15 @@ def test_mlp_params_without_bias(student, keras_count, rng):
     "(trainable) and which are moving statistics the layer updates itself (non-trainable); the result "
     "is the pair (trainable, non_trainable)."
 )
-def test_batchnorm_params_matches_keras(student, keras, rng):
+def test_batchnorm_params_matches_keras(student, reference, keras, rng):
     """batchnorm_params matches the trainable / non-trainable weights of a Keras BatchNormalization layer"""
     for units in [512, 1, 3] + [int(v) for v in rng.integers(2, 4096, size=5)]:
-        layer = keras.layers.BatchNormalization()
-        layer.build((None, int(units)))
-        want = (
-            int(sum(np.prod(w.shape) for w in layer.trainable_weights)),
-            int(sum(np.prod(w.shape) for w in layer.non_trainable_weights)),
+        want = tuple(
+            reference(
+                "keras batch normalization weights",
+                lambda units=units: _keras_batchnorm_params(keras, units),
+                inputs=units,
+            )
         )
         call = f"batchnorm_params({units})"
         got = as_tuple(student.call("batchnorm_params", int(units)), 2, name=call)

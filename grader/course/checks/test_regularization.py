@@ -128,8 +128,13 @@ def test_l1_l2_penalty_defaults(student, keras, rng):
 # -------------------------------------------------------------------------------- dropout
 
 
-def _keras_dropout(keras, x, rate, seed, training=True):
-    return np.asarray(keras.layers.Dropout(rate, seed=seed)(x, training=training))
+def _keras_dropout(reference, keras, x, rate, seed, training=True):
+    """Keras' Dropout(rate, seed) on ``x``: a reference value (the same for every student)."""
+    return reference(
+        "keras dropout",
+        lambda: np.asarray(keras.layers.Dropout(rate, seed=seed)(x, training=training)),
+        inputs=(x, float(rate), int(seed), bool(training)),
+    )
 
 
 def _signed(rng, shape, dtype=np.float32):
@@ -142,19 +147,19 @@ def _signed(rng, shape, dtype=np.float32):
 @pytest.mark.hint(
     "With training=False, check that the output equals x exactly: no mask and no scaling of the survivors."
 )
-def test_dropout_is_identity_when_not_training(student, keras, rng):
+def test_dropout_is_identity_when_not_training(student, reference, keras, rng):
     """dropout(x, rate, rng, training=False) returns x, like Dropout(rate)(x, training=False)"""
     for x, rate in [(NOTES_DATA, 0.2), (_signed(rng, (64, 16), np.float64), 0.5)]:
-        want = _keras_dropout(keras, x, rate, 1, training=False)
+        want = _keras_dropout(reference, keras, x, rate, 1, training=False)
         got = student.call_pure("dropout", x, rate, np.random.default_rng(int(rng.integers(2**63))), training=False)
         # rtol eps32: Keras' layer casts float64 inputs to float32; float32 ones come back exact.
         assert_allclose(got, want, rtol=EPS32, atol=0, name=f"dropout(x, {rate}, rng, training=False)", inputs=short(x))
 
 
-def _survivor_values(keras, x, rate, rng):
+def _survivor_values(reference, keras, x, rate, rng):
     """Keras' output for each element of ``x`` (all > 0) when it survives, from 400 tiled copies."""
     tiles = np.repeat(x[None], 400, axis=0)
-    y = _keras_dropout(keras, tiles, rate, int(rng.integers(2**31 - 1)))
+    y = _keras_dropout(reference, keras, tiles, rate, int(rng.integers(2**31 - 1)))
     return y.max(axis=0)
 
 
@@ -164,10 +169,10 @@ def _survivor_values(keras, x, rate, rng):
     "Look at the values you hand back: each must be exactly 0 or the input scaled up so that the "
     "expected value is unchanged (1.25 x for rate 0.2); unscaled or scaled-down survivors fail."
 )
-def test_dropout_course_example(student, keras, rng):
+def test_dropout_course_example(student, reference, keras, rng):
     """the course notes' example: arange(1, 11).reshape(5, 2), rate 0.2: every value is 0 or 1.25 x"""
     x, rate = NOTES_DATA.copy(), 0.2
-    scaled = _survivor_values(keras, x, rate, rng)
+    scaled = _survivor_values(reference, keras, x, rate, rng)
     for _attempt in range(3):
         got = student.call_pure("dropout", x, rate, np.random.default_rng(int(rng.integers(2**63))))
         got = as_array(got, name="dropout(data, 0.2, rng)", shape=x.shape)
@@ -189,13 +194,13 @@ def test_dropout_course_example(student, keras, rng):
     "scaled as Keras does."
 )
 @pytest.mark.parametrize("rate,dtype", [(0.2, np.float32), (0.7, np.float32), (0.35, np.float64)])
-def test_dropout_statistics_match_keras(student, keras, rng, rate, dtype):
+def test_dropout_statistics_match_keras(student, reference, keras, rng, rate, dtype):
     """on a (1000, 200) batch: zero fraction like Keras' (per row and column too), survivors scaled like Keras'"""
     x = _signed(rng, (1000, 200), dtype)
     label = f"dropout(x, {rate}, rng)"
     got = student.call_pure("dropout", x, rate, np.random.default_rng(int(rng.integers(2**63))))
     got = as_array(got, name=label, shape=x.shape)
-    want = _keras_dropout(keras, x, rate, int(rng.integers(2**31 - 1)))
+    want = _keras_dropout(reference, keras, x, rate, int(rng.integers(2**31 - 1)))
     zg, zw = got == 0, want == 0
     n = x.size
     pg, pw = zg.mean(), zw.mean()
@@ -276,11 +281,11 @@ def test_dropout_draws_from_rng(student, rng):
     "Check the two edge rates: rate 0 must give x unchanged and rate 1 all zeros. Look at what your "
     "scaling factor does at rate 1 (a division by zero makes NaN)."
 )
-def test_dropout_rate_zero_and_one(student, keras, rng):
+def test_dropout_rate_zero_and_one(student, reference, keras, rng):
     """rate 0 returns x and rate 1 returns zeros, as Keras' Dropout does"""
     x = _signed(rng, (30, 20))
     for rate in (0.0, 1.0):
-        want = _keras_dropout(keras, x, rate, 3)
+        want = _keras_dropout(reference, keras, x, rate, 3)
         got = student.call_pure("dropout", x, rate, np.random.default_rng(int(rng.integers(2**63))))
         assert_allclose(got, want, rtol=0, atol=0, name=f"dropout(x, {rate}, rng)", inputs=short(x))
 
@@ -288,12 +293,18 @@ def test_dropout_rate_zero_and_one(student, keras, rng):
 # ----------------------------------------------------------------------------- batch_norm
 
 
-def _keras_bn(keras, x, gamma, beta, mm, mv, training, momentum=0.99, epsilon=1e-3):
-    layer = keras.layers.BatchNormalization(momentum=momentum, epsilon=epsilon)
-    layer.build((None, x.shape[1]))
-    layer.set_weights([gamma, beta, mm, mv])
-    y = np.asarray(layer(x, training=training))
-    return y, np.asarray(layer.moving_mean), np.asarray(layer.moving_variance)
+def _keras_bn(reference, keras, x, gamma, beta, mm, mv, training, momentum=0.99, epsilon=1e-3):
+    """(y, new moving mean, new moving variance) from Keras' BatchNormalization: a reference value."""
+
+    def compute():
+        layer = keras.layers.BatchNormalization(momentum=momentum, epsilon=epsilon)
+        layer.build((None, x.shape[1]))
+        layer.set_weights([gamma, beta, mm, mv])
+        y = np.asarray(layer(x, training=training))
+        return y, np.asarray(layer.moving_mean), np.asarray(layer.moving_variance)
+
+    inputs = (x, gamma, beta, mm, mv, bool(training), float(momentum), float(epsilon))
+    return tuple(reference("keras batch normalization", compute, inputs=inputs))
 
 
 def _bn_case(rng, batch, features, dtype=np.float32, big=False):
@@ -327,10 +338,10 @@ def _call_bn(student, x, gamma, beta, mm, mv, training, **kw):
     return label, y, nm, nv
 
 
-def _check_bn(student, keras, case, training, *, check_y=True, check_stats=True, **kw):
+def _check_bn(student, reference, keras, case, training, *, check_y=True, check_stats=True, **kw):
     x, gamma, beta, mm, mv = case
     momentum, epsilon = kw.get("momentum", 0.99), kw.get("epsilon", 1e-3)
-    wy, wm, wv = _keras_bn(keras, x, gamma, beta, mm, mv, training, momentum, epsilon)
+    wy, wm, wv = _keras_bn(reference, keras, x, gamma, beta, mm, mv, training, momentum, epsilon)
     label, y, nm, nv = _call_bn(student, x, gamma, beta, mm, mv, training, **kw)
     xd = np.asarray(x, dtype=np.float64)
     if training:
@@ -367,11 +378,11 @@ def _check_bn(student, keras, case, training, *, check_y=True, check_stats=True,
     "variance is the biased one (NumPy's default ddof=0), and epsilon goes inside the square root, as "
     "in Keras. A batch of 1 is included."
 )
-def test_batch_norm_training_output(student, keras, rng):
+def test_batch_norm_training_output(student, reference, keras, rng):
     """training=True: y matches BatchNormalization(x, training=True) (float32, float64, batch 1, |x| ~ 1000)"""
     cases = [_bn_case(rng, 32, 6), _bn_case(rng, 64, 5, np.float64, big=True), _bn_case(rng, 7, 3), _bn_case(rng, 1, 4)]
     for case in cases:
-        _check_bn(student, keras, case, True, check_stats=False)
+        _check_bn(student, reference, keras, case, True, check_stats=False)
 
 
 @pytest.mark.about("batch_norm")
@@ -381,11 +392,11 @@ def test_batch_norm_training_output(student, keras, rng):
     "momentum the batch's, with the biased batch variance; swapping the two weights moves them almost "
     "all the way to the batch values."
 )
-def test_batch_norm_training_updates_moving_statistics(student, keras, rng):
+def test_batch_norm_training_updates_moving_statistics(student, reference, keras, rng):
     """training=True: the returned moving mean/variance match BatchNormalization's updated weights"""
     cases = [_bn_case(rng, 32, 6), _bn_case(rng, 64, 5, np.float64, big=True), _bn_case(rng, 8, 3), _bn_case(rng, 1, 4)]
     for case in cases:
-        _check_bn(student, keras, case, True, check_y=False)
+        _check_bn(student, reference, keras, case, True, check_y=False)
 
 
 @pytest.mark.about("batch_norm")
@@ -394,11 +405,11 @@ def test_batch_norm_training_updates_moving_statistics(student, keras, rng):
     "With training=False, check which statistics you normalise with: the moving mean and variance you "
     "are given, not the batch's. The moving statistics come back unchanged."
 )
-def test_batch_norm_inference(student, keras, rng):
+def test_batch_norm_inference(student, reference, keras, rng):
     """training=False: y uses the moving statistics, which come back unchanged"""
     cases = [_bn_case(rng, 32, 6), _bn_case(rng, 16, 5, np.float64, big=True), _bn_case(rng, 1, 4)]
     for case in cases:
-        _check_bn(student, keras, case, False)
+        _check_bn(student, reference, keras, case, False)
 
 
 @pytest.mark.about("batch_norm")
@@ -407,10 +418,10 @@ def test_batch_norm_inference(student, keras, rng):
     "This check passes momentum=0.9 and epsilon=0.01: check that both arguments are used, in the "
     "normalisation and in the moving-statistics update, instead of the defaults 0.99 and 1e-3."
 )
-def test_batch_norm_momentum_and_epsilon(student, keras, rng):
+def test_batch_norm_momentum_and_epsilon(student, reference, keras, rng):
     """momentum=0.9 and epsilon=0.01 are honoured in both modes"""
     for training in (True, False):
-        _check_bn(student, keras, _bn_case(rng, 16, 5), training, momentum=0.9, epsilon=0.01)
+        _check_bn(student, reference, keras, _bn_case(rng, 16, 5), training, momentum=0.9, epsilon=0.01)
 
 
 # ------------------------------------------------------------------ early_stopping_epochs

@@ -44,4 +44,3 @@ def test_blocks_of_a_few_megabytes_come_from_the_heap_once_tuned():
     # Untuned, glibc maps a 4 MB block of its own; tuned, it comes from the heap (no mapped bytes),
     # while a block beyond the threshold (MNIST-sized) is still mapped and returned when freed.
     assert out == ["True", "True", "0", "True"], out
-
