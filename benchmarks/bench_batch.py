@@ -187,6 +187,15 @@ def main() -> int:
     print(f"`grader batch` wall time                         : {t_batch:.2f} s")
     print(f"batch cost per student (wall / students)         : {per_batch:.2f} s")
     print(f"median in-batch grading time of one student      : {statistics.median(per_student):.2f} s")
+    # Where the batch's wall time goes: grading, spread over the processes, and the rest (starting
+    # the processes and their zygotes, TensorFlow's imports, the class files at the end).
+    jobs = int(manifest["jobs"] or 1)
+    grading = sum(per_student) / jobs
+    print(
+        f"grading (sum of students' times / processes)    : {grading:.2f} s; the rest (start-up, "
+        f"imports, class files) {t_batch - grading:.2f} s; first student of each process "
+        f"{', '.join(f'{x:.2f}' for x in per_student[:jobs])} s"
+    )
     print(f"ratio batch per student / single run             : {per_batch / med_single:.3f}  (target <= 0.15)")
     if t_spawn is not None:
         print(
