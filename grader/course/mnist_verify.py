@@ -433,7 +433,7 @@ def cjk_font() -> str | None:
 
     def usable(fonts: list[font_manager.FontEntry]) -> str | None:
         for f in sorted(fonts, key=rank):
-            if not any(f.name.startswith(fam) for fam in _CJK_FAMILIES) and "CJK" not in f.name:
+            if rank(f) == len(_CJK_FAMILIES) and "CJK" not in f.name:  # not a Chinese font's family
                 continue
             try:
                 font = FT2Font(f.fname)
@@ -457,7 +457,7 @@ def cjk_font() -> str | None:
                 manager.addfont(path)
             except Exception:  # noqa: BLE001 - an unreadable font file: skip it
                 continue
-    return usable(manager.ttflist)
+    return usable([f for f in manager.ttflist if f.fname not in known])  # the others failed above
 
 
 def chart_lang(lang: str) -> tuple[str, str | None]:
