@@ -33,14 +33,16 @@ def _statistic(a, b) -> float:
         # Float32 values held as float64 leave the mantissa's low bit free: it marks b's values, so
         # one sort of the union (faster than two searches of 200,000 keys) says which sample each
         # value came from, while a value's copies stay together (marked or not, they differ from every
-        # other value by far more than that bit) and their counts are read at the last copy.
+        # other value by far more than that bit) and their counts are read at the last copy. Marking
+        # keeps each half sorted, so the union is two sorted runs: a stable sort (timsort) merges
+        # them in one pass, ~8x faster than quicksort, which sees no runs.
         one = np.uint64(1)
         union = np.empty(n + m)
         np.add(a, 0.0, out=union[:n])  # + 0.0: -0.0 becomes 0.0, the value it equals
         np.add(b, 0.0, out=union[n:])
         bits = union.view(np.uint64)
         np.bitwise_or(bits[n:], one, out=bits[n:])
-        union.sort()
+        union.sort(kind="stable")
         # In place where it can be: at 400,000 values, fresh temporaries cost as much as the sort.
         below_b = (bits & one).view(np.int64)
         np.cumsum(below_b, out=below_b)

@@ -477,7 +477,13 @@ class Zygote:
             for sub in ("home", "mpl", "tmp"):
                 (scratch / sub).mkdir(exist_ok=True)
             self._sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            params = {"runtime": str(runtime), "ctl_fd": theirs.fileno(), "site": _site_dirs(), "kind": kind}
+            params = {
+                "runtime": str(runtime),
+                "ctl_fd": theirs.fileno(),
+                "site": _site_dirs(),
+                "kind": kind,
+                "exclude": _exclusions(),  # the workers' own; the zygote plans Landlock around them once
+            }
             self.proc = subprocess.Popen(
                 [sys.executable, "-I", "-S", "-c", _ZYGOTE_BOOT, json.dumps(params)],
                 stdin=subprocess.DEVNULL,

@@ -575,50 +575,84 @@ def _bytecode_of(paths: Iterable[str]) -> list[str]:
     return out
 
 
+# The plans of the folders every worker reads (stdlib, site-packages, system libraries), split
+# around the exclusions: ~30 ms of each worker's start-up, the same for every worker of a process.
+# A zygote fills this before it forks (keep_plans), so its workers find them computed. Off elsewhere:
+# a plan is a snapshot of those folders' entries (an entry created later is not granted, the safe way).
+_PLANS: dict[tuple[str, int, tuple[str, ...]], tuple[tuple[str, int], ...]] | None = None
+
+
+def keep_plans(exclude: list[str], include_sys_path: bool = True) -> None:
+    """Compute and keep the shared folders' plans in this process (and in the processes it forks)."""
+    global _PLANS
+    _PLANS = {}
+    try:
+        _shared_plan(_excluded(exclude), include_sys_path, [], [])
+    except BaseException:
+        _PLANS = None  # each worker computes its own, as a spawned one does
+        raise
+
+
+def _excluded(exclude: list[str]) -> list[str]:
+    return sorted({_real(e) for e in exclude if os.path.lexists(e)} | set(_bytecode_of(exclude)))
+
+
+def _add_plan(p: str, rights: int, excluded: list[str], plan: list, missing: list, *, shared: bool) -> None:
+    if p == "/proc/self":
+        p, shared = f"/proc/{os.getpid()}", False  # what the magic link resolves to: this process only
+    if not os.path.exists(p):
+        missing.append(p)
+        return
+    # site-packages usually lies inside the stdlib folder: an exclusion in it splits both.
+    key = (_real(p), rights, tuple(excluded))
+    if not shared or _PLANS is None:
+        _plan_tree(key[0], rights, excluded, plan)
+        return
+    if key not in _PLANS:
+        part: list[tuple[str, int]] = []
+        _plan_tree(key[0], rights, excluded, part)
+        _PLANS[key] = tuple(part)
+    plan.extend(_PLANS[key])
+
+
+def _shared_plan(excluded: list[str], include_sys_path: bool, plan: list, missing: list) -> None:
+    """The folders every process reads (the same for each worker of a process, but /proc/self)."""
+    groups = default_read_paths()
+    for p in groups["stdlib"]:
+        _add_plan(p, READ, excluded, plan, missing, shared=True)
+    for p in sorted({_real(p) for p in groups["site"] if os.path.isdir(p)}):
+        _add_plan(p, READ, excluded, plan, missing, shared=True)
+    if include_sys_path:
+        for p in groups["sys_path"]:
+            if os.path.exists(p):
+                _add_plan(p, READ, excluded, plan, missing, shared=True)
+    for p in groups["system_libs"]:
+        if os.path.isdir(p):
+            _add_plan(p, READ, excluded, plan, missing, shared=True)
+    for p in groups["system"]:
+        _add_plan(p, READ, excluded, plan, missing, shared=True)
+    _add_plan("/dev/null", FS_READ_FILE | FS_WRITE_FILE | FS_TRUNCATE, excluded, plan, missing, shared=True)
+
+
 def _landlock_plan(
     scratch: str, read_roots: list[str], exclude: list[str], extra_write: list[str], include_sys_path: bool
 ) -> tuple[list[tuple[str, int]], list[str]]:
     """[(real path, rights)] for Landlock, and the paths that were asked for but do not exist."""
-    groups = default_read_paths()
-    excluded = sorted({_real(e) for e in exclude if os.path.lexists(e)} | set(_bytecode_of(exclude)))
+    excluded = _excluded(exclude)
     missing: list[str] = []
     plan: list[tuple[str, int]] = []
-    site_dirs = sorted({_real(p) for p in groups["site"] if os.path.isdir(p)})
-
-    def add(p: str, rights: int) -> None:
-        if p == "/proc/self":
-            p = f"/proc/{os.getpid()}"  # what the magic link resolves to: this process only
-        if not os.path.exists(p):
-            missing.append(p)
-            return
-        # site-packages usually lies inside the stdlib folder: an exclusion in it splits both.
-        _plan_tree(_real(p), rights, excluded, plan)
-
-    for p in groups["stdlib"]:
-        add(p, READ)
-    for p in site_dirs:
-        add(p, READ)
-    if include_sys_path:
-        for p in groups["sys_path"]:
-            if os.path.exists(p):
-                add(p, READ)
-    for p in groups["system_libs"]:
-        if os.path.isdir(p):
-            add(p, READ)
-    for p in groups["system"]:
-        add(p, READ)
-    add("/dev/null", FS_READ_FILE | FS_WRITE_FILE | FS_TRUNCATE)
+    _shared_plan(excluded, include_sys_path, plan, missing)
     for p in read_roots:
         real = _real(p)
         for e in excluded:
             if _inside(real, e):
                 raise ConfinementError(f"read root {p} lies inside the excluded path {e}")
-        add(p, READ)
+        _add_plan(p, READ, excluded, plan, missing, shared=False)
     for p in [scratch] + extra_write:
         for e in excluded:
             if _inside(_real(p), e) or _inside(e, _real(p)):
                 raise ConfinementError(f"writable folder {p} overlaps the excluded path {e}")
-        add(p, WRITE)
+        _add_plan(p, WRITE, excluded, plan, missing, shared=False)
     # Collapse duplicates (same path: union of rights), then drop rules already covered by a rule
     # on an ancestor with at least the same rights (e.g. a ld.so.conf dir inside /usr/lib/<arch>).
     merged: dict[str, int] = {}

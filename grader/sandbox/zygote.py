@@ -65,14 +65,16 @@ def main(params: dict) -> None:
     if os.getppid() != parent:  # the grader died before the request above took effect
         os._exit(0)
     kind = params.get("kind", "keras")
+    exclude = list(params.get("exclude", ()))
     params.clear()
-    _preload(kind)
+    _preload(kind, exclude)
     _send(ctl, {"ready": True})
     _serve(ctl)
 
 
-def _preload(kind: str) -> None:
-    """What a worker of this kind imports before the student's module, and the worker's own modules."""
+def _preload(kind: str, exclude: list[str]) -> None:
+    """What a worker of this kind imports before the student's module, and the worker's own modules;
+    the Landlock plan of the folders every worker reads (``exclude``: what the workers must not)."""
     import numpy  # noqa: F401
 
     if kind == "keras":
@@ -84,6 +86,8 @@ def _preload(kind: str) -> None:
 
     with contextlib.suppress(ImportError):  # confine imports it when it applies seccomp
         import pyseccomp  # noqa: F401
+    with contextlib.suppress(Exception):  # without it, each worker computes the whole plan itself
+        confine.keep_plans(exclude)
     if kind == "numpy":
         from grader.sandbox.policy import FORBIDDEN_IN_NUMPY_ONLY
 

@@ -123,6 +123,9 @@ def test_a_forked_worker_is_confined_like_a_spawned_one_and_holds_nothing_of_the
 
     states = {k: v["state"] for k, v in forked["mechanisms"].items()}
     assert states == {k: v["state"] for k, v in reference["mechanisms"].items()}
+    # The Landlock plan the zygote kept for its workers (confine.keep_plans) is the one a spawned
+    # worker computes itself: as many rules.
+    assert forked["mechanisms"]["landlock_fs"] == reference["mechanisms"]["landlock_fs"]
     assert forked["confined"] and forked["mode"] == "strict"
     assert forked["forked"] == 1 and reference["forked"] == 0
     # The same descriptors as a spawned worker (its own pipes only): the zygote's socket is gone.
