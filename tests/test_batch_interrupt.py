@@ -106,6 +106,17 @@ def test_ctrl_c_stops_promptly_and_records_only_finished_students(tmp_path, targ
         assert any("grader.sandbox.zygote" in _cmdline(p) for p in workers)  # worker_start = fork
         assert workers, "a_slow's worker should be running now"
         assert all(os.getsid(w.pid) != os.getsid(proc.pid) for w in workers)  # out of the terminal's reach
+        # NumPy (like TensorFlow) is imported once per batch, not per process: one zygote, a child
+        # of the batch command, cloned for each of the two batch processes, which come from the
+        # fork server that imported the grader's side once.
+        # (b_fast's process may have graded c_fast and retired already, its clone with it.)
+        zygotes = [p for p in workers if p.ppid() == proc.pid]
+        assert len(zygotes) == 1, zygotes
+        clones = zygotes[0].children()
+        assert 1 <= len(clones) <= 2
+        assert {p.pid for p in workers} == {zygotes[0].pid} | {p.pid for p in zygotes[0].children(recursive=True)}
+        servers = [p for p in tree if "multiprocessing.forkserver" in _cmdline(p) and p.ppid() == proc.pid]
+        assert len(servers) == 1 and 1 <= len(servers[0].children()) <= 2
         sent = time.monotonic()
         if target == "parent":
             os.kill(proc.pid, signal.SIGINT)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import multiprocessing.connection
+import os
 import signal
 import threading
 import time
@@ -27,6 +28,8 @@ from dataclasses import dataclass, field
 import psutil
 
 from grader.batch.process import Job, record_internal, serve
+from grader.core import runner
+from grader.sandbox.client import Zygote, zygote_kind
 
 MAX_ATTEMPTS = 3  # a batch process dying (not a student) is retried this many times per student
 _POLL = 0.5  # seconds between looks at the processes (a Ctrl-C interrupts the wait at once)
@@ -68,12 +71,14 @@ def run_pool(
     emit: Callable[[str, dict], None],
 ) -> int:
     """Grade ``jobs_list`` on ``workers`` processes; returns how many processes died."""
-    ctx = multiprocessing.get_context("spawn")
     st = _State(pending=deque(jobs_list))
     slots: list[_Slot] = []
+    # First: their TensorFlow import overlaps the fork server's (started with the first process).
+    shared = _shared_zygotes(jobs_list, topics)
     try:
+        ctx = _context()
         while st.pending or st.suspects or any(s.job for s in slots):
-            _top_up(slots, st, workers, ctx, seed, topics)
+            _top_up(slots, st, workers, ctx, seed, topics, shared)
             _dispatch(slots, st)
             waitables = [s.conn for s in slots] + [s.proc.sentinel for s in slots]
             multiprocessing.connection.wait(waitables, timeout=_POLL)
@@ -94,14 +99,41 @@ def run_pool(
         _retire(slots)
     except BaseException:
         with _deferred_sigint() as again:
-            kill_trees([s.proc.pid for s in slots if s.proc.pid])
+            # The shared zygotes too: the workers are below them (their clones), not below the processes.
+            kill_trees([s.proc.pid for s in slots if s.proc.pid] + [z.proc.pid for z in shared.values() if z.proc.pid])
         if again():
             raise InterruptedAgain from None
         raise
+    finally:
+        for z in shared.values():
+            z.close()
     return st.died
 
 
-def _top_up(slots: list[_Slot], st: _State, workers: int, ctx, seed: int, topics: tuple[str, ...]) -> None:
+PRELOAD = "grader.batch.preload"
+
+
+def _context():
+    """Batch processes are forked from a fork server that imported TensorFlow and the checks once
+    (:mod:`grader.batch.preload`), where there is one (POSIX); elsewhere each is a fresh interpreter."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([PRELOAD])  # read when the server starts: with the batch's first process
+    return ctx
+
+
+def _shared_zygotes(jobs_list: list[Job], topics: tuple[str, ...]) -> dict[str, Zygote]:
+    """One zygote of each kind the topics need, for all the batch processes (each gets a clone):
+    the worker side's TensorFlow is imported once per batch, not once per process."""
+    if not jobs_list or jobs_list[0].settings.worker_start != "fork":
+        return {}
+    return runner.start_zygotes({zygote_kind(runner.module_spec(t)) for t in topics})
+
+
+def _top_up(
+    slots: list[_Slot], st: _State, workers: int, ctx, seed: int, topics: tuple[str, ...], shared: dict[str, Zygote]
+) -> None:
     if st.suspects:  # suspects run alone: no need for more processes
         wanted = 1 if not slots else 0
     else:
@@ -109,9 +141,16 @@ def _top_up(slots: list[_Slot], st: _State, workers: int, ctx, seed: int, topics
         wanted = min(workers, len(st.pending) + busy) - len(slots)
     for _ in range(max(0, wanted)):
         parent_end, child_end = ctx.Pipe(duplex=True)
-        proc = ctx.Process(target=serve, args=(child_end, seed, topics), daemon=True, name="grader-batch")
-        proc.start()
-        child_end.close()
+        clones = {kind: sock for kind, z in shared.items() if (sock := z.clone()) is not None}
+        # The environment and folder of now: a fork server keeps those of the moment it started.
+        args = (child_end, seed, topics, clones, dict(os.environ), os.getcwd())
+        proc = ctx.Process(target=serve, args=args, daemon=True, name="grader-batch")
+        try:
+            proc.start()
+        finally:
+            child_end.close()
+            for sock in clones.values():
+                sock.close()  # the process holds its own copy now
         slots.append(_Slot(proc, parent_end))
 
 

@@ -42,7 +42,7 @@ from grader.outputs import gradescope
 from grader.outputs.files import atomic_write, publish_dir, write_json
 from grader.outputs.redact import Audience
 from grader.outputs.report import write_reports
-from grader.sandbox.client import zygote_kind
+from grader.sandbox.client import Zygote, zygote_kind
 
 
 class _Process:
@@ -56,12 +56,18 @@ class _Process:
     zygotes: dict = {}  # kind -> grader.sandbox.client.Zygote: workers fork from them, student after student
 
 
-def _init_process(seed: int, topics: tuple[str, ...] = (), quiet_tf: bool = True) -> None:
+def _init_process(seed: int, topics: tuple[str, ...] = (), quiet_tf: bool = True, clones: dict | None = None) -> None:
+    """``clones``: kind -> a socket to a zygote cloned for this process by the batch's parent
+    (:meth:`grader.sandbox.client.Zygote.clone`); zygotes of the other kinds are started here."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     allocator.keep_freed_memory()  # a batch process may run under Dask, not the grader command
     # First: their imports overlap ours. (Started for the default worker_start; a batch that
     # spawns its workers closes them at its first student.)
-    _Process.zygotes = runner.start_zygotes({zygote_kind(runner.module_spec(t)) for t in resolve_topics(topics)})
+    adopted = {kind: Zygote.adopt(sock, kind) for kind, sock in (clones or {}).items()}
+    kinds = {zygote_kind(runner.module_spec(t)) for t in resolve_topics(topics)}
+    _Process.zygotes = runner.start_zygotes(kinds, adopted)
+    for kind in set(adopted) - kinds:
+        adopted[kind].close()
     atexit.register(_close_zygotes)
     with _stderr_silenced(quiet_tf):  # TF's C++ start-up chatter would break the progress bar
         import keras
@@ -141,15 +147,31 @@ class Job:
 SOURCE_LIMIT = 256 * 1024  # bytes of one graded module kept for the similarity report
 
 
-def serve(conn, seed: int, topics: tuple[str, ...]) -> None:
-    """A batch process's main loop: (re)ceive a Job, send back its summary, until told to stop."""
+def serve(
+    conn,
+    seed: int,
+    topics: tuple[str, ...],
+    clones: dict | None = None,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+) -> None:
+    """A batch process's main loop: (re)ceive a Job, send back its summary, until told to stop.
+
+    ``clones``: see :func:`_init_process`. ``env``, ``cwd``: the batch's, when this process was
+    forked from a fork server started earlier (with the environment and folder of that moment).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C for the whole batch
     parent = os.getppid()
     _die_with_parent()
     if os.getppid() != parent:  # the parent died before the request above took effect
         return
     try:
-        _init_process(seed, topics)
+        if env is not None:
+            os.environ.clear()
+            os.environ.update(env)
+        if cwd is not None:
+            os.chdir(cwd)
+        _init_process(seed, topics, clones=clones)
     except BaseException as exc:  # noqa: BLE001 - reported by the parent for the students left
         conn.send(("init_failed", f"{type(exc).__name__}: {exc}"))
         return

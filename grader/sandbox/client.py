@@ -501,6 +501,43 @@ class Zygote:
         self._reader = threading.Thread(target=self._read_loop, name="grader-zygote", daemon=True)
         self._reader.start()
 
+    @classmethod
+    def adopt(cls, sock: socket.socket, kind: str) -> Zygote:
+        """The client of a clone (:meth:`clone`) another process asked for, in the process that
+        was handed ``sock``: used like a zygote of its own; its folder is the original's."""
+        self = cls.__new__(cls)
+        self.kind = kind
+        self.tmp = None
+        self._changed = threading.Condition()
+        self._children, self._by_pid = {}, {}
+        self._next = 0
+        self._dead = False
+        self.ready = False
+        self._sock = sock
+        self.proc = _Adopted(self)
+        self._reader = threading.Thread(target=self._read_loop, name="grader-zygote", daemon=True)
+        self._reader.start()
+        return self
+
+    def clone(self) -> socket.socket | None:
+        """Ask the zygote to fork a copy of itself for another grading process (a batch process),
+        which adopts the returned socket (:meth:`adopt`): one TensorFlow import serves them all.
+        None when the zygote is gone."""
+        if self._dead:
+            return None
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with self._changed:
+            self._next += 1
+            rid = self._next
+        try:
+            socket.send_fds(self._sock, [json.dumps({"id": rid, "clone": True}).encode()], [theirs.fileno()])
+        except OSError:
+            ours.close()
+            return None
+        finally:
+            theirs.close()
+        return ours
+
     @property
     def alive(self) -> bool:
         return not self._dead
@@ -549,6 +586,8 @@ class Zygote:
             with self._changed:
                 if msg.get("ready"):
                     self.ready = True
+                    if isinstance(self.proc, _Adopted) and type(msg.get("pid")) is int:
+                        self.proc._pid = msg["pid"]
                 elif "exit" in msg:
                     proc = self._by_pid.pop(int(msg["exit"]), None)
                     if proc is not None and proc.returncode is None:
@@ -582,13 +621,54 @@ class Zygote:
         try:  # a ready zygote exits at once; one still importing would finish first: no need
             self.proc.wait(timeout=1 if self.ready else 0.01)
         except subprocess.TimeoutExpired:
-            with contextlib.suppress(OSError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+            pid = self.proc._pid if isinstance(self.proc, _Adopted) else self.proc.pid
+            if pid is not None:
+                with contextlib.suppress(OSError):
+                    os.killpg(pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
         self._reader.join(timeout=5)
         with contextlib.suppress(OSError):
             self._sock.close()
-        _rmtree(self.tmp)
+        if self.tmp is not None:
+            _rmtree(self.tmp)
+
+
+class _Adopted:
+    """The parts of :class:`subprocess.Popen` :meth:`Zygote.close` uses, for a clone: it is the
+    original zygote's child, not ours, so its end is seen in /proc rather than waited for."""
+
+    args = "a clone of a zygote"
+
+    def __init__(self, zygote: Zygote):
+        self._zygote = zygote
+        self._pid: int | None = None  # told in the clone's "ready" message
+
+    @property
+    def pid(self) -> int | None:
+        """The clone's pid once it said it is ready (waits for that); None if it never does."""
+        with self._zygote._changed:
+            self._zygote._changed.wait_for(lambda: self._pid is not None or not self._zygote.alive, HELLO_TIMEOUT)
+        return self._pid
+
+    def poll(self) -> int | None:
+        return None if self._zygote.alive else 0
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = time.monotonic() + (timeout or 0)
+        while self._pid is not None and _running(self._pid):
+            if time.monotonic() >= deadline:
+                raise subprocess.TimeoutExpired(self.args, timeout or 0)
+            time.sleep(0.01)
+        return 0
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a process that has not ended (a zombie has)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _unforked(proc) -> bool:

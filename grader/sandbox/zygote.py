@@ -26,9 +26,15 @@ Wire (a SOCK_SEQPACKET socket pair, one JSON message per packet):
 
 - grader -> zygote: ``{"id": N, "params": {...}, "env": {...}, "cwd": "..."}`` with three
   descriptors attached: the worker's stdin (requests), its stdout/stderr, its response pipe.
-- zygote -> grader: ``{"ready": true}`` once the imports are done, ``{"id": N, "pid": P}`` after
-  each fork, ``{"exit": P, "code": C}`` when a child ends (C as ``Popen.returncode``: negative
+- zygote -> grader: ``{"ready": true, "pid": P}`` once the imports are done, ``{"id": N, "pid": P}``
+  after each fork, ``{"exit": P, "code": C}`` when a child ends (C as ``Popen.returncode``: negative
   for a signal), ``{"id": N, "error": "..."}`` when a fork failed.
+- grader -> zygote: ``{"id": N, "clone": true}`` with one descriptor attached, a socket of the same
+  kind: the zygote forks a copy of itself that serves that socket as its own control socket (it
+  says ``ready`` there), so that another grading process (a batch process) forks its workers from
+  a TensorFlow imported once for the whole batch. A clone is a zygote like this one: it never ran
+  anything either, it leaves the descriptors of the zygote behind, gets a session of its own, dies
+  with the zygote and ends when its grading process closes its end (or dies).
 
 The zygote dies with the grading process (PDEATHSIG), and its children's reapers with it.
 """
@@ -68,7 +74,7 @@ def main(params: dict) -> None:
     exclude = list(params.get("exclude", ()))
     params.clear()
     _preload(kind, exclude)
-    _send(ctl, {"ready": True})
+    _send(ctl, {"ready": True, "pid": os.getpid()})
     _serve(ctl)
 
 
@@ -126,8 +132,11 @@ def _serve(ctl: socket.socket) -> None:
         try:
             request = json.loads(data)
             del data  # the child keeps this frame: nothing of the request but what it was handed
-            if len(fds) != _CHILD_FDS:
-                raise ValueError(f"expected {_CHILD_FDS} descriptors, got {len(fds)}")
+            if type(request) is not dict:
+                raise ValueError("not an object")
+            want = 1 if request.get("clone") is True else _CHILD_FDS
+            if len(fds) != want:
+                raise ValueError(f"expected {want} descriptors, got {len(fds)}")
         except ValueError as exc:
             for fd in fds:
                 os.close(fd)
@@ -143,6 +152,8 @@ def _serve(ctl: socket.socket) -> None:
             _send(ctl, {"id": request.get("id"), "error": f"fork failed: {exc}"})
             continue
         if pid == 0:
+            if request.get("clone") is True:
+                _clone(fds[0])
             _child(request, fds)
         for fd in fds:
             os.close(fd)
@@ -194,6 +205,31 @@ def _child(request: dict, fds: list[int]) -> None:
         with contextlib.suppress(Exception):
             sys.stdout.flush()
             sys.stderr.flush()
+        os._exit(code)
+
+
+def _clone(ctl_fd: int) -> None:
+    """In the forked child: become a zygote serving ``ctl_fd`` (another grading process's end)."""
+    code = 1
+    try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.dup2(ctl_fd, _RESP_FD)
+        os.closerange(_RESP_FD + 1, _max_fd())  # the zygote's socket and wake-up pipe
+        os.setsid()  # a group of its own: a grader's last-resort killpg reaches it, not its siblings
+        from grader.sandbox import boot
+
+        parent = os.getppid()
+        boot._prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the zygote it was forked from
+        if os.getppid() != parent:
+            os._exit(0)
+        ctl = socket.socket(fileno=_RESP_FD)
+        _send(ctl, {"ready": True, "pid": os.getpid()})
+        _serve(ctl)  # ends the process itself
+    except BaseException:  # noqa: BLE001 - nothing of a student runs here; the client sees EOF
+        with contextlib.suppress(Exception):
+            traceback.print_exc()
+    finally:
         os._exit(code)
 
 

@@ -214,3 +214,88 @@ def test_a_zygote_that_dies_before_forking_costs_nothing(submission):
         assert w.ensure_imported()["ok"]
         assert not isinstance(w.proc, ForkedProcess)
         assert pool.sandbox()["confined"]
+
+
+def _ppid(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as fh:
+        return int(fh.read().split("PPid:")[1].split()[0])
+
+
+def _gone(pid: int, within: float = 10.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                if fh.read().rsplit(b")", 1)[1].split()[0] == b"Z":
+                    return True
+        except OSError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_clone_forks_workers_like_its_zygote(submission, zygote):
+    """A batch's processes share one TensorFlow import: each adopts a clone of the batch's zygote
+    (Zygote.clone / Zygote.adopt), whose workers are confined like any other; closing the clone
+    ends it, and only it."""
+    clone = Zygote.adopt(zygote.clone(), "keras")
+    try:
+        with _pool(submission, [KERAS], clone, Limits(memory_mb=6000)) as (copy, pool):
+            w = pool.get("models")
+            assert isinstance(w.proc, ForkedProcess) and w.zygote is clone
+            got = w.call("inside", (clone.proc.pid,), {})["value"]
+            assert clone.ready and clone.proc.pid != zygote.proc.pid
+            assert _ppid(got["reaper"]) == clone.proc.pid and _ppid(clone.proc.pid) == zygote.proc.pid
+            assert os.getsid(clone.proc.pid) == clone.proc.pid  # a session of its own, as the zygote's
+            for attack in ("kill_zygote", "zygote_environ", "zygote_mem", "poison_runtime", "append_worker"):
+                assert got[attack] != "ok", (attack, got)
+            assert got["fds"][:-1] == [0, 1, 2, 3, 4]
+            for key in ("home", "keras_home", "tmp", "cwd"):
+                assert got[key].startswith(str(copy.work)), (key, got[key])
+            sandbox = pool.sandbox()
+        assert sandbox["confined"] and sandbox["forked"] == 1
+    finally:
+        clone.close()
+    assert _gone(clone.proc.pid), "the clone outlived its client"
+    assert zygote.alive and zygote.proc.poll() is None
+
+
+def test_a_clone_dies_with_its_zygote_and_then_workers_are_spawned(submission):
+    with contextlib.closing(Zygote(WORKER_MODULES, "numpy")) as z:
+        clone = Zygote.adopt(z.clone(), "numpy")
+        try:
+            with _pool(submission, [NUMPY], clone) as (_, pool):
+                assert isinstance(pool.get("activations").proc, ForkedProcess)
+                pool.get("activations").ensure_imported()
+            assert clone.ready
+            os.kill(z.proc.pid, signal.SIGKILL)
+            assert _gone(clone.proc.pid), "the clone outlived its zygote"
+            deadline = time.monotonic() + 10
+            while (clone.alive or z.alive) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not clone.alive and not z.alive and z.clone() is None
+            with _pool(submission, [NUMPY], clone) as (_, pool):
+                assert not isinstance(pool.get("activations").proc, ForkedProcess)
+        finally:
+            clone.close()
+
+
+def test_a_zygote_refuses_malformed_clone_requests(zygote):
+    """A clone request carries one socket; anything else is refused and the zygote goes on."""
+    import json
+    import socket
+
+    r, w = os.pipe()
+    try:
+        socket.send_fds(zygote._sock, [json.dumps({"id": 999_999, "clone": True}).encode()], [r, w])
+    finally:
+        os.close(r)
+        os.close(w)
+    clone = Zygote.adopt(zygote.clone(), "keras")
+    try:
+        deadline = time.monotonic() + 60
+        while not clone.ready and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert clone.ready and zygote.alive
+    finally:
+        clone.close()

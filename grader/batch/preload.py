@@ -1,0 +1,43 @@
+"""What the batch's fork server imports once, before it forks the batch processes.
+
+:mod:`grader.batch.pool` starts batch processes through :mod:`multiprocessing`'s fork server,
+which imports this module first: TensorFlow, Keras, SciPy's statistics and the grader's check
+modules are then imported once for the whole batch, not once per process (each import of
+TensorFlow is ~4 s of CPU on a 2-core machine busy with the others). Nothing here starts a
+thread or creates TensorFlow's eager context (whose thread pools would not survive a fork):
+each batch process does that itself (:func:`grader.batch.process._init_process`).
+
+Best effort: a failure here only costs the speed; the batch process imports again and reports.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+
+
+def _preload() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)  # TF's C++ start-up chatter would land in the batch's progress bar
+        import keras  # noqa: F401
+        import scipy.stats  # noqa: F401
+        import tensorflow  # noqa: F401
+
+        from grader.batch import process  # noqa: F401
+        from grader.core.catalog import available_topics, collect
+
+        collect(available_topics())  # imports every check module (a failing one is its topic's error later)
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+    gc.collect()
+    gc.freeze()  # shared, untouched, by every process forked from here
+
+
+with contextlib.suppress(Exception):
+    _preload()
