@@ -17,9 +17,12 @@ Layout of a batch output folder ``DIR``::
 
 How it is fast:
 
-* ``jobs`` batch processes (``spawn``; default one per core) each import TensorFlow once and
-  then grade students one after another with :func:`grader.core.runner.run` in-process. Student
-  code still never runs there: every student gets fresh worker processes (one per topic,
+* ``jobs`` batch processes (default one per core) grade students one after another with
+  :func:`grader.core.runner.run` in-process. They fork from a fork server that imported
+  TensorFlow, Keras, SciPy and the checks once (:mod:`grader.batch.preload`), and their workers
+  fork from clones of one zygote of each kind per batch (:mod:`grader.batch.pool`): two imports of
+  TensorFlow per batch, whatever ``jobs`` is. Student code still never runs in a batch process:
+  every student gets fresh worker processes (one per topic,
   :class:`grader.sandbox.client.WorkerPool`), exactly as in ``grader run``.
 * The ``tf`` / ``keras`` fixtures of a batch process are :mod:`grader.batch.refcache` stand-ins: a
   pure TF function called with the same plain-data inputs (every student gets the same inputs,
