@@ -29,7 +29,8 @@ Reports, at students 20, 100 and 200 (for a class under 200: N/10 but at least -
   this process (the parent) holds no more fds at the end than before the batch;
 * leftover processes: anything the batch started still alive at the end; must be 0 (found ones
   are killed after the count). multiprocessing's resource tracker, which lives as long as this
-  process, is not counted;
+  process, is not counted (nor, among the temporary folders, multiprocessing's own empty one,
+  which held the batch's fork server socket until the batch ended);
 * containment: nothing a hostile submission wrote outside its folder exists, the classmate's
   code is unchanged, and the grader's temporary folders are all gone;
 * verdicts: every correct student gets full marks, every mutated and hostile one loses points,
@@ -48,6 +49,7 @@ import argparse
 import contextlib
 import ctypes
 import hashlib
+import multiprocessing
 import os
 import random
 import shutil
@@ -440,7 +442,10 @@ def main() -> int:
     if planted.exists():
         outside.append(str(planted.relative_to(work)))
     classmate_ok = classmate_sha is None or _sha(classmate_file) == classmate_sha
-    temp_left = sorted(p.name for p in grader_tmp.iterdir())
+    # multiprocessing's own folder for this process (the fork server's socket, already removed):
+    # like its resource tracker, it lives as long as this process and goes at its exit.
+    mp_dir = Path(getattr(multiprocessing.process.current_process(), "_config", {}).get("tempdir") or "/nonexistent")
+    temp_left = sorted(p.name for p in grader_tmp.iterdir() if not (p == mp_dir and not any(p.iterdir())))
     wrong = []
     for s in students:
         info = infos.get(s.name)

@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import psutil
 import pytest
 
 from grader.batch.merge import merge
@@ -101,6 +102,10 @@ def test_batch_verdicts_equal_grader_run(tmp_path):
         assert results[folder.name].score == single.score
     assert results["correct0"].all_passed and results["stub"].score == 0
     assert 0 < results["relu_slip"].score < results["relu_slip"].max_score
+    # The fork server the batch processes came from (it holds a TensorFlow) went with the batch,
+    # and so did the zygotes and their clones.
+    left = [" ".join(p.cmdline()) for p in psutil.Process().children(recursive=True)]
+    assert not [c for c in left if "forkserver" in c or "grader.sandbox.zygote" in c], left
 
 
 def test_outputs_per_student_and_for_the_class(graded_class):

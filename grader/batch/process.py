@@ -180,6 +180,9 @@ def serve(
         _serve_jobs(conn)
     finally:
         _close_zygotes()
+        # A process forked from the fork server ends with os._exit, which skips the exit handlers
+        # a normal exit runs: TensorFlow's removal of the autograph files it wrote to TMPDIR.
+        atexit._run_exitfuncs()
 
 
 def _serve_jobs(conn) -> None:
