@@ -29,8 +29,7 @@ Reports, at students 20, 100 and 200 (for a class under 200: N/10 but at least -
   this process (the parent) holds no more fds at the end than before the batch;
 * leftover processes: anything the batch started still alive at the end; must be 0 (found ones
   are killed after the count). multiprocessing's resource tracker, which lives as long as this
-  process, is not counted (nor, among the temporary folders, multiprocessing's own empty one,
-  which held the batch's fork server socket until the batch ended);
+  process, is not counted;
 * containment: nothing a hostile submission wrote outside its folder exists, the classmate's
   code is unchanged, and the grader's temporary folders are all gone;
 * verdicts: every correct student gets full marks, every mutated and hostile one loses points,
@@ -50,6 +49,7 @@ import contextlib
 import ctypes
 import hashlib
 import multiprocessing
+import multiprocessing.util
 import os
 import random
 import shutil
@@ -338,7 +338,11 @@ def main() -> int:
     os.chmod(work, 0o755)
     os.chmod(grader_tmp, 0o1777)
     os.chmod(work / "outside", 0o1777)
-    os.environ["TMPDIR"] = str(grader_tmp)  # the batch processes (spawned) and their workers
+    # multiprocessing's own folder (it holds the batch's fork server socket while a batch runs):
+    # like its resource tracker, it lives as long as this process; made here, before TMPDIR names
+    # the folder the grader must leave empty.
+    multiprocessing.util.get_temp_dir()
+    os.environ["TMPDIR"] = str(grader_tmp)  # the batch processes and their workers
     tempfile.tempdir = str(grader_tmp)  # and this process
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     klass, out = work / "class", work / "out"
@@ -442,10 +446,7 @@ def main() -> int:
     if planted.exists():
         outside.append(str(planted.relative_to(work)))
     classmate_ok = classmate_sha is None or _sha(classmate_file) == classmate_sha
-    # multiprocessing's own folder for this process (the fork server's socket, already removed):
-    # like its resource tracker, it lives as long as this process and goes at its exit.
-    mp_dir = Path(getattr(multiprocessing.process.current_process(), "_config", {}).get("tempdir") or "/nonexistent")
-    temp_left = sorted(p.name for p in grader_tmp.iterdir() if not (p == mp_dir and not any(p.iterdir())))
+    temp_left = sorted(p.name for p in grader_tmp.iterdir())
     wrong = []
     for s in students:
         info = infos.get(s.name)
