@@ -29,7 +29,7 @@ import psutil
 
 from grader.batch.process import Job, record_internal, serve
 from grader.core import runner
-from grader.sandbox.client import Zygote, zygote_kind
+from grader.sandbox.client import Zygote
 
 MAX_ATTEMPTS = 3  # a batch process dying (not a student) is retried this many times per student
 _POLL = 0.5  # seconds between looks at the processes (a Ctrl-C interrupts the wait at once)
@@ -141,7 +141,7 @@ def _shared_zygotes(jobs_list: list[Job], topics: tuple[str, ...]) -> dict[str, 
     the worker side's TensorFlow is imported once per batch, not once per process."""
     if not jobs_list or jobs_list[0].settings.worker_start != "fork":
         return {}
-    return runner.start_zygotes({zygote_kind(runner.module_spec(t)) for t in topics})
+    return runner.start_zygotes(runner.topic_zygote_kinds(topics))
 
 
 def _top_up(

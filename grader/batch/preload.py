@@ -18,23 +18,16 @@ import os
 
 
 def _preload() -> None:
+    from grader.batch.process import _stderr_silenced
+    from grader.core.catalog import available_topics, collect
+
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)  # TF's C++ start-up chatter would land in the batch's progress bar
+    with _stderr_silenced(True):  # TF's C++ start-up chatter would land in the batch's progress bar
         import keras  # noqa: F401
         import scipy.stats  # noqa: F401
         import tensorflow  # noqa: F401
 
-        from grader.batch import process  # noqa: F401
-        from grader.core.catalog import available_topics, collect
-
         collect(available_topics())  # imports every check module (a failing one is its topic's error later)
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
     gc.collect()
     gc.freeze()  # shared, untouched, by every process forked from here
 

@@ -42,7 +42,7 @@ from grader.outputs import gradescope
 from grader.outputs.files import atomic_write, publish_dir, write_json
 from grader.outputs.redact import Audience
 from grader.outputs.report import write_reports
-from grader.sandbox.client import Zygote, zygote_kind
+from grader.sandbox.client import Zygote
 
 
 class _Process:
@@ -64,10 +64,7 @@ def _init_process(seed: int, topics: tuple[str, ...] = (), quiet_tf: bool = True
     # First: their imports overlap ours. (Started for the default worker_start; a batch that
     # spawns its workers closes them at its first student.)
     adopted = {kind: Zygote.adopt(sock, kind) for kind, sock in (clones or {}).items()}
-    kinds = {zygote_kind(runner.module_spec(t)) for t in resolve_topics(topics)}
-    _Process.zygotes = runner.start_zygotes(kinds, adopted)
-    for kind in set(adopted) - kinds:
-        adopted[kind].close()
+    _Process.zygotes = runner.start_zygotes(runner.topic_zygote_kinds(resolve_topics(topics)), adopted)
     atexit.register(_close_zygotes)
     with _stderr_silenced(quiet_tf):  # TF's C++ start-up chatter would break the progress bar
         import keras

@@ -123,12 +123,17 @@ def module_spec(topic: str) -> ModuleSpec:
     return ModuleSpec(topic, BY_SLUG[topic].module_file, BY_SLUG[topic].numpy_only)
 
 
+def topic_zygote_kinds(topics) -> set[str]:
+    """The zygotes the workers of these topics fork from, whatever is submitted."""
+    return {zygote_kind(module_spec(t)) for t in topics}
+
+
 def zygote_kinds(settings: Settings, topics) -> set[str]:
     """The zygotes the workers of these topics fork from: none when workers are spawned, and
     only for modules the submission has (a worker with no module to import imports nothing)."""
     if settings.worker_start != "fork":
         return set()
-    return {zygote_kind(module_spec(t)) for t in topics if (settings.submission / BY_SLUG[t].module_file).is_file()}
+    return topic_zygote_kinds(t for t in topics if (settings.submission / BY_SLUG[t].module_file).is_file())
 
 
 def start_zygotes(kinds, keep: Mapping[str, Zygote] | None = None) -> dict[str, Zygote]:

@@ -460,14 +460,7 @@ class Zygote:
     def __init__(self, worker_modules: Iterable[str] = (), kind: str = "keras"):
         if kind not in ("keras", "numpy"):
             raise ValueError(f"unknown zygote kind {kind!r}")
-        self.kind = kind
-        self.tmp = Path(tempfile.mkdtemp(prefix="grader-zygote-"))
-        self._changed = threading.Condition()
-        self._children: dict[int, ForkedProcess] = {}  # request id -> process
-        self._by_pid: dict[int, ForkedProcess] = {}
-        self._next = 0
-        self._dead = False
-        self.ready = False
+        self._init_state(kind, Path(tempfile.mkdtemp(prefix="grader-zygote-")))
         try:
             os.chmod(self.tmp, 0o711)  # children that run as another user import from its runtime
             runtime = build_runtime(
@@ -498,26 +491,32 @@ class Zygote:
         except BaseException:
             _rmtree(self.tmp)
             raise
-        self._reader = threading.Thread(target=self._read_loop, name="grader-zygote", daemon=True)
-        self._reader.start()
+        self._start_reader()
 
     @classmethod
     def adopt(cls, sock: socket.socket, kind: str) -> Zygote:
         """The client of a clone (:meth:`clone`) another process asked for, in the process that
         was handed ``sock``: used like a zygote of its own; its folder is the original's."""
         self = cls.__new__(cls)
+        self._init_state(kind, None)
+        self._sock = sock
+        self.proc = _Adopted(self)
+        self._start_reader()
+        return self
+
+    def _init_state(self, kind: str, tmp: Path | None) -> None:
         self.kind = kind
-        self.tmp = None
+        self.tmp = tmp
         self._changed = threading.Condition()
-        self._children, self._by_pid = {}, {}
+        self._children: dict[int, ForkedProcess] = {}  # request id -> process
+        self._by_pid: dict[int, ForkedProcess] = {}
         self._next = 0
         self._dead = False
         self.ready = False
-        self._sock = sock
-        self.proc = _Adopted(self)
+
+    def _start_reader(self) -> None:
         self._reader = threading.Thread(target=self._read_loop, name="grader-zygote", daemon=True)
         self._reader.start()
-        return self
 
     def clone(self) -> socket.socket | None:
         """Ask the zygote to fork a copy of itself for another grading process (a batch process),
@@ -650,25 +649,13 @@ class _Adopted:
             self._zygote._changed.wait_for(lambda: self._pid is not None or not self._zygote.alive, HELLO_TIMEOUT)
         return self._pid
 
-    def poll(self) -> int | None:
-        return None if self._zygote.alive else 0
-
     def wait(self, timeout: float | None = None) -> int:
         deadline = time.monotonic() + (timeout or 0)
-        while self._pid is not None and _running(self._pid):
+        while self._pid is not None and _alive(self._pid, None):
             if time.monotonic() >= deadline:
                 raise subprocess.TimeoutExpired(self.args, timeout or 0)
             time.sleep(0.01)
         return 0
-
-
-def _running(pid: int) -> bool:
-    """Whether ``pid`` is a process that has not ended (a zombie has)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-    except (OSError, IndexError):
-        return False
 
 
 def _unforked(proc) -> bool:
