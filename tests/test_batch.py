@@ -92,7 +92,12 @@ def graded_class(tmp_path_factory):
 def test_batch_verdicts_equal_grader_run(tmp_path):
     """The process pool path (--jobs 2, shared reference cache) gives exactly `grader run`'s verdicts."""
     cls = _class(tmp_path / "class")
+    before = {p.pid for p in psutil.Process().children(recursive=True)}  # earlier tests' leftovers on their way out
     summary, _ = _run(cls, tmp_path / "out", jobs=2)
+    # The fork server the batch processes came from (it holds a TensorFlow) went with the batch,
+    # and so did the zygotes and their clones (checked before the single runs below start theirs).
+    left = [" ".join(p.cmdline()) for p in psutil.Process().children(recursive=True) if p.pid not in before]
+    assert not [c for c in left if "forkserver" in c or "grader.sandbox.zygote" in c], left
     assert sorted(summary.graded) == sorted(p.name for p in cls.iterdir())
     assert summary.cache.get("hits", 0) > 0  # later students were served from the cache
     results = load_results(tmp_path / "out", instructor=False)
@@ -102,10 +107,6 @@ def test_batch_verdicts_equal_grader_run(tmp_path):
         assert results[folder.name].score == single.score
     assert results["correct0"].all_passed and results["stub"].score == 0
     assert 0 < results["relu_slip"].score < results["relu_slip"].max_score
-    # The fork server the batch processes came from (it holds a TensorFlow) went with the batch,
-    # and so did the zygotes and their clones.
-    left = [" ".join(p.cmdline()) for p in psutil.Process().children(recursive=True)]
-    assert not [c for c in left if "forkserver" in c or "grader.sandbox.zygote" in c], left
 
 
 def test_outputs_per_student_and_for_the_class(graded_class):
