@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.batch import adjust
 from grader.batch.late import LatePolicy
@@ -22,6 +23,9 @@ from grader.config import Settings
 from grader.core.catalog import collect, max_scores, resolve_topics
 from grader.core.results import RunResult
 from grader.outputs.dashboard import topic_order, write_class_outputs
+
+if TYPE_CHECKING:
+    from grader.batch.similarity import Fingerprints
 
 
 @dataclass
@@ -131,14 +135,20 @@ def write_class_files(
     topics: list[str] | None = None,
     stubs: Path | None = None,
     students: list[str] | None = None,
+    fingerprints: Fingerprints | None = None,
 ) -> dict[str, Path]:
-    """gradebook.csv, junit.xml and index.html for every student graded in ``out``."""
+    """gradebook.csv, junit.xml and index.html for every student graded in ``out``.
+
+    ``fingerprints``: the class's, when the caller kept them while grading (else computed here).
+    """
     book = build(out, settings, results=results, adjustments=adjustments, topics=topics, students=students)
     pairs, note = [], ""
     if similarity:
-        from grader.batch.similarity import similar_pairs
+        from grader.batch.similarity import Fingerprints
 
-        pairs = similar_pairs(out, sorted(book.results), book.topics, stubs=stubs)
+        if fingerprints is None or fingerprints.topics != list(book.topics):
+            fingerprints = Fingerprints(out, book.topics, stubs=stubs)
+        pairs = fingerprints.pairs(sorted(book.results))
     else:
         note = "Not computed: the batch was interrupted (run it again to finish)."
     meta = {**(meta or {}), **({"due": book.policy.due.isoformat()} if book.policy.due else {})}

@@ -56,6 +56,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -78,6 +79,7 @@ from grader.batch.roster import (
     select_shard,
     unfinished,
 )
+from grader.batch.similarity import Fingerprints
 from grader.config import Settings
 from grader.core.catalog import resolve_topics
 from grader.core.results import RunResult, utc_now
@@ -252,10 +254,16 @@ def _run_batch(
     references = Counter()
     results: dict[str, dict] = {}
 
+    # Each recorded student's code is fingerprinted for the similarity report while the others are
+    # graded (one thread, mostly waiting for the grading processes otherwise), not all at the end.
+    prints = Fingerprints(out, list(topics))
+    fingerprinting = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="grader-fingerprints"))
+
     def finished(info: dict) -> None:
         results[info["name"]] = info
         cache.update(info.get("cache", {}))
         references.update(info.get("references", {}))
+        fingerprinting.submit(prints.add, info["name"])  # a failure here: pairs() fingerprints it again
         emit("student", {**info, "done": len(results), "todo": len(todo)})
 
     jobs_list = [Job(s, out, settings, audience) for s in todo]
@@ -279,6 +287,7 @@ def _run_batch(
                 shutil.rmtree(stale, ignore_errors=True)
         emit("interrupted", {"done": len(results), "todo": len(todo)})
 
+    fingerprinting.shutdown(wait=not summary.interrupted, cancel_futures=summary.interrupted)
     summary.graded = [s.name for s in todo if s.name in results]
     summary.left = [s.name for s in todo if s.name not in results]
     summary.cache = dict(cache)
@@ -311,6 +320,7 @@ def _run_batch(
                     meta={"seed": seed, "interrupted": summary.interrupted},
                     topics=topics,
                     students=sorted(set(allowed) | set(loaded)),
+                    fingerprints=prints,
                 )
             )
         except KeyboardInterrupt:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
 from itertools import combinations
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 from urllib.parse import quote
 
 from grader.batch.roster import INSTRUCTOR_DIR, SOURCES_DIR
@@ -39,6 +40,101 @@ def _fingerprint(text: str, name: str, boilerplate=None):
     return CodeFingerprint(name, NOISE, GUARANTEE - NOISE + 1, boilerplate, language="python", fp=io.StringIO(text))
 
 
+class Fingerprints:
+    """The class's fingerprints, topic by topic: added student by student (a batch adds each one as
+    it is recorded, on a thread of its own, so that the class files only compare at the end) and
+    compared by :meth:`pairs`, which fingerprints whoever was not added first."""
+
+    def __init__(self, out: Path, topics: list[str], *, stubs: Path | None = None):
+        self._root = out / INSTRUCTOR_DIR / SOURCES_DIR
+        self._topics = list(topics)
+        self._dirs = stub_dirs(stubs)
+        self._boilerplate: dict[str, list] = {}
+        self._by_text: dict[str, dict[str, Any]] = {t: {} for t in self._topics}
+        self._prints: dict[str, dict[str, Any]] = {t: {} for t in self._topics}
+        self._added: set[str] = set()
+        self._lock = threading.Lock()  # add() on the batch's thread, pairs() on the caller's
+
+    @property
+    def topics(self) -> list[str]:
+        return list(self._topics)
+
+    def _boiler(self, topic: str) -> list:
+        if topic not in self._boilerplate:
+            filename = BY_SLUG[topic].module_file
+            self._boilerplate[topic] = []
+            for d in self._dirs:
+                stub = d / filename
+                if stub.is_file():
+                    text = stub.read_text(encoding="utf-8", errors="replace")
+                    self._boilerplate[topic] = list(_fingerprint(text, stub.name).hashes)
+                    break
+        return self._boilerplate[topic]
+
+    def add(self, student: str) -> None:
+        """Fingerprint ``student``'s graded sources as they are now (again, if added before)."""
+        from copydetect import CodeFingerprint  # noqa: F401 - imported here, off the caller's thread
+
+        logging.getLogger("copydetect").setLevel(logging.ERROR)
+        with self._lock:
+            for topic in self._topics:
+                filename = BY_SLUG[topic].module_file
+                path = self._root / student / filename
+                self._prints[topic].pop(student, None)
+                if not path.is_file():
+                    continue
+                text = path.read_text(encoding="utf-8", errors="replace")
+                by_text = self._by_text[topic]
+                if text not in by_text:  # copies of one text (an untouched stub, a verbatim copy): lexed once
+                    by_text[text] = _fingerprint(text, filename, self._boiler(topic))
+                fp = by_text[text]
+                if fp.token_coverage > 0 and len(fp.hashes) > 0:
+                    self._prints[topic][student] = fp
+            self._added.add(student)
+
+    def pairs(self, students: list[str], *, threshold: float = THRESHOLD, top: int = TOP) -> list[dict]:
+        """The most alike pairs of ``students`` over all topics, most alike first (at most ``top``).
+
+        Each pair: topic, a, b, similarity (the larger of the two shares), similarity_a/_b (share
+        of a's code found in b's and the other way round), file and links to both files.
+        """
+        from copydetect import compare_files
+
+        logging.getLogger("copydetect").setLevel(logging.ERROR)
+        for name in students:
+            if name not in self._added:
+                self.add(name)
+        wanted = set(students)
+        pairs = []
+        with self._lock:
+            for topic in self._topics:
+                filename = BY_SLUG[topic].module_file
+                prints = {n: fp for n, fp in self._prints[topic].items() if n in wanted}
+                compared: dict[tuple[int, int], tuple] = {}
+                for a, b in combinations(sorted(prints), 2):
+                    key = (id(prints[a]), id(prints[b]))
+                    if key not in compared:
+                        compared[key] = compare_files(prints[a], prints[b])
+                    overlap, (sim_a, sim_b), _ = compared[key]
+                    score = max(float(sim_a), float(sim_b))
+                    if overlap and score >= threshold:
+                        pairs.append(
+                            {
+                                "topic": topic,
+                                "a": a,
+                                "b": b,
+                                "similarity": round(score, 4),
+                                "similarity_a": round(float(sim_a), 4),
+                                "similarity_b": round(float(sim_b), 4),
+                                "file": filename,
+                                "link_a": _link(a, filename),
+                                "link_b": _link(b, filename),
+                            }
+                        )
+        pairs.sort(key=lambda p: (-cast(float, p["similarity"]), str(p["topic"]), str(p["a"]), str(p["b"])))
+        return pairs[:top]
+
+
 def similar_pairs(
     out: Path,
     students: list[str],
@@ -48,59 +144,8 @@ def similar_pairs(
     threshold: float = THRESHOLD,
     top: int = TOP,
 ) -> list[dict]:
-    """The most alike pairs over all topics, most alike first (at most ``top``).
-
-    Each pair: topic, a, b, similarity (the larger of the two shares), similarity_a/_b (share
-    of a's code found in b's and the other way round), file and links to both files.
-    """
-    from copydetect import compare_files
-
-    logging.getLogger("copydetect").setLevel(logging.ERROR)
-    source_root = out / INSTRUCTOR_DIR / SOURCES_DIR
-    dirs = stub_dirs(stubs)
-    pairs = []
-    for topic in topics:
-        filename = BY_SLUG[topic].module_file
-        boilerplate = []
-        for d in dirs:
-            stub = d / filename
-            if stub.is_file():
-                boilerplate = list(_fingerprint(stub.read_text(encoding="utf-8", errors="replace"), stub.name).hashes)
-                break
-        prints, by_text = {}, {}
-        for name in students:
-            path = source_root / name / filename
-            if not path.is_file():
-                continue
-            text = path.read_text(encoding="utf-8", errors="replace")
-            if text not in by_text:  # copies of one text (an untouched stub, a verbatim copy): lexed once
-                by_text[text] = _fingerprint(text, filename, boilerplate)
-            fp = by_text[text]
-            if fp.token_coverage > 0 and len(fp.hashes) > 0:
-                prints[name] = fp
-        compared: dict[tuple[int, int], tuple] = {}
-        for a, b in combinations(sorted(prints), 2):
-            key = (id(prints[a]), id(prints[b]))
-            if key not in compared:
-                compared[key] = compare_files(prints[a], prints[b])
-            overlap, (sim_a, sim_b), _ = compared[key]
-            score = max(float(sim_a), float(sim_b))
-            if overlap and score >= threshold:
-                pairs.append(
-                    {
-                        "topic": topic,
-                        "a": a,
-                        "b": b,
-                        "similarity": round(score, 4),
-                        "similarity_a": round(float(sim_a), 4),
-                        "similarity_b": round(float(sim_b), 4),
-                        "file": filename,
-                        "link_a": _link(a, filename),
-                        "link_b": _link(b, filename),
-                    }
-                )
-    pairs.sort(key=lambda p: (-cast(float, p["similarity"]), str(p["topic"]), str(p["a"]), str(p["b"])))
-    return pairs[:top]
+    """The most alike pairs over all topics, most alike first (at most ``top``): see :meth:`Fingerprints.pairs`."""
+    return Fingerprints(out, topics, stubs=stubs).pairs(students, threshold=threshold, top=top)
 
 
 def _link(student: str, filename: str) -> str:

@@ -159,6 +159,13 @@ class GraderPlugin:
             checks.append(item)
         self.items = checks
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        # From here on pytest's failure text is never read (a check's result comes from its outcome):
+        # "value", pytest's own style for pytest.fail(pytrace=False), formats the exception alone
+        # instead of every frame's source (a few ms per failed check, dozens per student). A
+        # collection error above keeps its native traceback: the grader's defect, shown in full.
+        session.config.option.tbstyle = "value"
+
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         """A check module that fails to import is the grader's defect: record it, named, for its topic."""
         if not report.failed or not report.nodeid:

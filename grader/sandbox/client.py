@@ -687,6 +687,7 @@ class Worker:
         self.strict = strict
         self.proc: subprocess.Popen | ForkedProcess | None = None
         self.resp_fd: int | None = None
+        self._inbuf = bytearray()
         self.drain: _OutputDrain | None = None
         self.import_reply: dict | None = None
         self._import_sent = False
@@ -763,6 +764,7 @@ class Worker:
             )
             os.close(w)
         self.resp_fd = r
+        self._inbuf = bytearray()  # what was read from resp_fd beyond the frame asked for
         self._hello_pending = True
         self.drain = _OutputDrain(self.proc.stdout, self.limits.output_kb * 1024)
         self.drain.start()
@@ -901,6 +903,7 @@ class Worker:
         if self.resp_fd is not None:
             os.close(self.resp_fd)
             self.resp_fd = None
+            self._inbuf = bytearray()
         if self.proc is not None and self.proc.stdin:
             with contextlib.suppress(OSError):
                 self.proc.stdin.close()
@@ -934,8 +937,9 @@ class Worker:
             self._crashed(t("while receiving its inputs"))
 
     def _read(self, n: int, deadline: float, what: str) -> bytes:
-        chunks, left = [], n
-        while left:
+        # Buffered: a chain's replies arrive together, and one read takes many frames.
+        buf = self._inbuf
+        while len(buf) < n:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self.kill()
@@ -946,12 +950,13 @@ class Worker:
             self._poll_progress()
             if not ready:
                 continue
-            b = os.read(self.resp_fd, min(left, 1 << 20))
+            b = os.read(self.resp_fd, min(max(n - len(buf), 1 << 16), 1 << 20))
             if not b:
                 self._crashed(what)
-            chunks.append(b)
-            left -= len(b)
-        return b"".join(chunks)
+            buf += b
+        data = bytes(buf[:n])
+        del buf[:n]
+        return data
 
     def _poll_progress(self) -> None:
         path, callback = self._progress_path, self.on_progress
@@ -1055,7 +1060,11 @@ class Worker:
         describe: str | None = None,
         describe_kwargs: dict | None = None,
         return_args: bool = False,
+        pure: bool = False,
     ) -> dict:
+        """Call ``name`` in the worker. ``return_args``: the reply carries the arguments as the call left
+        them (``args_after``); ``pure``: the 1-based positions of the array arguments it changed
+        (``mutated``, checked by the worker against copies made before the call)."""
         self._require_import()
         if name in self.timed_out:
             raise StudentTimeout(t("{name}() timed out in an earlier check, so it was not run again", name=name))
@@ -1066,6 +1075,7 @@ class Worker:
             "describe": describe,
             "describe_kwargs": describe_kwargs or {},
             "return_args": return_args,
+            "pure": pure,
         }
         self._send("call", payload)
         what = f"{name}()"
@@ -1097,7 +1107,7 @@ class Worker:
         *,
         start: tuple = (),
         n_out: int = 1,
-        return_args: bool = False,
+        pure: bool = False,
     ) -> list[dict] | None:
         """Make the calls ``steps`` of ``name`` in one round trip; their replies, for :meth:`answer`.
 
@@ -1116,7 +1126,7 @@ class Worker:
             "name": name,
             "start": start,
             "n_out": n_out,
-            "return_args": return_args,
+            "pure": pure,
             "steps": [
                 {"call": pickle.dumps((args, kwargs), protocol=pickle.HIGHEST_PROTOCOL), "slots": slots}
                 for args, kwargs, slots in steps

@@ -226,6 +226,9 @@ def op_call(p: dict) -> dict:
         return {"ok": False, "kind": "missing", "message": f"{p['name']} is not defined", "type": "AttributeError"}
     args, kwargs = p.get("args", ()), p.get("kwargs", {})
     caught: list[str] = []
+    # A pure call (the grader's call_pure): the array arguments as they were, to tell the grader
+    # which ones the call changed; sending them all back costs more than the call on small arrays.
+    kept = _array_args(args) if p.get("pure") else None
     try:
         with warnings.catch_warnings(record=True) as rec:
             warnings.simplefilter("always")
@@ -258,6 +261,37 @@ def op_call(p: dict) -> dict:
     out = {"ok": True, "value": value, "warnings": caught}
     if p.get("return_args"):
         out["args_after"] = list(args)
+    if kept is not None:
+        out["mutated"] = _mutated(args, kept)
+    return out
+
+
+def _array_args(args: tuple) -> list:
+    import numpy as np
+
+    return [(i, a.copy()) for i, a in enumerate(args) if isinstance(a, np.ndarray)]
+
+
+def _mutated(args: tuple, kept: list) -> list[int]:
+    """The 1-based positions of the array arguments the call changed (in shape, dtype or any value)."""
+    import numpy as np
+
+    out = []
+    for i, before in kept:
+        now = args[i]
+        try:
+            same = (
+                now.shape == before.shape
+                and now.dtype == before.dtype
+                and (
+                    now.tobytes() == before.tobytes()
+                    or bool(np.array_equal(now, before, equal_nan=before.dtype.kind == "f"))
+                )
+            )
+        except Exception:  # noqa: BLE001 - whatever the call made of it, it is not what was passed
+            same = False
+        if not same:
+            out.append(i + 1)
     return out
 
 
@@ -306,7 +340,7 @@ def op_chain(p: dict) -> list[bytes]:
         args = list(args)
         for pos, i in step.get("slots", ()):
             args[pos] = prev[i]
-        reply = op_call({"name": p["name"], "args": tuple(args), "kwargs": kwargs, "return_args": p["return_args"]})
+        reply = op_call({"name": p["name"], "args": tuple(args), "kwargs": kwargs, "pure": p.get("pure")})
         data = _encoded(reply)
         frames.append(data)
         if not reply["ok"]:

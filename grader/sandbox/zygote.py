@@ -42,6 +42,7 @@ The zygote dies with the grading process (PDEATHSIG), and its children's reapers
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import select
@@ -100,6 +101,10 @@ def _preload(kind: str, exclude: list[str]) -> None:
         held = sorted(m for m in FORBIDDEN_IN_NUMPY_ONLY if m in sys.modules)
         if held:  # its workers could no longer refuse these: serve nothing (workers are spawned)
             raise SystemExit(f"a numpy zygote imported {', '.join(held)}")
+    # Every worker would otherwise walk (and, by touching their headers, copy) all of TensorFlow's
+    # objects in each full collection; frozen, they stay shared with the zygote and are never walked.
+    gc.collect()
+    gc.freeze()
 
 
 def _send(ctl: socket.socket, message: dict) -> None:

@@ -16,7 +16,7 @@ import pytest
 from grader.compare import as_tuple
 from grader.config import Limits
 from grader.core.runner import WORKER_MODULES
-from grader.errors import CheckFailed, StudentError
+from grader.errors import CheckFailed, StudentCrashed, StudentError
 from grader.sandbox import client
 from grader.sandbox.client import ModuleSpec, SubmissionCopy, WorkerPool
 from grader.sandbox.student import Prev, StudentModule, same_value
@@ -53,6 +53,19 @@ MODULE = textwrap.dedent(
             def __eq__(self, other):
                 return True
         return (w - g, v) if k != 2 else (Lying(1.0), v)
+
+    def mutates_v(w, g, v, k):
+        v += 1.0  # the third argument
+        return w - g, v
+
+    def reshapes_g(w, g, v, k):
+        g.shape = (1, g.size)  # same values, not the same array any more
+        return w - 1.0, v
+
+    def forges_purity(w, g, v, k):
+        import sys
+        sys.modules["grader.sandbox.worker"]._mutated = lambda args, kept: "none of them"
+        return w - g, v
 
     def draw(shape, rng, scale=1.0):
         return (rng.standard_normal(shape) * scale).astype(np.float32)
@@ -202,3 +215,23 @@ def test_what_could_not_travel_is_fed_back_as_the_placeholder_it_arrived_as(subm
         announced = _trajectory(student, "tensorish_at_2", announce=True)
     assert round_trips == {"call": 0, "chain": 1}
     assert "Opaque" in announced[-1][1] and len(announced) == 3
+
+
+@pytest.mark.parametrize("announce", [False, True], ids=["one-by-one", "announced"])
+@pytest.mark.parametrize(("fn", "number"), [("mutates_v", 3), ("reshapes_g", 2), ("mutates_at_2", 1)])
+def test_a_pure_call_names_the_argument_it_changed(submission, fn, number, announce):
+    """The worker compares each array argument with its copy from before the call (values, shape,
+    dtype) and names the first one changed, as call_pure reports it to the student."""
+    with _student(submission) as student:
+        transcript = _trajectory(student, fn, announce=announce)
+    kind, message = transcript[-1]
+    assert kind == "CheckFailed"
+    assert f"{fn}() modified its argument #{number} in place" in message
+
+
+def test_a_forged_purity_report_is_a_malformed_reply(submission):
+    """What the worker says about the arguments comes from a process running student code: a
+    report that is not a list of argument numbers is refused like any malformed reply."""
+    with _student(submission) as student, pytest.raises(StudentCrashed, match="malformed reply"):
+        for k in range(1, 3):
+            student.call_pure("forges_purity", W0.copy(), GRADS[0], np.zeros(5), k)

@@ -90,17 +90,21 @@ def test_numerical_gradient_coupled_quadratic(student, rng):
     "calls f on perturbed versions of the array, assumes nothing about its formula, and gives a "
     "result of W's shape."
 )
-def test_numerical_gradient_softmax_cross_entropy(student, tf, rng):
+def test_numerical_gradient_softmax_cross_entropy(student, tf, reference, rng):
     """numerical_gradient of a linear softmax classifier's loss matches tf.GradientTape"""
     n, d, c = 6, 4, 3
     xs = rng.normal(0, 1, size=(n, d))
     ys = np.eye(c)[rng.integers(0, c, size=n)]
     f = SoftmaxCrossEntropy(xs, ys)
     W = rng.normal(0, 1, size=(d, c))
-    Wt = tf.Variable(W)  # float64 throughout
-    with tf.GradientTape() as tape:
-        loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=ys, logits=xs @ Wt))
-    want = tape.gradient(loss, Wt).numpy()
+
+    def tape_gradient():
+        Wt = tf.Variable(W)  # float64 throughout
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=ys, logits=xs @ Wt))
+        return tape.gradient(loss, Wt).numpy()
+
+    want = reference("tape gradient", tape_gradient, inputs=(xs, ys, W))
     got = student.call("numerical_gradient", f, W)
     assert_allclose(
         got, want, rtol=NG_RTOL, atol=1e-8, name="numerical_gradient(f, W)", inputs=f"{_fn(f)}, W={short(W)}"
@@ -226,10 +230,10 @@ def _tape_dense(tf, x, W, b, dout):
     return [g.numpy() for g in tape.gradient(loss, [xv, Wv, bv])]
 
 
-def _check_dense_backward(student, tf, rng, which: int):
+def _check_dense_backward(student, tf, reference, rng, which: int):
     label = ("dx", "dW", "db")[which]
     for x, W, b, dout in _dense_cases(rng):
-        want = _tape_dense(tf, x, W, b, dout)
+        want = reference("tape gradients", lambda: _tape_dense(tf, x, W, b, dout), inputs=(x, W, b, dout))  # noqa: B023
         got = as_tuple(student.call_pure("dense_backward", dout, x, W), 3, name="dense_backward(dout, x, W)")
         assert_allclose(
             got[which],
@@ -247,9 +251,9 @@ def _check_dense_backward(student, tf, rng, which: int):
     "Check the shape of dx: it must be x's shape, (batch, d_in). The gradient flows back through W, "
     "so look at which side of dout W goes on and whether it is transposed."
 )
-def test_dense_backward_dx(student, tf, rng):
+def test_dense_backward_dx(student, tf, reference, rng):
     """dx from dense_backward matches tf.GradientTape"""
-    _check_dense_backward(student, tf, rng, 0)
+    _check_dense_backward(student, tf, reference, rng, 0)
 
 
 @pytest.mark.about("dense_backward")
@@ -258,9 +262,9 @@ def test_dense_backward_dx(student, tf, rng):
     "Check the shape of dW: it must be W's shape, (d_in, d_out), and it adds up the contributions of "
     "every sample in the batch (no averaging). Look at which operand is transposed."
 )
-def test_dense_backward_dW(student, tf, rng):
+def test_dense_backward_dW(student, tf, reference, rng):
     """dW from dense_backward matches tf.GradientTape"""
-    _check_dense_backward(student, tf, rng, 1)
+    _check_dense_backward(student, tf, reference, rng, 1)
 
 
 @pytest.mark.about("dense_backward")
@@ -269,9 +273,9 @@ def test_dense_backward_dW(student, tf, rng):
     "Check the shape of db: (d_out,), like b. Since b is added to every row, its gradient collects "
     "dout over the batch axis: summed, not averaged."
 )
-def test_dense_backward_db(student, tf, rng):
+def test_dense_backward_db(student, tf, reference, rng):
     """db from dense_backward matches tf.GradientTape"""
-    _check_dense_backward(student, tf, rng, 2)
+    _check_dense_backward(student, tf, reference, rng, 2)
 
 
 # ---------------------------------------------------------------------- mlp_loss_and_grads
@@ -319,6 +323,13 @@ def _tape_mlp(tf, keras, params, x, y):
         loss = cce(y64, tf.matmul(a1, v["W2"]) + v["b2"])
     grads = tape.gradient(loss, v)
     return float(loss.numpy()), {k: g.numpy() for k, g in grads.items()}
+
+
+def _reference_mlp(reference, tf, keras, params, x, y):
+    """:func:`_tape_mlp` as a reference value (the same for every student)."""
+    return tuple(
+        reference("tape loss and gradients", lambda: _tape_mlp(tf, keras, params, x, y), inputs=(params, x, y))
+    )
 
 
 def _call_mlp(student, params, x, y):
@@ -396,17 +407,17 @@ def test_mlp_returns_loss_and_grads_dict(student, rng):
     "the logits, averaged over the batch (a batch of 1 is included). Does your loss change if you "
     "shuffle the samples? It should not."
 )
-def test_mlp_loss_matches_keras(student, tf, keras, rng):
+def test_mlp_loss_matches_keras(student, tf, keras, reference, rng):
     """the loss matches CategoricalCrossentropy(from_logits=True) (several batches, including 1 sample)"""
     for n in (8, 1):
         params, x, y = _mlp_case(rng, n=n)
-        want, _ = _tape_mlp(tf, keras, params, x, y)
+        want, _ = _reference_mlp(reference, tf, keras, params, x, y)
         loss, _ = _call_mlp(student, params, x, y)
         assert_close(loss, want, rtol=MLP_RTOL, atol=MLP_ATOL, name=t("loss"), inputs=_inputs(params, x))
 
 
-def _check_mlp_grads(student, tf, keras, params, x, y, keys, rtol=MLP_RTOL, atol=MLP_ATOL):
-    _, want = _tape_mlp(tf, keras, params, x, y)
+def _check_mlp_grads(student, tf, keras, reference, params, x, y, keys, rtol=MLP_RTOL, atol=MLP_ATOL):
+    _, want = _reference_mlp(reference, tf, keras, params, x, y)
     _, got = _call_mlp(student, params, x, y)
     for k in keys:
         assert_allclose(got[k], want[k], rtol=rtol, atol=atol, name=f"grads[{k!r}]", inputs=_inputs(params, x))
@@ -419,10 +430,10 @@ def _check_mlp_grads(student, tf, keras, params, x, y, keys, rtol=MLP_RTOL, atol
     "with respect to the logits includes the 1/n of the batch mean, and b2's gradient has one value "
     "per class."
 )
-def test_mlp_output_layer_grads(student, tf, keras, rng):
+def test_mlp_output_layer_grads(student, tf, keras, reference, rng):
     """grads['W2'] and grads['b2'] match tf.GradientTape"""
     for n in (8, 1):
-        _check_mlp_grads(student, tf, keras, *_mlp_case(rng, n=n), ("W2", "b2"))
+        _check_mlp_grads(student, tf, keras, reference, *_mlp_case(rng, n=n), ("W2", "b2"))
 
 
 @pytest.mark.about("mlp_loss_and_grads")
@@ -432,10 +443,10 @@ def test_mlp_output_layer_grads(student, tf, keras, rng):
     "hidden layer through W2 and the ReLU, which passes it only where the pre-activation was "
     "positive. Check which array your ReLU mask comes from."
 )
-def test_mlp_hidden_layer_grads(student, tf, keras, rng):
+def test_mlp_hidden_layer_grads(student, tf, keras, reference, rng):
     """grads['W1'] and grads['b1'] match tf.GradientTape"""
     for n in (8, 1):
-        _check_mlp_grads(student, tf, keras, *_mlp_case(rng, n=n), ("W1", "b1"))
+        _check_mlp_grads(student, tf, keras, reference, *_mlp_case(rng, n=n), ("W1", "b1"))
 
 
 @pytest.mark.about("mlp_loss_and_grads")
@@ -445,13 +456,13 @@ def test_mlp_hidden_layer_grads(student, tf, keras, rng):
     "4 classes): check that nothing in your code is tied to the earlier shapes and that float32 "
     "arrays are accepted (computing in float32 or float64 both pass)."
 )
-def test_mlp_float32_inputs(student, tf, keras, rng):
+def test_mlp_float32_inputs(student, tf, keras, reference, rng):
     """mlp_loss_and_grads matches tf.GradientTape for float32 parameters and inputs"""
     params, x, y = _mlp_case(rng, n=10, d=7, h=9, c=4, dtype=np.float32)
-    want_loss, _ = _tape_mlp(tf, keras, params, x, y)
+    want_loss, _ = _reference_mlp(reference, tf, keras, params, x, y)
     loss, _ = _call_mlp(student, params, x, y)
     assert_close(loss, want_loss, rtol=MLP_RTOL, atol=MLP_ATOL, name=t("loss"), inputs=_inputs(params, x))
-    _check_mlp_grads(student, tf, keras, params, x, y, KEYS)
+    _check_mlp_grads(student, tf, keras, reference, params, x, y, KEYS)
 
 
 @pytest.mark.about("mlp_loss_and_grads")
@@ -461,11 +472,11 @@ def test_mlp_float32_inputs(student, tf, keras, rng):
     "exp(1000) overflows and log(softmax) hits log(0), while shifting each row of logits by a "
     "constant changes neither the loss nor the gradients."
 )
-def test_mlp_large_logits(student, tf, keras, rng):
+def test_mlp_large_logits(student, tf, keras, reference, rng):
     """loss and gradients stay exact when the weights make logits of magnitude 1000"""
     params, x, y = _large_logit_case(rng)
-    want_loss, _ = _tape_mlp(tf, keras, params, x, y)
+    want_loss, _ = _reference_mlp(reference, tf, keras, params, x, y)
     loss, _ = _call_mlp(student, params, x, y)
     # rtol 1e-5 of a loss of ~1000: float32 logits of that size carry ~1e-4 absolute error
     assert_close(loss, want_loss, rtol=1e-5, atol=1e-3, name=t("loss"), inputs=_inputs(params, x))
-    _check_mlp_grads(student, tf, keras, params, x, y, KEYS, rtol=1e-4, atol=1e-4)
+    _check_mlp_grads(student, tf, keras, reference, params, x, y, KEYS, rtol=1e-4, atol=1e-4)

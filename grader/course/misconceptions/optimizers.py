@@ -100,13 +100,17 @@ def _mistake(function, key, name, fix, *, examples, outranks=()):
                     continue
                 try:
                     with np.errstate(all="ignore"):
-                        theirs = [other.variant(*_copy(a), **_copy(k)) for a, k in calls]
+                        first = other.variant(*_copy(calls[0][0]), **_copy(calls[0][1]))
+                        if not _steps_match(got[:1], [first]):  # its first step differs: so do all its steps
+                            continue
+                        theirs = [first] + [other.variant(*_copy(a), **_copy(k)) for a, k in calls[1:]]
                 except Exception:  # noqa: BLE001 - a mistake that cannot show on these calls
                     continue
                 if _steps_match(got, theirs):
                     return False
             return True
 
+        match.necessary = _steps_match  # type: ignore[attr-defined]  # see Misconception.ruled_out
         recorded.__name__ = variant.__name__
         misconception(function, key, name, fix, examples=examples, match=match)(recorded)
         return variant

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from grader.batch.roster import INSTRUCTOR_DIR, SOURCES_DIR
-from grader.batch.similarity import similar_pairs
+from grader.batch.similarity import Fingerprints, similar_pairs
 from tests.conftest import EXERCISES, SOLUTIONS
 
 TOPIC = "activations"
@@ -32,3 +32,20 @@ def test_verbatim_copies_are_fingerprinted_once_and_reported_like_any_other(tmp_
         k: v for k, v in pairs[("cat", "fay")].items() if k not in strip
     }
     assert not any("dan" in pair or "dov" in pair for pair in pairs)  # two untouched stubs are not "alike"
+
+
+def test_fingerprints_added_while_grading_give_the_pairs_of_a_fresh_comparison(tmp_path):
+    """A batch adds each student as it is recorded (a regraded one again, after its sources
+    changed) and compares at the end: the same pairs as computing everything then."""
+    stub = (EXERCISES / f"{TOPIC}.py").read_text()
+    out = _sources(tmp_path, {"ann": SOLUTION, "cat": stub, "dan": stub, "fay": RENAMED})
+    prints = Fingerprints(out, [TOPIC])
+    for name in ("ann", "cat", "fay"):
+        prints.add(name)
+    (out / INSTRUCTOR_DIR / SOURCES_DIR / "cat" / f"{TOPIC}.py").write_text(SOLUTION)  # cat, regraded
+    prints.add("cat")
+    students = ["ann", "cat", "dan", "fay"]  # dan was never added: pairs() fingerprints him itself
+    got = prints.pairs(students)
+    assert got == similar_pairs(out, students, [TOPIC])
+    assert {(p["a"], p["b"]) for p in got} >= {("ann", "cat"), ("ann", "fay"), ("cat", "fay")}
+    assert prints.pairs(["ann", "dan"]) == []  # only the students asked about
