@@ -586,10 +586,14 @@ def keep_plans(exclude: list[str], include_sys_path: bool = True) -> None:
     """Compute and keep the shared folders' plans in this process (and in the processes it forks)."""
     global _PLANS
     _PLANS = {}
+    _MERGES.clear()
     try:
-        _shared_plan(_excluded(exclude), include_sys_path, [], [])
+        excluded, plan = _excluded(exclude), []  # type: list[str], list[tuple[str, int]]
+        _shared_plan(excluded, include_sys_path, plan, [], [])
+        _merged(plan, [], (tuple(excluded), include_sys_path))
     except BaseException:
         _PLANS = None  # each worker computes its own, as a spawned one does
+        _MERGES.clear()
         raise
 
 
@@ -597,7 +601,10 @@ def _excluded(exclude: list[str]) -> list[str]:
     return sorted({_real(e) for e in exclude if os.path.lexists(e)} | set(_bytecode_of(exclude)))
 
 
-def _add_plan(p: str, rights: int, excluded: list[str], plan: list, missing: list, *, shared: bool) -> None:
+def _add_plan(
+    p: str, rights: int, excluded: list[str], plan: list, missing: list, *, shared: bool, own: list | None = None
+) -> None:
+    """Add ``p``'s rules to ``plan`` (``own``, when given, takes those of this process only)."""
     if p == "/proc/self":
         p, shared = f"/proc/{os.getpid()}", False  # what the magic link resolves to: this process only
     if not os.path.exists(p):
@@ -606,7 +613,7 @@ def _add_plan(p: str, rights: int, excluded: list[str], plan: list, missing: lis
     # site-packages usually lies inside the stdlib folder: an exclusion in it splits both.
     key = (_real(p), rights, tuple(excluded))
     if not shared or _PLANS is None:
-        _plan_tree(key[0], rights, excluded, plan)
+        _plan_tree(key[0], rights, excluded, plan if shared or own is None else own)
         return
     if key not in _PLANS:
         part: list[tuple[str, int]] = []
@@ -615,8 +622,11 @@ def _add_plan(p: str, rights: int, excluded: list[str], plan: list, missing: lis
     plan.extend(_PLANS[key])
 
 
-def _shared_plan(excluded: list[str], include_sys_path: bool, plan: list, missing: list) -> None:
-    """The folders every process reads (the same for each worker of a process, but /proc/self)."""
+def _shared_plan(
+    excluded: list[str], include_sys_path: bool, plan: list, missing: list, own: list | None = None
+) -> None:
+    """The folders every process reads (the same for each worker of a process, but /proc/self,
+    which goes to ``own`` when given)."""
     groups = default_read_paths()
     for p in groups["stdlib"]:
         _add_plan(p, READ, excluded, plan, missing, shared=True)
@@ -630,7 +640,7 @@ def _shared_plan(excluded: list[str], include_sys_path: bool, plan: list, missin
         if os.path.isdir(p):
             _add_plan(p, READ, excluded, plan, missing, shared=True)
     for p in groups["system"]:
-        _add_plan(p, READ, excluded, plan, missing, shared=True)
+        _add_plan(p, READ, excluded, plan, missing, shared=True, own=own)
     _add_plan("/dev/null", FS_READ_FILE | FS_WRITE_FILE | FS_TRUNCATE, excluded, plan, missing, shared=True)
 
 
@@ -641,32 +651,64 @@ def _landlock_plan(
     excluded = _excluded(exclude)
     missing: list[str] = []
     plan: list[tuple[str, int]] = []
-    _shared_plan(excluded, include_sys_path, plan, missing)
+    own: list[tuple[str, int]] = []  # this worker's own rules: its /proc entry, read roots, scratch
+    _shared_plan(excluded, include_sys_path, plan, missing, own)
     for p in read_roots:
         real = _real(p)
         for e in excluded:
             if _inside(real, e):
                 raise ConfinementError(f"read root {p} lies inside the excluded path {e}")
-        _add_plan(p, READ, excluded, plan, missing, shared=False)
+        _add_plan(p, READ, excluded, own, missing, shared=False)
     for p in [scratch] + extra_write:
         for e in excluded:
             if _inside(_real(p), e) or _inside(e, _real(p)):
                 raise ConfinementError(f"writable folder {p} overlaps the excluded path {e}")
-        _add_plan(p, WRITE, excluded, plan, missing, shared=False)
-    # Collapse duplicates (same path: union of rights), then drop rules already covered by a rule
-    # on an ancestor with at least the same rights (e.g. a ld.so.conf dir inside /usr/lib/<arch>).
-    merged: dict[str, int] = {}
-    for p, r in plan:
+        _add_plan(p, WRITE, excluded, own, missing, shared=False)
+    shared_key = (tuple(excluded), include_sys_path) if _PLANS is not None else None
+    return _merged(plan, own, shared_key), missing
+
+
+# The shared rules merged and pruned (see _merged), per (exclusions, include_sys_path): kept with
+# _PLANS, so that a worker merges only its own few rules in (~5 ms of each worker's start-up).
+_MERGES: dict[tuple, tuple[dict[str, int], dict[str, bool]]] = {}
+
+
+def _covered(p: str, r: int, merged: dict[str, int]) -> bool:
+    """Whether a rule on an ancestor of ``p`` grants at least ``r``."""
+    parent, covered = os.path.dirname(p), False
+    while parent and not covered:
+        covered = r & ~merged.get(parent, 0) == 0
+        parent = os.path.dirname(parent) if parent != "/" else ""
+    return covered
+
+
+def _merged(shared: list[tuple[str, int]], own: list[tuple[str, int]], key: tuple | None) -> list[tuple[str, int]]:
+    """Collapse duplicates (same path: union of rights), then drop rules already covered by a rule
+    on an ancestor with at least the same rights (e.g. a ld.so.conf dir inside /usr/lib/<arch>).
+
+    With ``key``, the shared rules' merge is computed once per key; only the rules whose rights or
+    ancestors ``own`` changes (the own paths and what lies below them) are looked at again."""
+    if key is None:
+        merged: dict[str, int] = {}
+        for p, r in shared + own:
+            merged[p] = merged.get(p, 0) | r
+        return [(p, r) for p, r in merged.items() if not _covered(p, r, merged)]
+    if key not in _MERGES:
+        base: dict[str, int] = {}
+        for p, r in shared:
+            base[p] = base.get(p, 0) | r
+        _MERGES[key] = (base, {p: _covered(p, r, base) for p, r in base.items()})
+    base, covered = _MERGES[key]
+    merged = dict(base)
+    for p, r in own:
         merged[p] = merged.get(p, 0) | r
-    kept = []
-    for p, r in merged.items():
-        parent, covered = os.path.dirname(p), False
-        while parent and not covered:
-            covered = r & ~merged.get(parent, 0) == 0
-            parent = os.path.dirname(parent) if parent != "/" else ""
-        if not covered:
-            kept.append((p, r))
-    return kept, missing
+    mine = {p for p, _ in own}
+    below = tuple(p.rstrip("/") + "/" for p in mine)
+    return [
+        (p, r)
+        for p, r in merged.items()
+        if not (_covered(p, r, merged) if p in mine or p.startswith(below) else covered[p])
+    ]
 
 
 def _landlock_prepare(abi: int, plan: list[tuple[str, int]], *, fs: bool, net: bool, scopes: bool) -> tuple[int, list]:

@@ -450,8 +450,12 @@ def _walk(rng, n, mode):
     return [float(v) for v in (start + np.concatenate([[0], np.cumsum(steps[1:])])) / 8.0]
 
 
-def _check_epochs(student, keras, values, patience, **kw):
-    want = _keras_epochs(keras, values, patience, **kw)
+def _check_epochs(student, keras, reference, values, patience, **kw):
+    want = reference(
+        "keras EarlyStopping epochs",
+        lambda: _keras_epochs(keras, values, patience, **kw),
+        inputs=(values, patience, kw),
+    )
     kwtext = "".join(f", {k}={v!r}" for k, v in kw.items())
     label = f"early_stopping_epochs(values, patience={patience}{kwtext})"
     got = as_int(student.call_pure("early_stopping_epochs", values, patience, **kw), name=label)
@@ -472,10 +476,10 @@ def _check_epochs(student, keras, values, patience, **kw):
     "improvement adds one, and training stops after the epoch where the count reaches patience. "
     "Epochs are counted from 1."
 )
-def test_early_stopping_course_example(student, keras):
+def test_early_stopping_course_example(student, keras, reference):
     """the course notes' run: losses 3.66e16, 4.8e34, inf, inf, ... with patience 3"""
-    _check_epochs(student, keras, list(NOTES_LOSSES), 3)
-    _check_epochs(student, keras, list(NOTES_LOSSES), 1)
+    _check_epochs(student, keras, reference, list(NOTES_LOSSES), 3)
+    _check_epochs(student, keras, reference, list(NOTES_LOSSES), 1)
 
 
 @pytest.mark.about("early_stopping_epochs")
@@ -484,11 +488,11 @@ def test_early_stopping_course_example(student, keras):
     "Check what you compare each value with: the best value so far, not the previous epoch's; a value "
     "equal to the best is not an improvement. patience 0 is included."
 )
-def test_early_stopping_random_curves(student, keras, rng):
+def test_early_stopping_random_curves(student, keras, reference, rng):
     """noisy loss curves with patience 0 to 5 stop where Keras' EarlyStopping stops"""
     for i in range(30):
         values = _walk(rng, int(rng.integers(5, 40)), "min")
-        _check_epochs(student, keras, values if i % 3 else np.array(values), int(rng.integers(0, 6)))
+        _check_epochs(student, keras, reference, values if i % 3 else np.array(values), int(rng.integers(0, 6)))
 
 
 @pytest.mark.about("early_stopping_epochs")
@@ -497,11 +501,11 @@ def test_early_stopping_random_curves(student, keras, rng):
     'With mode="max" higher is better (an accuracy): check that every comparison flips, including the '
     "way min_delta is applied."
 )
-def test_early_stopping_mode_max(student, keras, rng):
+def test_early_stopping_mode_max(student, keras, reference, rng):
     """mode="max": noisy accuracy-like curves stop where Keras' EarlyStopping(mode="max") stops"""
     for _curve in range(20):
         values = _walk(rng, int(rng.integers(5, 40)), "max")
-        _check_epochs(student, keras, values, int(rng.integers(0, 6)), mode="max")
+        _check_epochs(student, keras, reference, values, int(rng.integers(0, 6)), mode="max")
 
 
 @pytest.mark.about("early_stopping_epochs")
@@ -510,13 +514,13 @@ def test_early_stopping_mode_max(student, keras, rng):
     "Check how min_delta enters: an improvement must beat the best value by more than min_delta, in "
     "the direction of the mode; a change of exactly min_delta is not an improvement."
 )
-def test_early_stopping_min_delta(student, keras, rng):
+def test_early_stopping_min_delta(student, keras, reference, rng):
     """min_delta > 0 in both modes matches Keras' EarlyStopping(min_delta=...)"""
     for i in range(24):
         mode = "min" if i % 2 else "max"
         values = _walk(rng, int(rng.integers(8, 40)), mode)
         min_delta = float(rng.choice([0.125, 0.25, 0.375, 0.5]))
-        _check_epochs(student, keras, values, int(rng.integers(0, 5)), min_delta=min_delta, mode=mode)
+        _check_epochs(student, keras, reference, values, int(rng.integers(0, 5)), min_delta=min_delta, mode=mode)
 
 
 @pytest.mark.about("early_stopping_epochs")
@@ -525,13 +529,13 @@ def test_early_stopping_min_delta(student, keras, rng):
     "Check the end of the loop: if the count never reaches patience, the result is the number of "
     "values (every epoch ran), also when patience is longer than the run."
 )
-def test_early_stopping_never_stops(student, keras, rng):
+def test_early_stopping_never_stops(student, keras, reference, rng):
     """curves that keep improving, or patience longer than the run: every epoch runs"""
     n = int(rng.integers(5, 20))
     down = [float(v) for v in np.sort(rng.integers(1, 1000, size=n))[::-1] / 8.0]
     down = [v for i, v in enumerate(down) if i == 0 or v < down[i - 1]]
-    _check_epochs(student, keras, down, 0)
-    _check_epochs(student, keras, down[::-1], 0, mode="max")
+    _check_epochs(student, keras, reference, down, 0)
+    _check_epochs(student, keras, reference, down[::-1], 0, mode="max")
     values = _walk(rng, 12, "min")
-    _check_epochs(student, keras, values, 12)
-    _check_epochs(student, keras, [1.0, 2.0, 3.0, 0.5, 0.6, 0.7, 0.25], 3)
+    _check_epochs(student, keras, reference, values, 12)
+    _check_epochs(student, keras, reference, [1.0, 2.0, 3.0, 0.5, 0.6, 0.7, 0.25], 3)

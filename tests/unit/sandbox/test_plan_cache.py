@@ -57,6 +57,23 @@ def test_kept_plans_give_the_plan_computed_afresh(folders, monkeypatch):
     assert set(trees) <= {os.path.realpath(p) for p in own}, set(trees) - own
 
 
+@pytest.mark.parametrize(
+    ("root", "write"),
+    [
+        pytest.param(os.path.dirname(os.__file__), False, id="a shared folder itself"),
+        pytest.param("/usr", True, id="above shared folders"),
+        pytest.param(os.path.join(os.path.dirname(os.__file__), "json"), True, id="inside a shared folder"),
+    ],
+)
+def test_own_rules_that_overlap_the_kept_ones_merge_as_computed_afresh(folders, root, write):
+    """A worker's own rules are merged into the kept, already pruned ones: a read (or writable) root
+    equal to, above or below a shared folder changes what is pruned exactly as a fresh merge does."""
+    exclude, extra = _exclusions(), [root] if write else []
+    fresh = C._landlock_plan(folders["scratch"], [root, folders["copy"]], exclude, extra, True)
+    C.keep_plans(exclude)
+    assert C._landlock_plan(folders["scratch"], [root, folders["copy"]], exclude, extra, True) == fresh
+
+
 def test_kept_plans_never_grant_an_excluded_path(folders):
     exclude = _exclusions()
     package = os.path.realpath(exclude[0])
