@@ -107,6 +107,27 @@ def as_tuple(got: Any, n: int, *, name: str) -> tuple:
     return tuple(got)
 
 
+def _agreement(arr: np.ndarray, want: np.ndarray, rtol: float, atol: float):
+    """(where the values agree, |arr - want|, arr's NaN/Inf, want's NaN/Inf), both float64."""
+    nan_g, nan_w = ~np.isfinite(arr), ~np.isfinite(want)
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.abs(arr - want)
+        close = err <= atol + rtol * np.abs(want)
+    # Where TF gives inf the tolerance is inf too: only the same inf agrees (and NaN only with NaN).
+    ok = np.where(np.isfinite(want), close, arr == want) | (np.isnan(arr) & np.isnan(want))
+    ok &= nan_g == nan_w
+    return ok, err, nan_g, nan_w
+
+
+def allclose(got: Any, want: Any, *, rtol: float, atol: float) -> bool:
+    """Whether :func:`assert_allclose` passes on these values, without building the names and
+    messages it would need to fail (a loop over hundreds of steps calls that only on a False)."""
+    want = np.asarray(want, dtype=np.float64)
+    if not (isinstance(got, np.ndarray) and got.dtype.kind in "biuf" and got.shape == want.shape):
+        return False  # assert_allclose says what is wrong with it
+    return bool(_agreement(got.astype(np.float64), want, rtol, atol)[0].all())
+
+
 def assert_allclose(
     got: Any,
     want: np.ndarray,
@@ -123,13 +144,7 @@ def assert_allclose(
     """
     want = np.asarray(want, dtype=np.float64)
     arr = as_array(got, name=name, shape=want.shape)
-    nan_g, nan_w = ~np.isfinite(arr), ~np.isfinite(want)
-    with np.errstate(invalid="ignore", over="ignore"):
-        err = np.abs(arr - want)
-        close = err <= atol + rtol * np.abs(want)
-    # Where TF gives inf the tolerance is inf too: only the same inf agrees (and NaN only with NaN).
-    ok = np.where(np.isfinite(want), close, arr == want) | (np.isnan(arr) & np.isnan(want))
-    ok &= nan_g == nan_w
+    ok, err, nan_g, nan_w = _agreement(arr, want, rtol, atol)
     if ok.all():
         return
     bad = ~ok

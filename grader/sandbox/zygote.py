@@ -103,37 +103,8 @@ def _preload(kind: str, exclude: list[str]) -> None:
             raise SystemExit(f"a numpy zygote imported {', '.join(held)}")
     # Every worker would otherwise walk (and, by touching their headers, copy) all of TensorFlow's
     # objects in each full collection; frozen, they stay shared with the zygote and are never walked.
-    gc.collect()
+    # No gc.collect() first: ~0.3 s here, on a single run's critical path, to free a little garbage.
     gc.freeze()
-    if kind == "keras":
-        with contextlib.suppress(Exception):  # only the forks' speed depends on it
-            _collapse_heap()
-
-
-_MADV_COLLAPSE = 25  # Linux 6.1+
-_HUGE = 1 << 21
-
-
-def _collapse_heap() -> None:
-    """Back the private heap (~250 MB after TensorFlow's import) with 2 MB pages where the kernel
-    can: a fork then copies one entry per 2 MB instead of 512, and an exit frees them as fast. A
-    keras worker is two forks and two exits of this process (the reaper and the worker): ~16 ms of
-    CPU each, ~6 ms collapsed. The pages stay copy-on-write as before."""
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-    with open("/proc/self/maps") as fh:
-        maps = fh.read().splitlines()
-    for line in maps:
-        fields = line.split()
-        perms, path = fields[1], fields[5] if len(fields) > 5 else ""
-        if not perms.startswith("rw") or perms[3] != "p" or path not in ("", "[heap]"):
-            continue
-        start, end = (int(x, 16) for x in fields[0].split("-"))
-        start, end = (start + _HUGE - 1) & ~(_HUGE - 1), end & ~(_HUGE - 1)
-        if end > start:
-            libc.madvise(start, end - start, _MADV_COLLAPSE)  # fails harmlessly on older kernels
 
 
 def _send(ctl: socket.socket, message: dict) -> None:

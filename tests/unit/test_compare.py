@@ -6,7 +6,17 @@ import numpy as np
 import pytest
 
 from grader import i18n
-from grader.compare import as_array, as_float, as_int, as_tuple, assert_allclose, assert_close, describe_value, short
+from grader.compare import (
+    allclose,
+    as_array,
+    as_float,
+    as_int,
+    as_tuple,
+    assert_allclose,
+    assert_close,
+    describe_value,
+    short,
+)
 from grader.errors import CheckFailed
 from grader.sandbox.codec import Opaque
 
@@ -187,3 +197,33 @@ def test_short_keeps_inputs_readable():
     assert short(np.array([1.0, 2.0])) == "[1., 2.]"
     assert "shape (100,)" in short(np.zeros(100))
     assert len(short("x" * 1000)) == 120 and short("x" * 1000, limit=10) == "'xxxxxxxxx"
+
+
+@pytest.mark.parametrize(
+    "got",
+    [
+        np.array([1.0, 2.0, 3.0]),
+        np.array([1.0, 2.0, 3.0 + 1e-3]),
+        np.array([1.0, 2.0, 3.0], dtype=np.float32),
+        np.array([1, 2, 3]),
+        np.array([True, True, False]),
+        np.array([1.0, np.nan, 3.0]),
+        np.array([1.0, 2.0, np.inf]),
+        np.array([1.0, 2.0, -np.inf]),
+        np.array([1.0, 2.0]),
+        np.array([[1.0, 2.0, 3.0]]),
+        [1.0, 2.0, 3.0],
+        np.array(["1", "2", "3"]),
+        None,
+    ],
+)
+@pytest.mark.parametrize("want", [np.array([1.0, 2.0, 3.0]), np.array([1.0, np.nan, np.inf])])
+def test_allclose_answers_what_assert_allclose_decides(got, want):
+    """The quick test a loop runs before building a failure's names and messages: True exactly
+    when assert_allclose passes."""
+    try:
+        assert_allclose(got, want, rtol=1e-6, atol=1e-9, name="f(x)")
+        passes = True
+    except CheckFailed:
+        passes = False
+    assert allclose(got, want, rtol=1e-6, atol=1e-9) is passes
