@@ -54,6 +54,7 @@ class Fingerprints:
         self._prints: dict[str, dict[str, Any]] = {t: {} for t in self._topics}
         self._added: set[str] = set()
         self._lock = threading.Lock()  # add() on the batch's thread, pairs() on the caller's
+        logging.getLogger("copydetect").setLevel(logging.ERROR)
 
     @property
     def topics(self) -> list[str]:
@@ -73,9 +74,6 @@ class Fingerprints:
 
     def add(self, student: str) -> None:
         """Fingerprint ``student``'s graded sources as they are now (again, if added before)."""
-        from copydetect import CodeFingerprint  # noqa: F401 - imported here, off the caller's thread
-
-        logging.getLogger("copydetect").setLevel(logging.ERROR)
         with self._lock:
             for topic in self._topics:
                 filename = BY_SLUG[topic].module_file
@@ -100,7 +98,6 @@ class Fingerprints:
         """
         from copydetect import compare_files
 
-        logging.getLogger("copydetect").setLevel(logging.ERROR)
         for name in students:
             if name not in self._added:
                 self.add(name)

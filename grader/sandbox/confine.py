@@ -682,6 +682,14 @@ def _covered(p: str, r: int, merged: dict[str, int]) -> bool:
     return covered
 
 
+def _union(rules: list[tuple[str, int]], into: dict[str, int] | None = None) -> dict[str, int]:
+    """path -> the union of its rights over ``rules`` (added to a copy of ``into``)."""
+    merged = dict(into or {})
+    for p, r in rules:
+        merged[p] = merged.get(p, 0) | r
+    return merged
+
+
 def _merged(shared: list[tuple[str, int]], own: list[tuple[str, int]], key: tuple | None) -> list[tuple[str, int]]:
     """Collapse duplicates (same path: union of rights), then drop rules already covered by a rule
     on an ancestor with at least the same rights (e.g. a ld.so.conf dir inside /usr/lib/<arch>).
@@ -689,19 +697,13 @@ def _merged(shared: list[tuple[str, int]], own: list[tuple[str, int]], key: tupl
     With ``key``, the shared rules' merge is computed once per key; only the rules whose rights or
     ancestors ``own`` changes (the own paths and what lies below them) are looked at again."""
     if key is None:
-        merged: dict[str, int] = {}
-        for p, r in shared + own:
-            merged[p] = merged.get(p, 0) | r
+        merged = _union(shared + own)
         return [(p, r) for p, r in merged.items() if not _covered(p, r, merged)]
     if key not in _MERGES:
-        base: dict[str, int] = {}
-        for p, r in shared:
-            base[p] = base.get(p, 0) | r
+        base = _union(shared)
         _MERGES[key] = (base, {p: _covered(p, r, base) for p, r in base.items()})
     base, covered = _MERGES[key]
-    merged = dict(base)
-    for p, r in own:
-        merged[p] = merged.get(p, 0) | r
+    merged = _union(own, base)
     mine = {p for p, _ in own}
     below = tuple(p.rstrip("/") + "/" for p in mine)
     return [
