@@ -1,8 +1,89 @@
-"""Statistics the sampling checks (initializers) share: a fast, exact two-sample KS test."""
+"""Statistics the sampling checks (initializers) share: a fast, exact two-sample KS test, and its
+verdict from bucket counts when those already decide it."""
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
+
 import numpy as np
+
+# Buckets of the bounded test (ks_verdict): 65,536 over the reference's range hold ~3 values of
+# 200,000 each, so the bounds are ~1e-4 apart, against a critical statistic of ~0.01.
+BUCKETS = 1 << 16
+# Relative margin around the critical statistic inside which the exact test decides: the critical
+# value comes from inverting scipy's p-value numerically, so a verdict this close is not trusted to it.
+CRITICAL_MARGIN = 1e-6
+
+
+@dataclass(frozen=True)
+class KSVerdict:
+    """The two-sample KS test at level ``p_min``: ``rejected``, with scipy's exact ``statistic`` and
+    ``pvalue`` whenever they were computed (always when rejected), else None; ``at_most`` bounds the
+    statistic from above (the statistic itself when computed)."""
+
+    rejected: bool
+    statistic: float | None
+    pvalue: float | None
+    at_most: float
+
+
+def ks_verdict(a, b_sorted, p_min: float) -> KSVerdict:
+    """``ks_2samp_sorted(sorted(a), b_sorted)[1] < p_min``, without sorting ``a`` when it need not.
+
+    Both samples are counted into the same buckets (one monotone function of the value, so a
+    bucket's upper end is one point where both empirical CDFs are read). The largest gap at the
+    bucket ends is a lower bound of the KS statistic; inside a bucket each CDF stays between its
+    values at the two ends, which gives an upper bound. When the upper bound is below the critical
+    statistic, the exact test cannot reject; otherwise the exact test runs (a rejection's message
+    shows its statistic, so nothing is gained by deciding it from the lower bound). ``a`` may be unsorted
+    float32 or float64; ``b_sorted`` is sorted float64. Same verdict as the exact test, by construction.
+    """
+    a = np.asarray(a)
+    n, m = a.size, b_sorted.size
+    lo, hi = (float(b_sorted[0]), float(b_sorted[-1])) if m else (0.0, 0.0)
+    if min(n, m) <= 10_000 or not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
+        return _exact(a, b_sorted, p_min)
+    critical = _critical(n, m, p_min)
+    ca, cb = _bucket_cdf(a, lo, hi), _bucket_cdf(b_sorted, lo, hi)
+    if ca is None:  # a value the buckets cannot place (NaN): the exact route says what it makes of it
+        return _exact(a, b_sorted, p_min)
+    fa, fb = ca / n, cb / m
+    # Inside bucket k both CDFs lie between their values at the ends of buckets k-1 and k (below
+    # bucket 0: between 0 and theirs at its end); above the last one both are 1.
+    upper = float(max(np.abs(fa[1:] - fb[:-1]).max(), np.abs(fa[:-1] - fb[1:]).max(), fa[0], fb[0]))
+    if upper < critical * (1 - CRITICAL_MARGIN):
+        return KSVerdict(False, None, None, upper)
+    return _exact(a, b_sorted, p_min)
+
+
+def _exact(a, b_sorted, p_min: float) -> KSVerdict:
+    a = np.sort(np.asarray(a, dtype=np.float64))
+    d, p = ks_2samp_sorted(a, b_sorted)
+    return KSVerdict(p < p_min, d, p, d)
+
+
+def _bucket_cdf(x, lo: float, hi: float):
+    """Counts at or below each bucket's upper end (index 0: below ``lo``; last: above ``hi``), or
+    None if a value is NaN."""
+    scale = BUCKETS / (hi - lo)
+    t = np.subtract(x, lo, dtype=np.float64)
+    t *= scale
+    np.clip(t, -1.0, BUCKETS, out=t)  # below lo -> bucket 0, hi and above -> the last two
+    if np.isnan(t).any():
+        return None
+    idx = t.astype(np.int64)
+    idx += 1
+    return np.cumsum(np.bincount(idx, minlength=BUCKETS + 2))
+
+
+@functools.lru_cache(maxsize=64)
+def _critical(n: int, m: int, p_min: float) -> float:
+    """The statistic at which the asymptotic p-value of :func:`ks_2samp_sorted` reaches ``p_min``."""
+    from scipy import stats
+
+    big, small = max(n, m), min(n, m)
+    return float(stats.kstwo.isf(p_min, np.round(big * small / (big + small))))
 
 
 def ks_2samp_sorted(a, b):

@@ -696,6 +696,7 @@ class Worker:
         self.on_progress = on_progress
         self._progress_path: Path | None = None
         self._progress_pos = 0
+        self._in_flight: PendingDrive | None = None  # a drive sent and its reply not read yet
         self.scratch: Path | None = None
         self.hellos: list[dict] = []  # the first frame of every process started: what confined it
         self.processes: list[tuple[int, int | None]] = []  # (pid, start time) of every worker process
@@ -888,6 +889,9 @@ class Worker:
     def close(self) -> None:
         if self.proc is None:
             return
+        if self._in_flight is not None:  # a drive nobody waits for any more: nothing to finish
+            self.kill()
+            return
         if self.proc.poll() is None:
             with contextlib.suppress(InternalError):
                 self._await_hello()
@@ -909,6 +913,7 @@ class Worker:
                 self.proc.stdin.close()
         self.proc = None
         self._hello_pending = False
+        self._in_flight = None
 
     def alive(self) -> list[int]:
         """Pids of this worker's processes that still exist (none, once :meth:`close` returned)."""
@@ -929,6 +934,8 @@ class Worker:
     # -- wire ---------------------------------------------------------------------------
 
     def _send(self, op: str, payload: dict) -> None:
+        if self._in_flight is not None:
+            raise InternalError("a drive is still running in this worker: read its result first")
         data = pickle.dumps((op, payload), protocol=pickle.HIGHEST_PROTOCOL)
         try:
             self.proc.stdin.write(struct.pack("<Q", len(data)) + data)
@@ -1000,8 +1007,9 @@ class Worker:
             msg += t("; last output: {output}", output=output[-300:])
         raise StudentCrashed(msg)
 
-    def _frame(self, timeout: float, what: str) -> dict:
-        self._timeout_text = f"{timeout:g}"
+    def _frame(self, timeout: float, what: str, *, keep_timeout_text: bool = False) -> dict:
+        if not keep_timeout_text:  # a drive read late still reports its whole time limit
+            self._timeout_text = f"{timeout:g}"
         deadline = time.monotonic() + timeout
         (n,) = struct.unpack("<Q", self._read(8, deadline, what))
         data = self._read(n, deadline, what)
@@ -1192,28 +1200,80 @@ class Worker:
 
     def drive(self, driver: str, kwargs: dict, *, timeout: float, what: str) -> dict:
         """Run ``driver`` (module:function) on the student's module in the worker."""
+        return self.start_drive(driver, kwargs, timeout=timeout, what=what).result()
+
+    def start_drive(self, driver: str, kwargs: dict, *, timeout: float, what: str) -> PendingDrive:
+        """Send ``driver`` to the worker and return at once; :meth:`PendingDrive.result` waits for it.
+
+        The grader works on meanwhile (the shipped MNIST model is evaluated while the worker trains).
+        Until the result is read the worker takes no other call.
+        """
         self._require_import()
         # Inside the worker's scratch, where it may write; created by the worker, not here.
         name = str(Path(self.scratch) / f"progress-{uuid.uuid4().hex[:12]}.jsonl")
         self._progress_path, self._progress_pos = Path(name), 0
+        self._send("drive", {"driver": driver, "kwargs": kwargs, "progress": name})
+        pending = PendingDrive(self, driver, time.monotonic() + timeout, timeout, what)
+        self._in_flight = pending
+        return pending
+
+    def _finish_drive(self, pending: PendingDrive) -> dict:
+        if self._in_flight is not pending:
+            raise InternalError("this drive's worker was stopped or reused before its result was read")
         try:
-            self._send("drive", {"driver": driver, "kwargs": kwargs, "progress": name})
-            reply = self._reply(timeout, what)
+            self._timeout_text = f"{pending.timeout:g}"
+            reply = self._frame(max(pending.deadline - time.monotonic(), 0.001), pending.what, keep_timeout_text=True)
             self._poll_progress()
+        except BaseException:
+            self.kill()  # no reply read (e.g. Ctrl-C): the worker may still be running the driver
+            raise
         finally:
+            self._in_flight = None
             self._progress_path = None
         if reply["ok"]:
-            reply["value"] = localize(reply.get("value"), driver)
+            reply["value"] = localize(reply.get("value"), pending.driver)
             return reply
         if reply.get("kind") == "not_implemented":
             raise NotAttempted(
                 t(
                     "{what}: a function still raises NotImplementedError ({detail})",
-                    what=what,
+                    what=pending.what,
                     detail=reply.get("message"),
                 )
             )
-        raise StudentRaised(_raised_text(what, reply, self.limits))
+        raise StudentRaised(_raised_text(pending.what, reply, self.limits))
+
+
+class PendingDrive:
+    """A driver the worker is running; :meth:`result` waits for its reply (once)."""
+
+    def __init__(self, worker: Worker, driver: str, deadline: float, timeout: float, what: str):
+        self.worker, self.driver, self.deadline, self.timeout, self.what = worker, driver, deadline, timeout, what
+        self._outcome: tuple[bool, object] | None = None
+
+    def result(self) -> dict:
+        """The driver's reply, or the error it ended with (raised again on every call)."""
+        if self._outcome is None:
+            try:
+                self._outcome = (True, self.worker._finish_drive(self))
+            except Exception as exc:  # noqa: BLE001 - kept, and raised again on every call
+                self._outcome = (False, exc)
+        ok, value = self._outcome
+        if not ok:
+            assert isinstance(value, Exception)
+            raise value
+        assert isinstance(value, dict)
+        return value
+
+    def value(self) -> object:
+        """The driver's return value (see :meth:`result`)."""
+        return self.result()["value"]
+
+    def cancel(self) -> None:
+        """Stop the worker if its reply was never read (nothing needs it any more)."""
+        if self._outcome is None and self.worker._in_flight is self:
+            self.worker.kill()
+            self._outcome = (False, InternalError("the drive was cancelled"))
 
 
 class WorkerPool:

@@ -17,7 +17,7 @@ import numpy as np
 
 from grader.errors import CheckFailed, StudentCrashed
 from grader.i18n import t
-from grader.sandbox.client import Worker
+from grader.sandbox.client import PendingDrive, Worker
 from grader.sandbox.codec import Opaque
 
 # Told of every call a check makes through the boundary, as (topic, name, args, kwargs); ``name``
@@ -208,9 +208,14 @@ class StudentModule:
 
     def drive(self, driver: str, *, timeout: float, what: str, **kwargs) -> Any:
         """Run a grader driver (``module:function``) over the student's module in the worker."""
+        return self.start_drive(driver, timeout=timeout, what=what, **kwargs).value()
+
+    def start_drive(self, driver: str, *, timeout: float, what: str, **kwargs) -> PendingDrive:
+        """:meth:`drive` without waiting: the worker runs it while the grader goes on. Its
+        ``value()`` waits for the return value; until then the worker takes no other call."""
         for observer in _observers:
             observer(self.topic, driver, (), dict(kwargs))
-        return self._worker.drive(driver, kwargs, timeout=timeout, what=what)["value"]
+        return self._worker.start_drive(driver, kwargs, timeout=timeout, what=what)
 
     def describe(
         self,

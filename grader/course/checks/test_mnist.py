@@ -262,38 +262,73 @@ def training_seed(seed: int) -> int:
     return zlib.crc32(f"{seed}:mnist".encode())
 
 
-def _drive(student, mnist, seed, folder, probe, *, n_train, n_val, budget, epochs=None, batch_size=None):
-    """One training run in the worker; returns (reply, error). The worker reads a private ``.npz``
-    holding only what ``train()`` needs (training and validation images, never the test set), and
-    saves into a folder of its own scratch; the grader then copies the model out by name (never by a
-    path the worker sent) into ``folder``."""
-    try:
-        data = student.provide(
-            "mnist-train.npz",
-            {
-                "x_train": mnist.x_train[:n_train],
-                "y_train": mnist.y_train[:n_train],
-                "x_val": mnist.x_val[:n_val],
-                "y_val": mnist.y_val[:n_val],
-            },
-        )
-        reply = student.drive(
-            "grader.course.mnist_driver:train_and_save",
-            timeout=budget + LOAD_MARGIN,
-            what="training",
-            data=data,
-            out_dir=student.outbox(),
-            probe=probe,
-            seed=training_seed(seed),
-            deterministic=DETERMINISTIC,
-            epochs=epochs,
-            batch_size=batch_size,
-        )
+class _Run:
+    """One training run in the worker. The worker runs it while the grader goes on (a shipped model
+    is evaluated meanwhile); ``reply`` and ``error`` wait for it on first use."""
+
+    def __init__(self, student, folder, probe, budget, kwargs, shipped=None):
+        self.student, self.folder, self.probe, self.budget, self.kwargs = student, folder, probe, budget, kwargs
+        self.shipped = shipped
+        self._pending = None
+        self._reply, self._error = None, None
+        self._settled = False
+
+    def start(self, mnist, seed, *, n_train, n_val):
+        """Send the run to the worker. It reads a private ``.npz`` holding only what ``train()``
+        needs (training and validation images, never the test set), and saves into a folder of its
+        own scratch; :meth:`wait` copies the model out by name (never by a path the worker sent)."""
+        try:
+            data = self.student.provide(
+                "mnist-train.npz",
+                {
+                    "x_train": mnist.x_train[:n_train],
+                    "y_train": mnist.y_train[:n_train],
+                    "x_val": mnist.x_val[:n_val],
+                    "y_val": mnist.y_val[:n_val],
+                },
+            )
+            self._pending = self.student.start_drive(
+                "grader.course.mnist_driver:train_and_save",
+                timeout=self.budget + LOAD_MARGIN,
+                what="training",
+                data=data,
+                out_dir=self.student.outbox(),
+                probe=self.probe,
+                seed=training_seed(seed),
+                deterministic=DETERMINISTIC,
+                epochs=self.kwargs.get("epochs"),
+                batch_size=self.kwargs.get("batch_size"),
+            )
+        except (StudentRaised, NotAttempted, Exception) as exc:  # noqa: BLE001 - kept: the shipped model is still evaluated
+            self._error, self._settled = exc, True
+        return self
+
+    def wait(self):
+        if self._settled:
+            return
+        self._settled = True
+        try:
+            self._reply = self._pending.value()
+        except (StudentRaised, NotAttempted, Exception) as exc:  # noqa: BLE001 - reported by the checks that need it
+            self._error = exc
+            return
         with contextlib.suppress(OSError):  # no model file: the checks that need it say so
-            student.collect("trained.keras", folder / "trained.keras")
-        return reply, None
-    except (StudentRaised, NotAttempted, Exception) as exc:  # noqa: BLE001 - kept: the shipped model is still evaluated
-        return None, exc
+            self.student.collect("trained.keras", self.folder / "trained.keras")
+
+    @property
+    def reply(self):
+        self.wait()
+        return self._reply
+
+    @property
+    def error(self):
+        self.wait()
+        return self._error
+
+    def close(self):
+        if not self._settled and self._pending is not None:
+            self._pending.cancel()  # no check is left that reads it
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -312,19 +347,13 @@ def run(student, keras, mnist, grader_settings, seed):
         shutil.copyfile(shipped_src, shipped)  # the grader's own copy: the worker never sees it
     probe, _labels = _expected(keras, mnist.x_val[:PROBE_N], mnist.y_val[:PROBE_N])
     if shipped is None:
-        kwargs = {"epochs": settings.mnist_epochs}
-        budget = settings.mnist_time_budget
-        reply, error = _drive(student, mnist, seed, folder, probe, n_train=None, n_val=None, budget=budget, **kwargs)
+        kwargs, budget, sizes = {"epochs": settings.mnist_epochs}, settings.mnist_time_budget, (None, None)
     else:
         kwargs = {"epochs": SHORT_RUN[1], "batch_size": SHORT_BATCH}
-        budget = min(settings.mnist_time_budget, 120.0)
-        reply, error = _drive(
-            student, mnist, seed, folder, probe, n_train=SHORT_RUN[0], n_val=SHORT_RUN[2], budget=budget, **kwargs
-        )
-    yield SimpleNamespace(
-        reply=reply, error=error, shipped=shipped, folder=folder, probe=probe, budget=budget, kwargs=kwargs
-    )
-    shutil.rmtree(folder, ignore_errors=True)
+        budget, sizes = min(settings.mnist_time_budget, 120.0), (SHORT_RUN[0], SHORT_RUN[2])
+    training = _Run(student, folder, probe, budget, kwargs, shipped)
+    yield training.start(mnist, seed, n_train=sizes[0], n_val=sizes[1])
+    training.close()
 
 
 @pytest.fixture(scope="module")
@@ -334,16 +363,13 @@ def short_run(run, student, mnist, grader_settings, seed):
     if run.shipped is not None:
         yield run
         return
+    run.wait()  # the worker takes one call at a time
     folder = Path(tempfile.mkdtemp(prefix="grader-mnist-args-"))
     kwargs = {"epochs": SHORT_RUN[1], "batch_size": SHORT_BATCH}
     budget = min(grader_settings.mnist_time_budget, 120.0)
-    reply, error = _drive(
-        student, mnist, seed, folder, run.probe, n_train=SHORT_RUN[0], n_val=SHORT_RUN[2], budget=budget, **kwargs
-    )
-    yield SimpleNamespace(
-        reply=reply, error=error, shipped=None, folder=folder, probe=run.probe, budget=budget, kwargs=kwargs
-    )
-    shutil.rmtree(folder, ignore_errors=True)
+    extra = _Run(student, folder, run.probe, budget, kwargs)
+    yield extra.start(mnist, seed, n_train=SHORT_RUN[0], n_val=SHORT_RUN[2])
+    extra.close()
 
 
 def _ok(run) -> dict:
