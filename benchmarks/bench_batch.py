@@ -14,6 +14,10 @@ after. Prints medians, the ratio A/B (target <= 0.15, issue #14), and checks tha
 A' (--spawn-too): the same batch again with `--set worker_start=spawn` (every worker a fresh
 interpreter instead of a fork from the batch process's zygotes), right after A.
 
+A'' (--share-rounds K): K more pairs right after A, alternating `--set batch_cpus=share` (batch
+processes and their workers wherever the system schedules them) and the default `pin` (each on a
+core of its own); prints both medians (A counts as a pinned run).
+
     python benchmarks/bench_batch.py [--students 20] [--topics activations] [--jobs J] [--spawn-too]
 """
 
@@ -94,6 +98,9 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", action="store_true", help="keep the temporary folders")
     ap.add_argument("--spawn-too", action="store_true", help="also time the batch with worker_start=spawn")
+    ap.add_argument(
+        "--share-rounds", type=int, default=0, help="pairs of batches with batch_cpus=share and pin, alternated"
+    )
     args = ap.parse_args()
 
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
@@ -166,6 +173,18 @@ def main() -> int:
             print(proc.stdout[-2000:], proc.stderr[-2000:])
             raise SystemExit(f"grader batch (spawn) failed with exit {proc.returncode}")
         print(f"  grader batch, worker_start=spawn: {t_spawn:.2f} s", flush=True)
+    pinned, shared = [t_batch], []
+    for i in range(args.share_rounds):
+        for placement, times in (("share", shared), ("pin", pinned)):
+            out = work / f"batch-{placement}-{i}"
+            run_cmd = [*cmd, "--set", f"batch_cpus={placement}"]
+            run_cmd[run_cmd.index(str(batch_out))] = str(out)
+            t, proc = _timed(run_cmd, env)
+            if proc.returncode not in (0, 1):
+                print(proc.stdout[-2000:], proc.stderr[-2000:])
+                raise SystemExit(f"grader batch (batch_cpus={placement}) failed with exit {proc.returncode}")
+            times.append(t)
+            print(f"  grader batch, batch_cpus={placement}: {t:.2f} s", flush=True)
     singles(names[half:])
 
     mismatches = [
@@ -202,6 +221,12 @@ def main() -> int:
             f"same batch with worker_start=spawn               : {t_spawn:.2f} s "
             f"({t_spawn / len(names):.2f} s per student, ratio {t_spawn / len(names) / med_single:.3f}; "
             f"fork/spawn {t_batch / t_spawn:.3f})"
+        )
+    if shared:
+        mp, ms = statistics.median(pinned), statistics.median(shared)
+        print(
+            f"batch_cpus=pin / share (medians of {len(pinned)} / {len(shared)}) : {mp:.2f} / {ms:.2f} s "
+            f"(pin/share {mp / ms:.3f})"
         )
     print(f"reference cache (all batch processes)            : {manifest.get('reference_cache')}")
     same = "yes" if not mismatches else "NO: " + ", ".join(mismatches)

@@ -182,6 +182,15 @@ class Settings:
         "--set worker_start=fork|spawn",
         default="fork",
     )
+    batch_cpus: str = _key(
+        "how grader batch places its processes: pin (each batch process and its workers on a core of its own, "
+        "when there is one per process) or share (wherever the system schedules them, e.g. on a machine "
+        "busy with other work)",
+        lambda v: v in ("pin", "share"),
+        "pin or share",
+        "--set batch_cpus=pin|share",
+        default="pin",
+    )
     sandbox: str | None = _key(
         "confinement of student code by the operating system: strict refuses to grade "
         "where it is incomplete (`grader doctor` says why), best-effort grades and "

@@ -56,15 +56,24 @@ class _Process:
     zygotes: dict = {}  # kind -> grader.sandbox.client.Zygote: workers fork from them, student after student
 
 
-def _init_process(seed: int, topics: tuple[str, ...] = (), quiet_tf: bool = True, clones: dict | None = None) -> None:
+def _init_process(
+    seed: int, topics: tuple[str, ...] = (), quiet_tf: bool = True, clones: dict | None = None, cpu: int | None = None
+) -> None:
     """``clones``: kind -> a socket to a zygote cloned for this process by the batch's parent
-    (:meth:`grader.sandbox.client.Zygote.clone`); zygotes of the other kinds are started here."""
+    (:meth:`grader.sandbox.client.Zygote.clone`); zygotes of the other kinds are started here.
+    ``cpu``: the core this process and its workers run on (:func:`grader.batch.pool.free_cpu`)."""
+    if cpu is not None:
+        with contextlib.suppress(OSError, AttributeError):
+            os.sched_setaffinity(0, {cpu})
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     allocator.keep_freed_memory()  # a batch process may run under Dask, not the grader command
     # First: their imports overlap ours. (Started for the default worker_start; a batch that
     # spawns its workers closes them at its first student.)
     adopted = {kind: Zygote.adopt(sock, kind) for kind, sock in (clones or {}).items()}
     _Process.zygotes = runner.start_zygotes(runner.topic_zygote_kinds(resolve_topics(topics)), adopted)
+    if cpu is not None:  # the clones were forked by the batch's zygotes, not by this pinned process
+        for zygote in _Process.zygotes.values():
+            zygote.pin({cpu})
     atexit.register(_close_zygotes)
     with _stderr_silenced(quiet_tf):  # TF's C++ start-up chatter would break the progress bar
         import keras
@@ -151,10 +160,11 @@ def serve(
     clones: dict | None = None,
     env: dict[str, str] | None = None,
     cwd: str | None = None,
+    cpu: int | None = None,
 ) -> None:
     """A batch process's main loop: (re)ceive a Job, send back its summary, until told to stop.
 
-    ``clones``: see :func:`_init_process`. ``env``, ``cwd``: the batch's, when this process was
+    ``clones``, ``cpu``: see :func:`_init_process`. ``env``, ``cwd``: the batch's, when this process was
     forked from a fork server started earlier (with the environment and folder of that moment).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C for the whole batch
@@ -168,7 +178,7 @@ def serve(
             os.environ.update(env)
         if cwd is not None:
             os.chdir(cwd)
-        _init_process(seed, topics, clones=clones)
+        _init_process(seed, topics, clones=clones, cpu=cpu)
     except BaseException as exc:  # noqa: BLE001 - reported by the parent for the students left
         conn.send(("init_failed", f"{type(exc).__name__}: {exc}"))
         return

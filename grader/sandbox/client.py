@@ -513,10 +513,22 @@ class Zygote:
         self._next = 0
         self._dead = False
         self.ready = False
+        self._cpus: set[int] = set()  # see pin()
 
     def _start_reader(self) -> None:
         self._reader = threading.Thread(target=self._read_loop, name="grader-zygote", daemon=True)
         self._reader.start()
+
+    def pin(self, cpus: set[int]) -> None:
+        """Run this zygote, and the workers it forks from then on, on ``cpus`` only. A batch process
+        keeps its workers on its own core: each call to a worker is then a switch on that core, not
+        a wake-up of the other one, which the other batch process keeps busy. Best effort (applied
+        when an adopted clone says it is ready; a zygote that is gone is left as it is)."""
+        with self._changed:
+            self._cpus = set(cpus)
+            pid = self.proc._pid if isinstance(self.proc, _Adopted) else getattr(self.proc, "pid", None)
+        if pid is not None:
+            _set_affinity(pid, self._cpus)
 
     def clone(self) -> socket.socket | None:
         """Ask the zygote to fork a copy of itself for another grading process (a batch process),
@@ -587,6 +599,8 @@ class Zygote:
                     self.ready = True
                     if isinstance(self.proc, _Adopted) and type(msg.get("pid")) is int:
                         self.proc._pid = msg["pid"]
+                        if self._cpus:
+                            _set_affinity(msg["pid"], self._cpus)
                 elif "exit" in msg:
                     proc = self._by_pid.pop(int(msg["exit"]), None)
                     if proc is not None and proc.returncode is None:
@@ -630,6 +644,11 @@ class Zygote:
             self._sock.close()
         if self.tmp is not None:
             _rmtree(self.tmp)
+
+
+def _set_affinity(pid: int, cpus: set[int]) -> None:
+    with contextlib.suppress(OSError, AttributeError):  # gone, or no sched_setaffinity here
+        os.sched_setaffinity(pid, cpus)
 
 
 class _Adopted:

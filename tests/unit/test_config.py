@@ -28,6 +28,7 @@ WRONG_TYPE = {
     "late_cap": False,
     "sandbox": 1,
     "worker_start": True,
+    "batch_cpus": False,
     "reference_cache": 3,
 }
 BREAKS_RULE = {
@@ -46,6 +47,7 @@ BREAKS_RULE = {
     "late_cap": 2,
     "sandbox": "lenient",
     "worker_start": "thread",
+    "batch_cpus": "all",
     "reference_cache": "  ",
 }
 GOOD = {
@@ -65,6 +67,7 @@ GOOD = {
     "late_cap": 0.5,
     "sandbox": "strict",
     "worker_start": "spawn",
+    "batch_cpus": "share",
     "reference_cache": "off",
 }
 
