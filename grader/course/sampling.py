@@ -32,12 +32,11 @@ def ks_verdict(a, b_sorted, p_min: float) -> KSVerdict:
     """``ks_2samp_sorted(sorted(a), b_sorted)[1] < p_min``, without sorting ``a`` when it need not.
 
     Both samples are counted into the same buckets (one monotone function of the value, so a
-    bucket's upper end is one point where both empirical CDFs are read). The largest gap at the
-    bucket ends is a lower bound of the KS statistic; inside a bucket each CDF stays between its
-    values at the two ends, which gives an upper bound. When the upper bound is below the critical
-    statistic, the exact test cannot reject; otherwise the exact test runs (a rejection's message
-    shows its statistic, so nothing is gained by deciding it from the lower bound). ``a`` may be unsorted
-    float32 or float64; ``b_sorted`` is sorted float64. Same verdict as the exact test, by construction.
+    bucket's upper end is one point where both empirical CDFs are read). Inside a bucket each CDF
+    stays between its values at the bucket's two ends, which bounds the statistic from above. When
+    that bound is below the critical statistic, the exact test cannot reject; otherwise the exact
+    test runs (and a rejection's message shows its statistic). ``a`` may be unsorted float32 or
+    float64; ``b_sorted`` is sorted float64. Same verdict as the exact test, by construction.
     """
     a = np.asarray(a)
     n, m = a.size, b_sorted.size

@@ -513,7 +513,6 @@ class Zygote:
         self._next = 0
         self._dead = False
         self.ready = False
-        self._cpus: set[int] = set()  # see pin()
 
     def _start_reader(self) -> None:
         self._reader = threading.Thread(target=self._read_loop, name="grader-zygote", daemon=True)
@@ -522,13 +521,13 @@ class Zygote:
     def pin(self, cpus: set[int]) -> None:
         """Run this zygote, and the workers it forks from then on, on ``cpus`` only. A batch process
         keeps its workers on its own core: each call to a worker is then a switch on that core, not
-        a wake-up of the other one, which the other batch process keeps busy. Best effort (applied
-        when an adopted clone says it is ready; a zygote that is gone is left as it is)."""
-        with self._changed:
-            self._cpus = set(cpus)
-            pid = self.proc._pid if isinstance(self.proc, _Adopted) else getattr(self.proc, "pid", None)
-        if pid is not None:
-            _set_affinity(pid, self._cpus)
+        a wake-up of the other one, which the other batch process keeps busy. The zygote pins itself
+        when it reads the request, before any fork asked for after it (no wait for a clone to be
+        ready). Best effort: a zygote that is gone, or cannot, is left as it is."""
+        if self._dead:
+            return
+        with contextlib.suppress(OSError):
+            self._sock.send(json.dumps({"pin": sorted(int(c) for c in cpus)}).encode())
 
     def clone(self) -> socket.socket | None:
         """Ask the zygote to fork a copy of itself for another grading process (a batch process),
@@ -599,8 +598,6 @@ class Zygote:
                     self.ready = True
                     if isinstance(self.proc, _Adopted) and type(msg.get("pid")) is int:
                         self.proc._pid = msg["pid"]
-                        if self._cpus:
-                            _set_affinity(msg["pid"], self._cpus)
                 elif "exit" in msg:
                     proc = self._by_pid.pop(int(msg["exit"]), None)
                     if proc is not None and proc.returncode is None:
@@ -644,11 +641,6 @@ class Zygote:
             self._sock.close()
         if self.tmp is not None:
             _rmtree(self.tmp)
-
-
-def _set_affinity(pid: int, cpus: set[int]) -> None:
-    with contextlib.suppress(OSError, AttributeError):  # gone, or no sched_setaffinity here
-        os.sched_setaffinity(pid, cpus)
 
 
 class _Adopted:
@@ -1230,8 +1222,8 @@ class Worker:
         self._require_import()
         # Inside the worker's scratch, where it may write; created by the worker, not here.
         name = str(Path(self.scratch) / f"progress-{uuid.uuid4().hex[:12]}.jsonl")
-        self._progress_path, self._progress_pos = Path(name), 0
         self._send("drive", {"driver": driver, "kwargs": kwargs, "progress": name})
+        self._progress_path, self._progress_pos = Path(name), 0  # read from its start at the first poll
         pending = PendingDrive(self, driver, time.monotonic() + timeout, timeout, what)
         self._in_flight = pending
         return pending

@@ -139,13 +139,16 @@ def _serve(ctl: socket.socket) -> None:
             del data  # the child keeps this frame: nothing of the request but what it was handed
             if type(request) is not dict:
                 raise ValueError("not an object")
-            want = 1 if request.get("clone") is True else _CHILD_FDS
+            want = 1 if request.get("clone") is True else 0 if "pin" in request else _CHILD_FDS
             if len(fds) != want:
                 raise ValueError(f"expected {want} descriptors, got {len(fds)}")
         except ValueError as exc:
             for fd in fds:
                 os.close(fd)
             _send(ctl, {"id": None, "error": f"bad request: {exc}"})
+            continue
+        if "pin" in request:  # before the forks asked for after it: they inherit it
+            _pin(request["pin"])
             continue
         sys.stdout.flush()
         sys.stderr.flush()
@@ -163,6 +166,13 @@ def _serve(ctl: socket.socket) -> None:
         for fd in fds:
             os.close(fd)
         _send(ctl, {"id": request.get("id"), "pid": pid})
+
+
+def _pin(cpus) -> None:
+    """Run on ``cpus`` only (a batch process's core; see Zygote.pin). Best effort."""
+    if isinstance(cpus, list) and cpus and all(type(c) is int and c >= 0 for c in cpus):
+        with contextlib.suppress(OSError, AttributeError, ValueError):
+            os.sched_setaffinity(0, cpus)
 
 
 def _reap(ctl: socket.socket) -> None:

@@ -69,3 +69,10 @@ def test_each_batch_process_gets_a_core_of_its_own_when_there_is_one(monkeypatch
     assert free_cpu([5], 3) == 2  # a replaced process's core is free again
     assert free_cpu([], 1) is None  # one process: it may use every core
     assert free_cpu([], 4) is None  # fewer cores than processes: the system places them
+
+
+def test_a_pin_the_zygote_cannot_apply_leaves_it_serving(tmp_path):
+    with contextlib.closing(Zygote(WORKER_MODULES, "numpy")) as zygote:
+        zygote.pin({10_000})  # no such core: refused by the kernel
+        zygote._sock.send(b'{"pin": "all"}')  # malformed: ignored
+        assert _worker_cores(tmp_path, zygote) == sorted(os.sched_getaffinity(0))
