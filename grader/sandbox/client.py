@@ -1018,9 +1018,10 @@ class Worker:
             msg += t("; last output: {output}", output=output[-300:])
         raise StudentCrashed(msg)
 
-    def _frame(self, timeout: float, what: str, *, keep_timeout_text: bool = False) -> dict:
-        if not keep_timeout_text:  # a drive read late still reports its whole time limit
-            self._timeout_text = f"{timeout:g}"
+    def _frame(self, timeout: float, what: str, *, limit: float | None = None) -> dict:
+        """The next reply, within ``timeout`` seconds; a timeout's message names ``limit`` (default
+        ``timeout``: a drive read late still reports its whole time limit)."""
+        self._timeout_text = f"{timeout if limit is None else limit:g}"
         deadline = time.monotonic() + timeout
         (n,) = struct.unpack("<Q", self._read(8, deadline, what))
         data = self._read(n, deadline, what)
@@ -1232,8 +1233,7 @@ class Worker:
         if self._in_flight is not pending:
             raise InternalError("this drive's worker was stopped or reused before its result was read")
         try:
-            self._timeout_text = f"{pending.timeout:g}"
-            reply = self._frame(max(pending.deadline - time.monotonic(), 0.001), pending.what, keep_timeout_text=True)
+            reply = self._frame(max(pending.deadline - time.monotonic(), 0.001), pending.what, limit=pending.timeout)
             self._poll_progress()
         except BaseException:
             self.kill()  # no reply read (e.g. Ctrl-C): the worker may still be running the driver
@@ -1260,21 +1260,20 @@ class PendingDrive:
 
     def __init__(self, worker: Worker, driver: str, deadline: float, timeout: float, what: str):
         self.worker, self.driver, self.deadline, self.timeout, self.what = worker, driver, deadline, timeout, what
-        self._outcome: tuple[bool, object] | None = None
+        self._reply: dict | None = None
+        self._error: Exception | None = None
 
     def result(self) -> dict:
         """The driver's reply, or the error it ended with (raised again on every call)."""
-        if self._outcome is None:
+        if self._reply is None and self._error is None:
             try:
-                self._outcome = (True, self.worker._finish_drive(self))
+                self._reply = self.worker._finish_drive(self)
             except Exception as exc:  # noqa: BLE001 - kept, and raised again on every call
-                self._outcome = (False, exc)
-        ok, value = self._outcome
-        if not ok:
-            assert isinstance(value, Exception)
-            raise value
-        assert isinstance(value, dict)
-        return value
+                self._error = exc
+        if self._error is not None:
+            raise self._error
+        assert self._reply is not None
+        return self._reply
 
     def value(self) -> object:
         """The driver's return value (see :meth:`result`)."""
@@ -1282,9 +1281,9 @@ class PendingDrive:
 
     def cancel(self) -> None:
         """Stop the worker if its reply was never read (nothing needs it any more)."""
-        if self._outcome is None and self.worker._in_flight is self:
+        if self.worker._in_flight is self:  # its reply was never read
             self.worker.kill()
-            self._outcome = (False, InternalError("the drive was cancelled"))
+            self._error = InternalError("the drive was cancelled")
 
 
 class WorkerPool:
