@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -82,6 +83,14 @@ def grade_source(tmp_path: Path, topic: str, source: str, seed: int = 20261127, 
     result = grade_dir(sub, (topic,), seed=seed, **settings)
     (topic_result,) = result.topics
     return topic_result
+
+
+def assert_no_native_tf_lines(stderr: str) -> None:
+    """TensorFlow's native start-up lines (absl's pre-init header, oneDNN/CUDA notes, the failed
+    GPU probe) do not reach a grader command's stderr (grader.core.tfimport)."""
+    for marker in ("absl::InitializeLog", "oneDNN custom operations", "cuda drivers", "cuInit"):
+        assert marker not in stderr, stderr
+    assert not re.search(r"^[IWE]\d{4} \d\d:\d\d:", stderr, re.MULTILINE), stderr
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ import pytest
 from grader.batch.roster import graded_students
 from grader.cli import main
 from grader.errors import ExitCode
-from tests.conftest import REPO, SOLUTIONS
+from tests.conftest import REPO, SOLUTIONS, assert_no_native_tf_lines
 from tests.test_batch import in_process  # noqa: F401 - fixture
 
 TOPIC = "activations"
@@ -135,6 +135,7 @@ def test_ctrl_c_stops_promptly_and_records_only_finished_students(tmp_path, targ
     time.sleep(0.5)
     assert _alive(tree) == [], "every batch process and worker is gone"
     assert "To resume, run: grader batch" in stderr and f"--out {out}" in stderr
+    assert_no_native_tf_lines(stderr)  # the fork server's and the batch processes' imports
 
     graded = set(graded_students(out))
     assert "b_fast" in graded and "a_slow" not in graded  # a_slow's grading never finished

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from grader.cli import main
-from tests.conftest import EXERCISES, REPO, SOLUTIONS
+from tests.conftest import EXERCISES, REPO, SOLUTIONS, assert_no_native_tf_lines
 
 REQUIRED_KEYS = {"grader_version", "tensorflow_version", "seed", "submission", "score", "max_score", "topics"}
 TOPIC_KEYS = {"topic", "score", "max_score", "checks"}
@@ -57,6 +57,7 @@ def test_installed_console_script_runs(tmp_path):
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (tmp_path / "r" / "report.html").exists()
+    assert_no_native_tf_lines(proc.stderr)
 
 
 # ------------------------------------------------------------------------------ rough edges

@@ -35,6 +35,7 @@ from grader.core import allocator, runner
 from grader.core.catalog import collect, resolve_topics
 from grader.core.plugin import GraderPlugin
 from grader.core.results import RunResult, utc_now
+from grader.core.tfimport import import_tensorflow
 from grader.course.topics import BY_SLUG
 from grader.errors import UsageError
 from grader.intake.prepare import prepared
@@ -56,9 +57,7 @@ class _Process:
     zygotes: dict = {}  # kind -> grader.sandbox.client.Zygote: workers fork from them, student after student
 
 
-def _init_process(
-    seed: int, topics: tuple[str, ...] = (), quiet_tf: bool = True, clones: dict | None = None, cpu: int | None = None
-) -> None:
+def _init_process(seed: int, topics: tuple[str, ...] = (), clones: dict | None = None, cpu: int | None = None) -> None:
     """``clones``: kind -> a socket to a zygote cloned for this process by the batch's parent
     (:meth:`grader.sandbox.client.Zygote.clone`); zygotes of the other kinds are started here.
     ``cpu``: the core this process and its workers run on (:func:`grader.batch.pool.free_cpu`)."""
@@ -75,11 +74,11 @@ def _init_process(
         for zygote in _Process.zygotes.values():
             zygote.pin({cpu})
     atexit.register(_close_zygotes)
-    with _stderr_silenced(quiet_tf):  # TF's C++ start-up chatter would break the progress bar
-        import keras
-        import tensorflow
+    # The eager context now, not inside the first check; TF's native start-up lines filtered
+    # (they would break the progress bar).
+    tensorflow = import_tensorflow(eager_context=True)
+    import keras
 
-        tensorflow.constant(1.0) + 1.0  # create the eager context now, not inside the first check
     from grader.batch.refcache import RefCache, wrap
 
     # Import the check modules once, before freezing; a failure is reported per student by runner.run.
@@ -93,23 +92,6 @@ def _init_process(
     _Process.cache = RefCache(seed=seed)
     _Process.tf = wrap(tensorflow, "tf", _Process.cache)
     _Process.keras = wrap(keras, "keras", _Process.cache, tensorflow)
-
-
-@contextlib.contextmanager
-def _stderr_silenced(enabled: bool):
-    """Point file descriptor 2 at /dev/null (C++ logging bypasses sys.stderr)."""
-    if not enabled:
-        yield
-        return
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
 
 
 class BatchPlugin(GraderPlugin):
@@ -238,7 +220,7 @@ def grade_unrecorded(job: Job, path: Path | None = None) -> dict:
     names ``job.student.path``, where it was handed in.
     """
     if _Process.cache is None:
-        _init_process(job.settings.seed, job.settings.topics, quiet_tf=False)
+        _init_process(job.settings.seed, job.settings.topics)
     before = _Process.cache.stats()
     store_before = (_Process.store, store_stats())
     started = time.monotonic()

@@ -99,13 +99,13 @@ class GraderPlugin:
         return self._modules[topic]
 
     def tensorflow(self) -> Any:
-        import os
-
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         import gc
 
-        import tensorflow
+        from grader.core.tfimport import import_tensorflow
 
+        # The eager context too: its GPU probe's error line is filtered with the import's lines.
+        # (Workers fork from zygotes, never from this process.)
+        tensorflow = import_tensorflow(eager_context=True)
         # TF leaves ~a million long-lived objects; freezing them keeps every later full
         # collection (pytest runs several at session end) from walking them again.
         gc.collect()

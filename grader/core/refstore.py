@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 
 import grader
+from grader.core.tfimport import import_tensorflow
 from grader.sandbox import codec
 
 OFF = "off"
@@ -95,7 +96,7 @@ def versions_fingerprint() -> str:
     ]
     for name in ("tensorflow", "keras"):
         try:
-            module = __import__(name)
+            module = import_tensorflow() if name == "tensorflow" else __import__(name)
             parts.append(f"{name}={module.__version__}")
         except Exception as exc:  # noqa: BLE001 - then nothing TF computes is cached usefully anyway
             parts.append(f"{name}=unavailable:{type(exc).__name__}")

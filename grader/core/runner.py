@@ -48,9 +48,9 @@ def versions() -> dict[str, str]:
     import numpy
 
     try:
-        import tensorflow as tf
+        from grader.core.tfimport import import_tensorflow
 
-        tfv = tf.__version__
+        tfv = import_tensorflow().__version__
     except Exception as exc:  # noqa: BLE001 - reported in results, checks then error
         tfv = f"unavailable ({type(exc).__name__})"
     try:
