@@ -64,7 +64,6 @@ def _init_process(seed: int, topics: tuple[str, ...] = (), clones: dict | None =
     if cpu is not None:
         with contextlib.suppress(OSError, AttributeError):
             os.sched_setaffinity(0, {cpu})
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     allocator.keep_freed_memory()  # a batch process may run under Dask, not the grader command
     # First: their imports overlap ours. (Started for the default worker_start; a batch that
     # spawns its workers closes them at its first student.)
